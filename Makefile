@@ -1,0 +1,39 @@
+# The README's two commands: `make demo` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint typecheck e2e bench check-examples regen-examples clean
+
+$(STAMP): pyproject.toml tests/node/package.json
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	npm ci --prefix tests/node --no-audit --no-fund --loglevel=error || npm install --prefix tests/node --no-audit --no-fund --loglevel=error
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Generate the stack for the bundled example into ./demo-out and validate it.
+demo: $(STAMP)
+	$(BIN)/cloudexit-ci migrate examples/serverless-items/terraform --output demo-out --domain api.example.com
+	$(BIN)/docker-compose -f demo-out/docker-compose.yml config -q
+	@echo "demo-out/ holds the generated stack; see demo-out/README.md"
+
+## Lint, type-check and run every test (the CI command).
+test: $(STAMP) lint typecheck
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check cloudexit_ci tests bench
+	$(BIN)/ruff format --check cloudexit_ci tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) demo-out tests/node/node_modules

@@ -1,0 +1,50 @@
+"""The only module that imports YAML. Dumps are deterministic and safe."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+
+class _Dumper(yaml.SafeDumper):
+    """SafeDumper that never emits anchors/aliases and indents lists under keys."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def _str_representer(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    if "\n" in data:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data)
+
+
+_Dumper.add_representer(str, _str_representer)
+
+
+def dump(data: Any, header: str | None = None) -> str:
+    """Dump ``data`` to YAML text (insertion order kept, LF, no aliases)."""
+    body = yaml.dump(
+        data,
+        Dumper=_Dumper,
+        sort_keys=False,
+        default_flow_style=False,
+        allow_unicode=True,
+        width=1000,
+    )
+    if header:
+        prefix = "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines())
+        return prefix + body
+    return body
+
+
+def load(text: str) -> Any:
+    """Parse YAML text safely."""
+    return yaml.safe_load(text)
+
+
+YAMLError = yaml.YAMLError
