@@ -1,0 +1,250 @@
+"""The provider-neutral intermediate representation (IR).
+
+Mappers turn Terraform resources into these records; renderers turn them into
+files. Nothing here knows Terraform or Compose syntax. Every record keeps its
+``Origin`` so that messages, SARIF results and annotations point home.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Status = Literal["mapped", "partial", "inferred", "not-needed", "unmapped"]
+STATUSES: tuple[Status, ...] = ("mapped", "partial", "inferred", "not-needed", "unmapped")
+
+
+@dataclass(frozen=True, order=True)
+class Origin:
+    """Where an IR item came from: the Terraform address and its file:line."""
+
+    address: str
+    file: str
+    line: int
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """One inventory entry: what became of one Terraform resource."""
+
+    origin: Origin
+    type: str
+    status: Status
+    reason: str
+    service: str | None = None
+    lost: tuple[str, ...] = ()
+    blocking: bool = False
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    test: tuple[str, ...]
+    interval_s: int = 10
+    timeout_s: int = 5
+    retries: int = 5
+    start_period_s: int = 10
+
+
+@dataclass(frozen=True)
+class Build:
+    """An image built from a Dockerfile in the output tree.
+
+    ``context`` is relative to the output directory; ``extra_contexts`` maps a
+    name to a directory relative to the output directory (the function code).
+    """
+
+    context: str
+    dockerfile: str = "Dockerfile"
+    extra_contexts: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Dependency:
+    service: str
+    condition: Literal["service_started", "service_healthy", "service_completed_successfully"]
+
+
+@dataclass(frozen=True)
+class Service:
+    """A long-running or one-shot container, independent of Compose syntax."""
+
+    name: str
+    origins: tuple[Origin, ...]
+    role: Literal["gateway", "function", "data", "init", "worker"]
+    image: str | None = None
+    build: Build | None = None
+    command: tuple[str, ...] = ()
+    entrypoint: tuple[str, ...] = ()
+    environment: tuple[tuple[str, str], ...] = ()
+    env_files: tuple[str, ...] = ()
+    networks: tuple[str, ...] = ("backend",)
+    volumes: tuple[tuple[str, str], ...] = ()  # (source, container path)
+    ports: tuple[str, ...] = ()  # published host ports (only the gateway by default)
+    expose: tuple[int, ...] = ()
+    healthcheck: HealthCheck | None = None
+    depends_on: tuple[Dependency, ...] = ()
+    memory_mb: int | None = None
+    cpus: float | None = None
+    replicas: int | None = None
+    one_shot: bool = False
+    secrets: tuple[str, ...] = ()
+    user: str | None = None
+    read_only_root: bool = False
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class Volume:
+    name: str
+
+
+@dataclass(frozen=True)
+class Throttle:
+    rate_per_s: float
+    burst: int
+
+
+@dataclass(frozen=True)
+class Cors:
+    allow_origins: tuple[str, ...] = ()
+    allow_methods: tuple[str, ...] = ()
+    allow_headers: tuple[str, ...] = ()
+    expose_headers: tuple[str, ...] = ()
+    allow_credentials: bool = False
+    max_age_s: int | None = None
+
+
+@dataclass(frozen=True)
+class Api:
+    """An HTTP API front door (REST API v1 or HTTP API v2)."""
+
+    key: str  # sanitised, unique
+    name: str
+    kind: Literal["rest", "http"]
+    origin: Origin
+    stage: str = "$default"
+    payload_version: Literal["1.0", "2.0"] = "1.0"
+    binary_media_types: tuple[str, ...] = ()
+    throttle: Throttle | None = None
+    cors: Cors | None = None
+
+
+@dataclass(frozen=True)
+class Route:
+    """METHOD path -> function, with API Gateway's path template syntax."""
+
+    api: str  # Api.key
+    method: str  # GET, POST, ... or ANY
+    path: str  # /items/{id}, /files/{proxy+}, or "$default"
+    function: str  # Function.key
+    origin: Origin
+    inferred: bool = False
+    throttle: Throttle | None = None
+
+    @property
+    def route_key(self) -> str:
+        return "$default" if self.path == "$default" else f"{self.method} {self.path}"
+
+
+@dataclass(frozen=True)
+class Code:
+    """Where a function's code comes from, relative to the Terraform directory."""
+
+    kind: Literal["zip", "dir", "file", "image", "missing"]
+    path: str  # repository-relative (zip/dir/file) or an image reference
+    exists: bool = True
+
+
+@dataclass(frozen=True)
+class Function:
+    key: str  # sanitised service-safe name
+    function_name: str
+    runtime: str  # nodejs18.x, python3.12, ...
+    handler: str
+    code: Code
+    memory_mb: int
+    timeout_s: int
+    environment: tuple[tuple[str, str], ...]
+    origin: Origin
+    architecture: str = "x86_64"
+
+
+@dataclass(frozen=True)
+class KeySchema:
+    hash_key: str
+    range_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    keys: KeySchema
+    projection: str = "ALL"
+    non_key_attributes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    keys: KeySchema
+    attributes: tuple[tuple[str, str], ...]  # (name, S|N|B)
+    origin: Origin
+    gsis: tuple[Index, ...] = ()
+    lsis: tuple[Index, ...] = ()
+    ttl_attribute: str | None = None
+    stream_view_type: str | None = None
+    billing_mode: str = "PAY_PER_REQUEST"
+
+
+@dataclass(frozen=True)
+class Bucket:
+    name: str
+    origin: Origin
+    versioning: bool = False
+    cors: Cors | None = None
+    lifecycle_expiration_days: tuple[tuple[str, int], ...] = ()  # (prefix, days)
+
+
+@dataclass(frozen=True)
+class DataMove:
+    """One item of the data plan: what `migrate-data --stack` copies."""
+
+    kind: Literal["dynamodb", "s3", "postgres", "mysql"]
+    source: tuple[tuple[str, str], ...]
+    target: tuple[tuple[str, str], ...]
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class EnvVar:
+    """A variable the operator must provide in `.env` (never a value)."""
+
+    name: str
+    description: str
+    origin: Origin | None = None
+    secret: bool = True
+
+
+@dataclass
+class Stack:
+    """Everything a converted Terraform root becomes. Built up by mappers."""
+
+    name: str
+    domain: str
+    options: dict[str, str] = field(default_factory=dict)
+    apis: dict[str, Api] = field(default_factory=dict)
+    routes: list[Route] = field(default_factory=list)
+    functions: dict[str, Function] = field(default_factory=dict)
+    tables: dict[str, Table] = field(default_factory=dict)
+    buckets: dict[str, Bucket] = field(default_factory=dict)
+    services: dict[str, Service] = field(default_factory=dict)
+    volumes: dict[str, Volume] = field(default_factory=dict)
+    data_plan: list[DataMove] = field(default_factory=list)
+    env_vars: dict[str, EnvVar] = field(default_factory=dict)
+    coverage: list[Coverage] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    files: dict[str, bytes] = field(default_factory=dict)  # extra rendered files
