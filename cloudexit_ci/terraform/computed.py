@@ -1,0 +1,45 @@
+"""Attributes known only after apply, and the ones that merely alias an argument.
+
+``aws_dynamodb_table.items.id`` is the table's name and ``aws_s3_bucket.b.id``
+its bucket name: those resolve to the argument. Everything else (``arn``,
+``invoke_arn``, ``root_resource_id``, …) becomes ``Computed(address, attr)``,
+which mappers read as a link to the resource and which renders as a stable
+placeholder.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from cloudexit_ci.terraform.expressions import Computed
+
+if TYPE_CHECKING:
+    from cloudexit_ci.terraform.model import Resource
+
+# (type, computed attribute) -> argument that holds the same value
+ALIASES: dict[tuple[str, str], str] = {
+    ("aws_dynamodb_table", "id"): "name",
+    ("aws_s3_bucket", "id"): "bucket",
+    ("aws_lambda_function", "id"): "function_name",
+    ("aws_iam_role", "id"): "name",
+    ("aws_iam_policy", "id"): "name",
+    ("aws_cloudwatch_log_group", "id"): "name",
+    ("aws_sqs_queue", "id"): "name",
+    ("aws_sns_topic", "id"): "name",
+    ("aws_secretsmanager_secret", "id"): "name",
+    ("aws_ssm_parameter", "id"): "name",
+    ("aws_ecs_cluster", "id"): "name",
+    ("aws_db_instance", "id"): "identifier",
+    ("aws_elasticache_cluster", "id"): "cluster_id",
+    ("aws_apigatewayv2_stage", "id"): "name",
+    ("aws_api_gateway_stage", "id"): "stage_name",
+    ("data.archive_file", "id"): "output_path",
+}
+
+
+def computed_attribute(resource: Resource, name: str) -> Any:
+    kind = f"data.{resource.type}" if resource.mode == "data" else resource.type
+    alias = ALIASES.get((kind, name))
+    if alias and resource.values.body.attr(alias) is not None:
+        return resource.values.raw(alias)
+    return Computed(resource.address, name)
