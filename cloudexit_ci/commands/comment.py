@@ -1,0 +1,371 @@
+"""``cloudexit-ci comment``: one sticky pull-request comment per stack.
+
+The comment is found by the hidden JSON marker on its first line, parsed and compared
+exactly (``prod`` never matches ``non-prod``), across every page of comments. Nothing
+is written when the body is unchanged. A 403 (fork PR, read-only token) is a warning.
+The action also uses it, with ``--no-post``, to fill the job summary and step outputs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from cloudexit_ci.errors import UserError
+from cloudexit_ci.github import (
+    COMMENT_LIMIT,
+    SUMMARY_LIMIT,
+    Comment,
+    GitHub,
+    Marker,
+    PermissionDenied,
+    parse_marker,
+    read_event,
+    warn,
+    write_outputs,
+)
+
+BEHAVIOURS = ("update", "new", "hide-and-new", "delete-and-new")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add = parser.add_argument
+    add(
+        "--body-file",
+        required=True,
+        type=Path,
+        help="the markdown report",
+    )
+    add("--stack", help="stack id of the sticky comment (default: from the body's marker)")
+    add(
+        "--behaviour",
+        "--behavior",
+        choices=BEHAVIOURS,
+        default="update",
+        help="update the comment in place (default), or post a new one and keep / hide / "
+        "delete the old",
+    )
+    add(
+        "--skip-no-diff",
+        action="store_true",
+        help="post no first comment when in sync (an existing one is still updated)",
+    )
+    add("--repo", help="owner/name (default: $GITHUB_REPOSITORY)")
+    add("--pr", type=int, help="pull request number (default: from $GITHUB_EVENT_PATH)")
+    add(
+        "--token-env",
+        default="GITHUB_TOKEN",
+        metavar="NAME",
+        help="environment variable holding the token (default: GITHUB_TOKEN)",
+    )
+    add(
+        "--report-json",
+        type=Path,
+        metavar="FILE",
+        help="check's json report: set the outputs drift, unmapped-count, report-path",
+    )
+    add(
+        "--step-summary",
+        action="store_true",
+        help="append the body (cut to 1 MiB) to $GITHUB_STEP_SUMMARY",
+    )
+    add("--no-post", action="store_true", help="do not call the GitHub API")
+
+
+def run(args: argparse.Namespace) -> int:
+    body = _read(args.body_file)
+    marker = _marker(body, args.stack)
+    if marker.stack not in body.split("\n", 1)[0]:
+        body = f"<!-- cloudexit-ci: {json.dumps({'stack': marker.stack, 'v': 1})} -->\n{body}"
+    if args.report_json:
+        marker = _with_report(marker, args.report_json)
+        write_outputs(_outputs(marker, args.body_file))
+    if args.step_summary:
+        _append_summary(body)
+    if args.no_post:
+        return 0
+    fitted, was_cut = fit_body(body)
+    if was_cut:
+        warn(f"{args.body_file}: cut to {COMMENT_LIMIT} characters for the comment")
+    return _post(args, marker, fitted)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UserError(
+            f"cannot read the report: {exc.strerror}",
+            where=str(path),
+            hint="run `cloudexit-ci check --format markdown > FILE` first",
+        ) from None
+
+
+def _marker(body: str, stack: str | None) -> Marker:
+    found = parse_marker(body)
+    if found and stack and found.stack != stack:
+        raise UserError(
+            f"the body's marker names stack {found.stack!r}, not {stack!r}",
+            where="--stack",
+            hint="drop --stack or render the report for that stack",
+        )
+    if found:
+        return found
+    if not stack:
+        raise UserError(
+            "the body has no cloudexit-ci marker on its first line",
+            where="--body-file",
+            hint="pass --stack ID",
+        )
+    return Marker(stack=stack)
+
+
+def _with_report(marker: Marker, path: Path) -> Marker:
+    """Fill the marker's unknowns from check's json report (``summary.drift/unmapped``)."""
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8")).get("summary", {})
+    except (OSError, ValueError, AttributeError):
+        return marker
+    drift = summary.get("drift") if isinstance(summary, dict) else None
+    unmapped = summary.get("unmapped") if isinstance(summary, dict) else None
+    if isinstance(unmapped, list):
+        unmapped = len(unmapped)
+    if marker.drift is None and isinstance(drift, bool):
+        marker = Marker(marker.stack, drift, marker.unmapped)
+    if marker.unmapped is None and type(unmapped) is int:
+        marker = Marker(marker.stack, marker.drift, unmapped)
+    return marker
+
+
+def _outputs(marker: Marker, body_file: Path) -> dict[str, str]:
+    drift = "" if marker.drift is None else str(marker.drift).lower()
+    unmapped = "" if marker.unmapped is None else str(marker.unmapped)
+    return {"drift": drift, "unmapped-count": unmapped, "report-path": str(body_file.resolve())}
+
+
+def _append_summary(body: str) -> None:
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return
+    text, _ = fit_body(body, SUMMARY_LIMIT - 1024, unit="bytes")
+    with open(target, "a", encoding="utf-8", newline="\n") as handle:
+        handle.write(text if text.endswith("\n") else text + "\n")
+
+
+def _post(args: argparse.Namespace, marker: Marker, body: str) -> int:
+    repo, number, token = _target(args)
+    api_url = os.environ.get("GITHUB_API_URL") or "https://api.github.com"
+    with GitHub(api_url, token) as github:
+        try:
+            comment = sticky(github, repo, number, marker, body, args.behaviour, args.skip_no_diff)
+        except PermissionDenied as exc:
+            warn(
+                f"no comment posted ({exc.one_line()}); a fork pull request or a read-only "
+                "token cannot comment; the report is in the job summary"
+            )
+            return 0
+    if comment is None:
+        print(f"cloudexit-ci: stack {marker.stack} is in sync; no comment (--skip-no-diff)")
+        return 0
+    print(comment.html_url)
+    write_outputs({"comment-url": comment.html_url})
+    return 0
+
+
+def _target(args: argparse.Namespace) -> tuple[str, int, str]:
+    repo = args.repo or os.environ.get("GITHUB_REPOSITORY", "")
+    if not re.fullmatch(r"[\w.-]+/[\w.-]+", repo):
+        raise UserError(f"not a repository: {repo!r}", where="--repo", hint="--repo owner/name")
+    event = read_event()
+    number = args.pr or (event.get("pull_request") or event.get("issue") or {}).get("number")
+    if not isinstance(number, int):
+        raise UserError(
+            "no pull request number",
+            where="--pr",
+            hint="pass --pr N or run on a pull_request event",
+        )
+    token = os.environ.get(args.token_env, "")
+    if not token:
+        raise UserError(
+            f"${args.token_env} is empty",
+            where="--token-env",
+            hint="pass the token, e.g. env: GITHUB_TOKEN: ${{ github.token }}",
+        )
+    return repo, number, token
+
+
+# --- the sticky decision ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to do with the stack's comments; at most one comment is created."""
+
+    keep: Comment | None = None
+    update: Comment | None = None
+    create: bool = False
+    hide: tuple[Comment, ...] = ()
+    delete: tuple[Comment, ...] = ()
+
+
+def _same(left: str, right: str) -> bool:
+    return left.replace("\r\n", "\n").rstrip() == right.replace("\r\n", "\n").rstrip()
+
+
+def plan_sticky(
+    ours: list[Comment],
+    body: str,
+    behaviour: Literal["update", "new", "hide-and-new", "delete-and-new"],
+    skip_no_diff: bool,
+    clean: bool,
+) -> Plan:
+    """``ours``: this stack's comments, oldest first. The newest one is the sticky one."""
+    latest = ours[-1] if ours else None
+    if latest is not None and _same(latest.body, body):
+        return Plan(keep=latest)
+    if latest is None:
+        return Plan(create=not (skip_no_diff and clean))
+    if behaviour == "update":
+        return Plan(update=latest)
+    if behaviour == "hide-and-new":  # older ones were hidden by earlier runs
+        return Plan(create=True, hide=(latest,))
+    if behaviour == "delete-and-new":
+        return Plan(create=True, delete=tuple(ours))
+    return Plan(create=True)
+
+
+def sticky(
+    github: GitHub,
+    repo: str,
+    number: int,
+    marker: Marker,
+    body: str,
+    behaviour: str,
+    skip_no_diff: bool,
+) -> Comment | None:
+    """Apply the plan: create first, then hide / delete the old, so a failure loses nothing."""
+    ours = [c for c in github.list_comments(repo, number) if _is_ours(c, marker.stack)]
+    plan = plan_sticky(ours, body, behaviour, skip_no_diff, marker.clean)  # type: ignore[arg-type]
+    result = plan.keep
+    if plan.update is not None:
+        result = github.update_comment(repo, plan.update.id, body)
+    if plan.create:
+        result = github.create_comment(repo, number, body)
+    for old in plan.hide:
+        github.minimize_comment(old.node_id)
+    for old in plan.delete:
+        github.delete_comment(repo, old.id)
+    return result
+
+
+def _is_ours(comment: Comment, stack: str) -> bool:
+    found = parse_marker(comment.body)
+    return found is not None and found.stack == stack
+
+
+# --- fitting a body into a limit ----------------------------------------------------
+
+Unit = Literal["chars", "bytes"]
+FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def _size(text: str, unit: Unit) -> int:
+    return len(text) if unit == "chars" else len(text.encode("utf-8"))
+
+
+def _prefix(text: str, room: int, unit: Unit) -> str:
+    if unit == "chars":
+        return text[: max(room, 0)]
+    return text.encode("utf-8")[: max(room, 0)].decode("utf-8", errors="ignore")
+
+
+def fit_body(body: str, limit: int = COMMENT_LIMIT, unit: Unit = "chars") -> tuple[str, bool]:
+    """``body`` cut to ``limit``: first line (the marker) kept, code blocks shrunk first.
+
+    Tables and prose survive when the excess sits in fenced blocks (diffs); otherwise
+    the tail is cut at a line boundary and open fences / ``<details>`` are closed.
+    Returns (text, was_cut).
+    """
+    if _size(body, unit) <= limit:
+        return body, False
+    head, _, rest = body.partition("\n")
+    notice = (
+        f"\n\n> [!NOTE]\n> cloudexit-ci cut this report to fit GitHub's limit of {limit} "
+        f"{'characters' if unit == 'chars' else 'bytes'}; the full report is in the "
+        "job summary and the report file."
+    )
+    budget = limit - _size(head, unit) - 1 - _size(notice, unit)
+    lines = _shrink_fences(rest.split("\n"), budget, unit)
+    text = "\n".join(lines)
+    if _size(text, unit) > budget:
+        text = _hard_cut(lines, budget, unit)
+    return f"{head}\n{text}{notice}", True
+
+
+def _fences(lines: list[str]) -> list[tuple[int, int]]:
+    """(first content line, closing line) of every closed fenced block."""
+    blocks: list[tuple[int, int]] = []
+    opener: tuple[int, str] | None = None
+    for index, line in enumerate(lines):
+        match = FENCE_RE.match(line)
+        if not match:
+            continue
+        if opener is None:
+            opener = (index, match.group(1))
+        elif match.group(1)[0] == opener[1][0] and len(match.group(1)) >= len(opener[1]):
+            blocks.append((opener[0] + 1, index))
+            opener = None
+    return blocks
+
+
+def _shrink_fences(lines: list[str], budget: int, unit: Unit) -> list[str]:
+    blocks = sorted(_fences(lines), key=lambda b: -_size("\n".join(lines[b[0] : b[1]]), unit))
+    excess = _size("\n".join(lines), unit) - budget
+    cuts: dict[int, tuple[int, int]] = {}
+    for start, end in blocks:
+        if excess <= 0:
+            break
+        keep = end
+        removed = 0
+        while keep > start and removed < excess + 80:
+            keep -= 1
+            removed += _size(lines[keep], unit) + 1
+        cuts[start] = (keep, end)
+        excess -= removed - 80
+    out: list[str] = []
+    index = 0
+    while index < len(lines):
+        if index in cuts:
+            keep, end = cuts[index]
+            out.extend(lines[index:keep])
+            out.append(f"… {end - keep} more lines cut by cloudexit-ci …")
+            index = end
+            continue
+        out.append(lines[index])
+        index += 1
+    return out
+
+
+def _hard_cut(lines: list[str], budget: int, unit: Unit) -> str:
+    room = budget - 200  # reserve for the closers
+    kept: list[str] = []
+    fence: str | None = None
+    details = 0
+    for line in lines:
+        size = _size(line, unit) + 1
+        if size > room:
+            kept.append(_prefix(line, room - 1, unit))
+            break
+        kept.append(line)
+        room -= size
+        match = FENCE_RE.match(line)
+        if match:
+            fence = None if fence else match.group(1)
+        details += line.count("<details") - line.count("</details>")
+    closers = ([fence] if fence else []) + ["</details>"] * max(details, 0)
+    return "\n".join(kept + closers)
