@@ -1,0 +1,77 @@
+"""Wording and ordering shared by every reporter (one voice, one order)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from cloudexit_ci.diff import DRIFT_KINDS, Drift
+from cloudexit_ci.report import Report
+from cloudexit_ci.stack import Coverage
+
+TOOL_NAME = "cloudexit-ci"
+INFORMATION_URI = "https://pypi.org/project/cloudexit-ci/"
+MAX_CHANGES_LISTED = 20
+
+FIX_HINTS: dict[str, str] = {
+    "changed": "run `cloudexit-ci check --fix` and commit the result",
+    "missing": "run `cloudexit-ci check --fix` and commit the result",
+    "extra": "run `cloudexit-ci check --fix` (it deletes files the generator no longer owns)",
+    "hand-edited": (
+        "move the edit into the Terraform or .cloudexit.yml, then run `cloudexit-ci check --fix`"
+    ),
+}
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def ordered_drifts(report: Report) -> list[Drift]:
+    """Most important first: hand edits, missing, changed, extra; then by path."""
+    return sorted(report.drifts, key=lambda d: (DRIFT_KINDS.index(d.kind), d.path))
+
+
+def ordered_findings(report: Report) -> list[Coverage]:
+    """Unmapped (blocking first), then partial; by address."""
+    rank = {"unmapped": 0, "partial": 1}
+    found = [c for c in report.coverage if c.status in rank]
+    return sorted(found, key=lambda c: (not c.blocking, rank[c.status], c.origin.address))
+
+
+def change_lines(drift: Drift, limit: int = MAX_CHANGES_LISTED) -> list[str]:
+    lines = [c.describe() for c in drift.changes[:limit]]
+    if len(drift.changes) > limit:
+        lines.append(f"… and {len(drift.changes) - limit} more changes")
+    if drift.note:
+        lines.append(drift.note)
+    return lines
+
+
+def drift_message(drift: Drift, limit: int = 5) -> str:
+    """Multi-line plain text: what drifted, the key paths, how to fix it."""
+    lines = [drift.summary + "."]
+    lines += change_lines(drift, limit)
+    if drift.sources:
+        lines.append("From: " + ", ".join(drift.sources))
+    lines.append("Fix: " + FIX_HINTS[drift.kind] + ".")
+    return "\n".join(lines)
+
+
+def coverage_message(entry: Coverage) -> str:
+    what = "is not mapped" if entry.status == "unmapped" else "is only partly mapped"
+    text = f"{entry.origin.address} ({entry.type}) {what}: {entry.reason}"
+    if entry.lost:
+        text += " Lost: " + ", ".join(entry.lost) + "."
+    if entry.service:
+        text += f" Service: {entry.service}."
+    return text
+
+
+def coverage_file(entry: Coverage) -> str:
+    file = entry.origin.file
+    return file[2:] if file.startswith("./") else file
+
+
+def stacks_label(reports: Iterable[Report]) -> str:
+    names = [r.stack for r in reports]
+    return ("stack " if len(names) == 1 else "stacks ") + ", ".join(names)

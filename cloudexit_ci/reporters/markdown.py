@@ -1,0 +1,306 @@
+"""The PR comment / job summary body, within GitHub's size limit.
+
+Layout: hidden marker line, status title, one count line, a warning when a
+service or data store would be removed, one ``<details>`` per drifted file
+with a ``diff`` fence, the unmapped table (always expanded), partly mapped and
+inferred entries (collapsed), a notice when something was cut, the run link.
+
+Over budget, per-file diffs are cut from the middle first (head and tail
+kept), then reduced to their summary, then left out; the marker, title, count
+line and unmapped table always stay (the table's rows are cut, with a note,
+only when the table alone does not fit).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from cloudexit_ci.diff import Drift
+from cloudexit_ci.report import Report
+from cloudexit_ci.reporters._common import (
+    MAX_CHANGES_LISTED,
+    coverage_file,
+    ordered_drifts,
+    plural,
+)
+from cloudexit_ci.reporters._mdtext import cell, clip, code_span, cut_middle, fenced
+
+COMMENT_LIMIT = 65536
+MIN_MAX_CHARS = 8192
+MARKER_PREFIX = "<!-- cloudexit-ci: "
+MARKER_SUFFIX = " -->"
+_NOTICE_RESERVE = 1500
+_MIN_DIFF = 300
+_NAMES_SHOWN = 10
+
+
+def marker_line(stack: str) -> str:
+    """``<!-- cloudexit-ci: {"stack": "...", "v": 1} -->`` (``<``/``>`` escaped in JSON)."""
+    payload = json.dumps({"stack": stack, "v": 1})
+    payload = payload.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return f"{MARKER_PREFIX}{payload}{MARKER_SUFFIX}"
+
+
+def parse_marker(body: str) -> dict[str, Any] | None:
+    """The marker's JSON if ``body``'s first line is exactly a marker line, else None."""
+    first = body.split("\n", 1)[0].rstrip("\r")
+    if not (first.startswith(MARKER_PREFIX) and first.endswith(MARKER_SUFFIX)):
+        return None
+    try:
+        data = json.loads(first[len(MARKER_PREFIX) : -len(MARKER_SUFFIX)])
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+# --- fixed parts ----------------------------------------------------------------------------
+
+
+def _names(names: tuple[str, ...]) -> str:
+    shown = ", ".join(code_span(clip(n, 60)) for n in names[:_NAMES_SHOWN])
+    more = len(names) - _NAMES_SHOWN
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def _title(report: Report) -> str:
+    stack = code_span(clip(report.stack, 100))
+    if report.errors:
+        return f"### ❌ cloudexit-ci: stack {stack} could not be checked"
+    if report.drifts:
+        return f"### ⚠️ cloudexit-ci: drift in stack {stack}"
+    return f"### ✅ cloudexit-ci: stack {stack} in sync"
+
+
+def _count_line(report: Report) -> str:
+    c = report.counts
+    return (
+        f"**Services:** {c.services_added} added · {c.services_changed} changed · "
+        f"{c.services_removed} removed — **Files drifted:** {c.files_drifted} — "
+        f"**Unmapped resources:** {c.unmapped}"
+    )
+
+
+def _warning(report: Report) -> str:
+    delta = report.services
+    if not delta.removed:
+        return ""
+    lines = ["> [!WARNING]"]
+    if delta.data_removed:
+        lines.append(
+            f"> This change removes the data store service(s) {_names(delta.data_removed)}. "
+            "Back up or migrate their data (`cloudexit-ci migrate-data`) before merging."
+        )
+    lines.append(f"> Services removed: {_names(delta.removed)}.")
+    return "\n".join(lines) + "\n"
+
+
+def _errors(report: Report) -> str:
+    if not report.errors:
+        return ""
+    lines = ["> [!CAUTION]"]
+    for error in report.errors[:5]:
+        where = f"{code_span(clip(error.where, 120))}: " if error.where else ""
+        hint = f" (fix: {error.hint})" if error.hint else ""
+        lines.append(f"> {where}{cell(clip(error.message + hint, 300))}")
+    if len(report.errors) > 5:
+        lines.append(f"> … and {len(report.errors) - 5} more errors.")
+    return "\n".join(lines) + "\n"
+
+
+def _head(report: Report) -> str:
+    parts = [marker_line(report.stack), _title(report), "", _count_line(report), ""]
+    text = "\n".join(parts) + "\n"
+    for block in (_warning(report), _errors(report)):
+        if block:
+            text += block + "\n"
+    return text
+
+
+_TABLE_HEAD = (
+    "#### Unmapped resources\n\n| Type | Address | Location | Reason |\n|---|---|---|---|\n"
+)
+
+
+def _row(report: Report, index: int) -> str:
+    entry = report.unmapped[index]
+    where = f"{coverage_file(entry)}:{entry.origin.line}"
+    cells = [code_span(x, in_table=True) for x in (entry.type, entry.origin.address, where)]
+    return "| " + " | ".join([*cells, cell(clip(entry.reason, 500))]) + " |\n"
+
+
+def _table(report: Report, budget: int | None) -> tuple[str, int]:
+    """The unmapped table, rows cut to ``budget`` if given; returns (text, rows left out)."""
+    if not report.unmapped:
+        return "", 0
+    text, rows = _TABLE_HEAD, len(report.unmapped)
+    for index in range(rows):
+        row = _row(report, index)
+        if budget is not None and len(text) + len(row) + 120 > budget:
+            left = rows - index
+            return text + f"\n_{plural(left, 'more unmapped resource')} not shown._\n\n", left
+        text += row
+    return text + "\n", 0
+
+
+def _others(report: Report) -> str:
+    entries = report.partial + report.inferred
+    if not entries:
+        return ""
+    rows = "".join(
+        f"| {e.status} | {code_span(e.origin.address, in_table=True)} | "
+        f"{code_span(f'{coverage_file(e)}:{e.origin.line}', in_table=True)} | "
+        f"{cell(clip(e.reason, 300))} |\n"
+        for e in entries
+    )
+    return (
+        f"<details><summary>Partly mapped and inferred ({len(entries)})</summary>\n\n"
+        f"| Status | Address | Location | Note |\n|---|---|---|---|\n{rows}\n</details>\n\n"
+    )
+
+
+# --- drift sections ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Section:
+    text: str
+    mode: str  # "full", "cut", "summary"
+
+
+def _change_bullets(drift: Drift) -> list[str]:
+    lines = []
+    for change in drift.changes[:MAX_CHANGES_LISTED]:
+        if change.old is None:
+            what = f"added {code_span(change.new or '')}"
+        elif change.new is None:
+            what = f"removed (was {code_span(change.old)})"
+        else:
+            what = f"{code_span(change.old)} → {code_span(change.new)}"
+        lines.append(f"{code_span(change.path)}: {what}")
+    if len(drift.changes) > MAX_CHANGES_LISTED:
+        lines.append(f"… and {len(drift.changes) - MAX_CHANGES_LISTED} more changes")
+    if drift.note:
+        lines.append(f"_{cell(drift.note)}_")
+    return lines
+
+
+def _section(report: Report, drift: Drift, cap: int | None) -> _Section:
+    path = cell(report.repo_path(drift))
+    summary = f"<details><summary><code>{path}</code> ({drift.kind})</summary>\n\n"
+    bullets = "".join(f"- {line}\n" for line in _change_bullets(drift))
+    head = summary + bullets + ("\n" if bullets else "")
+    tail = "\n</details>\n\n"
+    lines = drift.unified.rstrip("\n").split("\n")
+    full = head + fenced("\n".join(lines), "diff") + tail
+    if cap is None or len(full) <= cap:
+        return _Section(full, "full")
+    room = cap - len(head) - len(tail) - 40
+    if room >= _MIN_DIFF:
+        kept, _ = cut_middle(lines, room)
+        return _Section(head + fenced("\n".join(kept), "diff") + tail, "cut")
+    return _Section(summary + "_Diff left out (too large for this comment)._\n" + tail, "summary")
+
+
+def _fit_sections(report: Report, budget: int) -> tuple[list[_Section], int]:
+    """Sections within ``budget``: the largest cap that fits, then dropping from the end."""
+    drifts = ordered_drifts(report)
+    full = [_section(report, d, None) for d in drifts]
+    if sum(len(s.text) for s in full) <= budget:
+        return full, 0
+    low, high = 0, max(len(s.text) for s in full)
+    while low < high:  # largest cap whose sections fit
+        mid = (low + high + 1) // 2
+        if sum(len(_section(report, d, mid).text) for d in drifts) <= budget:
+            low = mid
+        else:
+            high = mid - 1
+    sections = [_section(report, d, low) for d in drifts]
+    dropped = 0
+    while sections and sum(len(s.text) for s in sections) > budget - 200:
+        sections.pop()
+        dropped += 1
+    return sections, dropped
+
+
+def _notice(cut: int, summarised: int, dropped: int, rows_left: int, run_url: str | None) -> str:
+    what = []
+    if cut:
+        what.append(f"{plural(cut, 'diff')} cut in the middle")
+    if summarised:
+        what.append(f"{plural(summarised, 'diff')} left out")
+    if dropped:
+        what.append(f"{plural(dropped, 'drifted file')} not listed")
+    if rows_left:
+        what.append(f"{plural(rows_left, 'unmapped row')} not shown")
+    if not what:
+        return ""
+    where = (
+        f"the [workflow run]({_url(run_url)}) (job summary and report artifact)"
+        if run_url
+        else "the output of `cloudexit-ci check` (or its `--format json` report)"
+    )
+    return (
+        f"> [!NOTE]\n> Shortened to fit this comment: {', '.join(what)}. Full report: {where}.\n\n"
+    )
+
+
+def _url(run_url: str) -> str:
+    return "<" + "".join(c for c in run_url if c not in "<>\r\n") + ">"
+
+
+def _link(run_url: str | None) -> str:
+    return f"[View the workflow run]({_url(run_url)})\n" if run_url else ""
+
+
+def _shortened(report: Report, run_url: str | None, max_chars: int) -> str:
+    head, link, others = _head(report), _link(run_url), _others(report)
+    reserve = len(head) + 2 * len(link) + _NOTICE_RESERVE
+    table, rows_left = _table(report, max_chars - reserve)
+    sections, dropped = _fit_sections(report, max_chars - reserve - len(table))
+    while True:
+        cut = sum(s.mode == "cut" for s in sections)
+        summarised = sum(s.mode == "summary" for s in sections)
+        body = "".join(s.text for s in sections)
+        if dropped:
+            body += f"_… and {plural(dropped, 'more drifted file')} (see the full report)._\n\n"
+        notice = _notice(cut, summarised, dropped, rows_left, run_url)
+        parts = [head, body, table, others, notice, link]
+        if sum(map(len, parts)) <= max_chars or not (others or sections):
+            return "".join(parts)
+        if others:
+            others = ""
+        else:
+            sections.pop()
+            dropped += 1
+
+
+def render_markdown(
+    report: Report, *, run_url: str | None = None, max_chars: int = COMMENT_LIMIT
+) -> str:
+    """One stack's comment body, at most ``max_chars`` characters (>= MIN_MAX_CHARS)."""
+    if max_chars < MIN_MAX_CHARS:
+        raise ValueError(f"max_chars must be at least {MIN_MAX_CHARS}")
+    head, link, others = _head(report), _link(run_url), _others(report)
+    table, _ = _table(report, None)
+    body = "".join(_section(report, d, None).text for d in ordered_drifts(report))
+    full = head + body + table + others + link
+    if len(full) <= max_chars:
+        return full
+    return _shortened(report, run_url, max_chars)
+
+
+def render(
+    reports: list[Report],
+    *,
+    color: bool = False,
+    run_url: str | None = None,
+    max_chars: int = COMMENT_LIMIT,
+) -> str:
+    """Every stack's body, joined by rules; ``max_chars`` is shared evenly."""
+    if not reports:
+        return ""
+    separator = "\n---\n\n"
+    share = (max_chars - len(separator) * (len(reports) - 1)) // len(reports)
+    return separator.join(render_markdown(r, run_url=run_url, max_chars=share) for r in reports)
