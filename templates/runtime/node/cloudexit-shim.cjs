@@ -187,8 +187,9 @@ function buildEventV1(api, req, match, raw, body, now) {
   const [hSingle, hMulti] = singleAndMulti(headers);
   const [qSingle, qMulti] = singleAndMulti(parseQuery(raw.query));
   const binary = body.length > 0 && isBinaryV1(req.headers['content-type'], api.binaryMediaTypes);
-  const resource = match.route.isDefault ? '/{proxy+}' : '/' + match.route.segs.join('/');
-  const params = match.route.isDefault ? { proxy: raw.path.replace(/^\//, '') } : match.params;
+  // HTTP API $default route in payload 1.0: resource "$default", no path parameters.
+  const resource = match.route.isDefault ? '$default' : '/' + match.route.segs.join('/');
+  const params = match.params;
   const domainName = api.domainName || req.headers.host || 'localhost';
   return {
     resource,
@@ -206,7 +207,7 @@ function buildEventV1(api, req, match, raw, body, now) {
       httpMethod: req.method,
       extendedRequestId: crypto.randomUUID(),
       requestTime: requestTime(now),
-      path: `/${api.stage}${raw.path}`,
+      path: api.stage === '$default' ? raw.path : `/${api.stage}${raw.path}`, // no prefix on $default stage
       accountId: ACCOUNT_ID,
       protocol: `HTTP/${req.httpVersion}`,
       stage: api.stage,

@@ -218,6 +218,10 @@ def encode_body(body, binary):
     return base64.b64encode(body).decode("ascii") if binary else body.decode("utf-8", "replace")
 
 
+def stage_path(stage, path):
+    return path if stage == "$default" else "/" + stage + path  # no prefix on $default
+
+
 def domain_of(api, req):
     return api.get("domainName") or header(req, "host") or "localhost"
 
@@ -227,9 +231,8 @@ def build_event_v1(api, req, route, params, now):
     q_single, q_multi = single_and_multi(parse_query(req["query"]))
     body = req["body"]
     binary = bool(body) and is_binary_v1(header(req, "content-type"), api["binaryMediaTypes"])
-    resource = "/{proxy+}" if route["isDefault"] else "/" + "/".join(route["segs"])
-    if route["isDefault"]:
-        params = {"proxy": req["path"].lstrip("/")}
+    # HTTP API $default route in payload 1.0: resource "$default", no path parameters.
+    resource = "$default" if route["isDefault"] else "/" + "/".join(route["segs"])
     domain = domain_of(api, req)
     epoch_ms = int(now.timestamp() * 1000)
     identity = dict.fromkeys(
@@ -254,7 +257,7 @@ def build_event_v1(api, req, route, params, now):
             "httpMethod": req["method"],
             "extendedRequestId": str(uuid.uuid4()),
             "requestTime": request_time(now),
-            "path": "/" + api["stage"] + req["path"],
+            "path": stage_path(api["stage"], req["path"]),
             "accountId": ACCOUNT_ID,
             "protocol": req["version"],
             "stage": api["stage"],

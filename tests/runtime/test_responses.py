@@ -1,0 +1,170 @@
+"""Lambda results → HTTP responses (REFERENCES.md §3), errors, timeouts, handler styles."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.runtime.harness import NODE, Response, Shim
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\xff\xfe"
+INTERNAL = {"message": "Internal server error"}
+
+
+def respond(shim: Shim, result: Any) -> Response:
+    """Ask the `respond` fixture handler to return ``result`` as its Lambda result."""
+    body = json.dumps(result).encode()
+    headers = [("Host", "api.example.com"), ("Content-Type", "application/json")]
+    return shim.request("POST", "/respond", headers=headers, body=body)
+
+
+def test_v1_headers_merged_with_multivalue(
+    runtime: str, shared_shims: Callable[[str, str], Shim]
+) -> None:
+    resp = respond(
+        shared_shims(runtime, "rest"),
+        {
+            "statusCode": 201,
+            "headers": {"X-One": "1", "X-Dup": "a", "Content-Type": "text/plain"},
+            "multiValueHeaders": {"X-Dup": ["a", "b"], "X-List": ["x", "y"]},
+            "body": "created",
+        },
+    )
+    assert resp.status == 201 and resp.body == b"created"
+    assert resp.all("X-Dup") == ["a", "b"]  # the pair in both appears once
+    assert resp.all("X-List") == ["x", "y"] and resp.all("X-One") == ["1"]
+    assert resp.all("Content-Type") == ["text/plain"]
+
+
+def test_v1_base64_body_decoded(runtime: str, shared_shims: Callable[[str, str], Shim]) -> None:
+    result = {
+        "statusCode": 200,
+        "isBase64Encoded": True,
+        "headers": {"Content-Type": "image/png"},
+        "body": base64.b64encode(PNG).decode(),
+    }
+    resp = respond(shared_shims(runtime, "rest"), result)
+    assert resp.status == 200 and resp.body == PNG
+    assert resp.all("Content-Length") == [str(len(PNG))]
+
+
+def test_v1_defaults(runtime: str, shared_shims: Callable[[str, str], Shim]) -> None:
+    resp = respond(shared_shims(runtime, "rest"), {"statusCode": 204})
+    assert resp.status == 204 and resp.body == b""
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        {"body": "no status"},
+        {"statusCode": "abc", "body": "x"},
+        {"statusCode": 200, "body": {"not": "a string"}},
+        {"statusCode": 200, "headers": {"X": {"nested": 1}}},
+        {"statusCode": 200, "multiValueHeaders": {"X": "not-a-list"}},
+        {"__raw": "a bare string"},
+        {"__raw": None},
+    ],
+    ids=["no-status", "bad-status", "object-body", "object-header", "mvh-scalar", "str", "null"],
+)
+def test_v1_malformed_is_502(
+    runtime: str, shared_shims: Callable[[str, str], Shim], result: Any
+) -> None:
+    resp = respond(shared_shims(runtime, "rest"), result)
+    assert resp.status == 502 and resp.json() == INTERNAL
+
+
+def test_v2_object_without_status_is_200_json(
+    runtime: str, shared_shims: Callable[[str, str], Shim]
+) -> None:
+    resp = respond(shared_shims(runtime, "http2"), {"id": 1, "tags": ["a"]})
+    assert resp.status == 200 and resp.json() == {"id": 1, "tags": ["a"]}
+    assert resp.all("Content-Type") == ["application/json"]
+
+
+def test_v2_string_is_body(runtime: str, shared_shims: Callable[[str, str], Shim]) -> None:
+    resp = respond(shared_shims(runtime, "http2"), {"__raw": "plain text"})
+    assert resp.status == 200 and resp.body == b"plain text"
+
+
+def test_v2_cookies_are_separate_set_cookie(
+    runtime: str, shared_shims: Callable[[str, str], Shim]
+) -> None:
+    """serverless-offline #310 merged them into one header."""
+    result = {
+        "statusCode": 200,
+        "cookies": ["a=1; Path=/; HttpOnly", "b=2; Max-Age=60"],
+        "headers": {"X-Req": "r", "Content-Type": "text/plain"},
+        "body": "ok",
+    }
+    resp = respond(shared_shims(runtime, "http2"), result)
+    assert resp.status == 200 and resp.body == b"ok"
+    assert resp.all("Set-Cookie") == ["a=1; Path=/; HttpOnly", "b=2; Max-Age=60"]
+    assert resp.all("X-Req") == ["r"]
+
+
+def test_v2_base64_and_malformed(runtime: str, shared_shims: Callable[[str, str], Shim]) -> None:
+    shim = shared_shims(runtime, "http2")
+    body = base64.b64encode(PNG).decode()
+    ok = respond(shim, {"statusCode": 200, "isBase64Encoded": True, "body": body})
+    assert ok.body == PNG
+    bad = respond(shim, {"statusCode": "x"})
+    assert bad.status == 502 and bad.json() == INTERNAL
+
+
+def test_exception_is_502_with_one_log_line(
+    runtime: str, shared_shims: Callable[[str, str], Shim]
+) -> None:
+    shim = shared_shims(runtime, "rest")
+    resp = shim.request("GET", "/boom")
+    assert resp.status == 502 and resp.json() == INTERNAL
+    time.sleep(0.1)
+    lines = [x for x in shim.stderr_lines() if x.get("function") == "boom"]
+    assert len(lines) == 1
+    line = lines[0]
+    assert line["errorType"] == "ItemError" and line["errorMessage"] == "kaboom"
+    assert line["stack"] and line["requestId"]
+
+
+def test_timeout_is_504_at_deadline(runtime: str, shared_shims: Callable[[str, str], Shim]) -> None:
+    shim = shared_shims(runtime, "rest")
+    started = time.monotonic()
+    resp = shim.request("GET", "/slow?sleepMs=3000")
+    elapsed = time.monotonic() - started
+    assert resp.status == 504 and 0.9 < elapsed < 2.0
+    assert resp.json() == {"message": "Endpoint request timed out"}
+
+
+def test_access_log_line(runtime: str, shared_shims: Callable[[str, str], Shim]) -> None:
+    shim = shared_shims(runtime, "rest")
+    echoed = shim.echo("GET", "/items/logged")
+    time.sleep(0.1)
+    request_id = echoed["event"]["requestContext"]["requestId"]
+    lines = [x for x in shim.stdout_lines() if x.get("requestId") == request_id]
+    assert len(lines) == 1
+    line = lines[0]
+    assert set(line) == {"time", "requestId", "method", "path", "status", "durationMs", "function"}
+    assert (line["method"], line["path"], line["status"]) == ("GET", "/items/logged", 200)
+    assert line["function"] == "echo" and line["durationMs"] >= 0
+
+
+@pytest.mark.skipif(NODE is None, reason="node missing")
+@pytest.mark.parametrize(
+    ("path", "status", "body"),
+    [
+        ("/node/callback", 200, b"cb:callback:GET"),
+        ("/node/cbfail", 502, b'{"message":"Internal server error"}'),
+        ("/node/succeed", 202, b"succeeded"),
+        ("/node/promise", 200, b"promise"),
+        ("/node/esm", 200, b"esm"),
+    ],
+)
+def test_node_handler_styles(
+    shared_shims: Callable[[str, str], Shim], path: str, status: int, body: bytes
+) -> None:
+    resp = shared_shims("node", "rest").request("GET", path)
+    assert (resp.status, resp.body) == (status, body)
