@@ -279,7 +279,7 @@ def data_changes(path: PurePosixPath, old: bytes, new: bytes) -> tuple[tuple[Cha
 def _deep_changes(before: Any, after: Any) -> tuple[Change, ...]:
     from deepdiff import DeepDiff  # lazy: ~250 ms to import
 
-    tree = DeepDiff(before, after, view="tree", ignore_order=False)
+    tree = DeepDiff(before, after, view="tree", ignore_order=False, threshold_to_diff_deeper=0)
     changes: dict[str, Change] = {}
     for report_type, levels in tree.items():
         for level in levels:
@@ -328,7 +328,7 @@ def key_path(keys: Iterable[Any]) -> str:
     for key in keys:
         if isinstance(key, int) and not isinstance(key, bool):
             out += f"[{key}]"
-        elif isinstance(key, str) and key and all(c.isalnum() or c in "_-/" for c in key):
+        elif isinstance(key, str) and key and all(c.isalnum() or c in "_-" for c in key):
             out += f".{key}" if out else key
         else:
             out += f"[{json.dumps(key if isinstance(key, str) else str(key))}]"

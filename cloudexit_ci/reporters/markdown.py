@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
 
 from cloudexit_ci.diff import Drift
 from cloudexit_ci.report import Report
@@ -36,23 +35,18 @@ _MIN_DIFF = 300
 _NAMES_SHOWN = 10
 
 
-def marker_line(stack: str) -> str:
-    """``<!-- cloudexit-ci: {"stack": "...", "v": 1} -->`` (``<``/``>`` escaped in JSON)."""
-    payload = json.dumps({"stack": stack, "v": 1})
+def marker_line(report: Report) -> str:
+    """``<!-- cloudexit-ci: {"stack": "...", "v": 1, "drift": .., "unmapped": ..} -->``.
+
+    One line of JSON (``<``, ``>``, ``&`` escaped so it cannot end the comment);
+    ``drift`` and ``unmapped`` let the comment poster tell a clean stack without
+    reading the JSON report.
+    """
+    data = {"stack": report.stack, "v": 1, "drift": not report.in_sync}
+    data["unmapped"] = len(report.unmapped)
+    payload = json.dumps(data, ensure_ascii=False)
     payload = payload.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return f"{MARKER_PREFIX}{payload}{MARKER_SUFFIX}"
-
-
-def parse_marker(body: str) -> dict[str, Any] | None:
-    """The marker's JSON if ``body``'s first line is exactly a marker line, else None."""
-    first = body.split("\n", 1)[0].rstrip("\r")
-    if not (first.startswith(MARKER_PREFIX) and first.endswith(MARKER_SUFFIX)):
-        return None
-    try:
-        data = json.loads(first[len(MARKER_PREFIX) : -len(MARKER_SUFFIX)])
-    except ValueError:
-        return None
-    return data if isinstance(data, dict) else None
 
 
 # --- fixed parts ----------------------------------------------------------------------------
@@ -110,7 +104,7 @@ def _errors(report: Report) -> str:
 
 
 def _head(report: Report) -> str:
-    parts = [marker_line(report.stack), _title(report), "", _count_line(report), ""]
+    parts = [marker_line(report), _title(report), "", _count_line(report), ""]
     text = "\n".join(parts) + "\n"
     for block in (_warning(report), _errors(report)):
         if block:
