@@ -1,0 +1,43 @@
+"""The DynamoDB → CQL job: same scanner and checkpoints, a CqlSink as the writer."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TextIO
+
+from cloudexit_ci.migrate_data import ddbtable, verify
+from cloudexit_ci.migrate_data.checkpoint import Checkpoint
+from cloudexit_ci.migrate_data.cql import CqlSink, CqlTable, connect, item_from_row
+from cloudexit_ci.migrate_data.plan import TableJob
+from cloudexit_ci.migrate_data.wire import Item
+
+if TYPE_CHECKING:
+    from cloudexit_ci.migrate_data.runner import Settings
+
+
+def _rows(session: Any, table: CqlTable) -> list[list[Item]]:
+    return [[item_from_row(row[0]) for row in session.execute(table.select_statement())]]
+
+
+def run_cql(
+    job: TableJob, settings: Settings, source: Any, checkpoint: Checkpoint, out: TextIO
+) -> verify.Result | None:
+    from cloudexit_ci.migrate_data.runner import _copy_table
+
+    desc = ddbtable.require(source, job.source_table, "--source-table")
+    table = CqlTable(job.keyspace or "", job.target_table, ddbtable.key_schema(desc))
+    session = connect(job.hosts or "")
+    sink = CqlSink(
+        session, table, concurrency=settings.cql_concurrency, create=settings.create_target
+    )
+    _copy_table(job, settings, source, sink, checkpoint, out)
+    if not settings.verify:
+        return None
+    return verify.verify_table(
+        job.address,
+        "full" if settings.verify != "count" else "count",
+        (source, job.source_table),
+        lambda: _rows(session, table),
+        lambda: sum(len(page) for page in _rows(session, table)),
+        table.keys.names,
+        settings.segments,
+    )

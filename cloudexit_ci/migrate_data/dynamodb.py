@@ -1,0 +1,203 @@
+"""DynamoDB → Alternator (or CQL): parallel scan, batched writes, checkpoint per page.
+
+One scanner thread per segment reads pages (Segment/TotalSegments, at most
+``page_size`` items each) and hands them, cut into batches, to a shared pool of
+writer threads. While page N is being written, page N+1 is scanned; only when
+every batch of page N is stored is the segment's LastEvaluatedKey for page N
+checkpointed. At most two pages per segment are in memory. A crash replays at
+most the pages after the last checkpoint; writes are puts by primary key, so a
+replay overwrites with identical items and duplicates nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from cloudexit_ci.migrate_data import hooks, retry
+from cloudexit_ci.migrate_data.checkpoint import Checkpoint
+from cloudexit_ci.migrate_data.progress import Progress
+from cloudexit_ci.migrate_data.ratelimit import RateLimiter
+from cloudexit_ci.migrate_data.wire import Item, approx_size, decode_key, encode_key
+
+BATCH_BYTES = 15 * 1024 * 1024  # BatchWriteItem allows 16 MB per request
+
+
+class Sink(Protocol):
+    """Where items go. ``write`` returns only once every item is stored."""
+
+    batch_size: int
+
+    def write(self, items: list[Item]) -> None: ...
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    table: str
+    segments: int = 4
+    page_size: int = 1000
+    workers: int = 8
+    max_read_rate: float = 0.0
+
+
+class AlternatorSink:
+    """BatchWriteItem into a DynamoDB-API table, retrying UnprocessedItems with backoff."""
+
+    def __init__(
+        self,
+        client: Any,
+        table: str,
+        batch_size: int = 25,
+        backoff: retry.Backoff = retry.DEFAULT_BACKOFF,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.client = client
+        self.table = table
+        self.batch_size = batch_size
+        self.backoff = backoff
+        self._sleep = sleep
+
+    def write(self, items: list[Item]) -> None:
+        for chunk in _by_bytes(items, self.batch_size):
+            self._write_batch(chunk)
+
+    def _write_batch(self, items: list[Item]) -> None:
+        pending: dict[str, Any] = {self.table: [{"PutRequest": {"Item": i}} for i in items]}
+        delays = self.backoff.delays()
+        while pending:
+            answer = retry.call(
+                functools.partial(self.client.batch_write_item, RequestItems=pending),
+                backoff=self.backoff,
+                sleep=self._sleep,
+            )
+            pending = {k: v for k, v in (answer.get("UnprocessedItems") or {}).items() if v}
+            if pending:
+                delay = next(delays, None)
+                if delay is None:
+                    raise RuntimeError(f"{self.table}: UnprocessedItems after every retry")
+                self._sleep(delay)
+        hooks.maybe_kill("batch")
+
+
+def _by_bytes(items: list[Item], size: int) -> list[list[Item]]:
+    """Batches of at most ``size`` items and (when items may be large) < 15 MB."""
+    if size <= 25:
+        return [items[i : i + size] for i in range(0, len(items), size)]
+    out: list[list[Item]] = [[]]
+    total = 0
+    for item in items:
+        nbytes = approx_size(item)
+        if out[-1] and (len(out[-1]) >= size or total + nbytes > BATCH_BYTES):
+            out.append([])
+            total = 0
+        out[-1].append(item)
+        total += nbytes
+    return [chunk for chunk in out if chunk]
+
+
+class TableCopy:
+    """Copy one table with ``segments`` scanners feeding ``workers`` writer threads."""
+
+    def __init__(
+        self,
+        source: Any,
+        sink: Sink,
+        options: ScanOptions,
+        checkpoint: Checkpoint,
+        progress: Progress,
+    ):
+        self.source = source
+        self.sink = sink
+        self.options = options
+        self.checkpoint = checkpoint
+        self.progress = progress
+        self.limiter = RateLimiter(options.max_read_rate)
+        self._stop = threading.Event()
+        self._pool: ThreadPoolExecutor | None = None
+
+    def run(self) -> None:
+        total = int(self.checkpoint.get("total_segments") or self.options.segments)
+        if self.checkpoint.get("total_segments") is None:
+            self.checkpoint.update(total_segments=total)
+        todo = [s for s in range(total) if not self._segment(s).get("done")]
+        with (
+            ThreadPoolExecutor(self.options.workers, "ddb-write") as pool,
+            ThreadPoolExecutor(max(1, len(todo)), "ddb-scan") as scanners,
+        ):
+            self._pool = pool
+            futures = [scanners.submit(self._run_segment, s, total) for s in todo]
+            done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+            failed = [f for f in done if f.exception() is not None]
+            if failed:
+                self._stop.set()
+                wait(futures)
+                raise failed[0].exception()  # type: ignore[misc]
+        self.checkpoint.update(done=True)
+
+    def _segment(self, segment: int) -> dict[str, Any]:
+        found = self.checkpoint.get("segments", {}).get(str(segment))
+        return dict(found) if found else {"lek": None, "done": False, "items": 0}
+
+    def _run_segment(self, segment: int, total: int) -> None:
+        state = self._segment(segment)
+        start = decode_key(state["lek"])
+        count = int(state["items"])
+        pending: tuple[list[Future[None]], Any, int] | None = None
+        while not self._stop.is_set():
+            items, lek = self._scan_page(segment, total, start)
+            futures = self._submit(items)
+            if pending is not None:
+                count = self._settle(segment, pending, count)
+            pending = (futures, lek, len(items))
+            if lek is None:
+                break
+            start = lek
+        if pending is not None:
+            count = self._settle(segment, pending, count)
+
+    def _settle(
+        self, segment: int, pending: tuple[list[Future[None]], Any, int], count: int
+    ) -> int:
+        futures, lek, written = pending
+        for future in futures:
+            future.result()
+        count += written
+        state = {"lek": encode_key(lek), "done": lek is None, "items": count}
+        self.checkpoint.update_in("segments", str(segment), state)
+        return count
+
+    def _submit(self, items: list[Item]) -> list[Future[None]]:
+        assert self._pool is not None
+        size = max(1, self.sink.batch_size)
+        return [
+            self._pool.submit(self._write, items[i : i + size]) for i in range(0, len(items), size)
+        ]
+
+    def _write(self, chunk: list[Item]) -> None:
+        if self._stop.is_set():
+            raise RuntimeError("stopped after an error in another segment")
+        self.sink.write(chunk)
+        self.progress.add(len(chunk), sum(approx_size(item) for item in chunk))
+
+    def _scan_page(self, segment: int, total: int, start: Item | None) -> tuple[list[Item], Any]:
+        params: dict[str, Any] = {
+            "TableName": self.options.table,
+            "Segment": segment,
+            "TotalSegments": total,
+            "Limit": self.options.page_size,
+        }
+        if start is not None:
+            params["ExclusiveStartKey"] = start
+        if self.limiter.rate > 0:
+            params["ReturnConsumedCapacity"] = "TOTAL"
+            self.limiter.wait()
+        page = retry.call(lambda: self.source.scan(**params))
+        if self.limiter.rate > 0:
+            used = (page.get("ConsumedCapacity") or {}).get("CapacityUnits")
+            self.limiter.charge(float(used) if used is not None else 0.5 * page["ScannedCount"])
+        return list(page.get("Items", [])), page.get("LastEvaluatedKey")
