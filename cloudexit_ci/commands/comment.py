@@ -80,8 +80,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     body = _read(args.body_file)
     marker = _marker(body, args.stack)
-    if marker.stack not in body.split("\n", 1)[0]:
-        body = f"<!-- cloudexit-ci: {json.dumps({'stack': marker.stack, 'v': 1})} -->\n{body}"
+    if parse_marker(body) is None:
+        body = f"{marker_line(marker.stack)}\n{body}"
     if args.report_json:
         marker = _with_report(marker, args.report_json)
         write_outputs(_outputs(marker, args.body_file))
@@ -93,6 +93,13 @@ def run(args: argparse.Namespace) -> int:
     if was_cut:
         warn(f"{args.body_file}: cut to {COMMENT_LIMIT} characters for the comment")
     return _post(args, marker, fitted)
+
+
+def marker_line(stack: str) -> str:
+    """The hidden first line; ``<``, ``>`` and ``&`` escaped so the JSON cannot end it."""
+    payload = json.dumps({"stack": stack, "v": 1})
+    payload = payload.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return f"<!-- cloudexit-ci: {payload} -->"
 
 
 def _read(path: Path) -> str:
