@@ -138,7 +138,7 @@ class _Retryable(Exception):
         self.wait = wait
 
 
-def rate_limit_wait(response: httpx.Response, now: float | None = None) -> float | None:
+def rate_limit_wait(response: httpx.Response) -> float | None:
     """Seconds GitHub asks us to wait for a 403/429, or None if it is no rate limit."""
     headers = response.headers
     if "retry-after" in headers:
@@ -147,7 +147,7 @@ def rate_limit_wait(response: httpx.Response, now: float | None = None) -> float
         except ValueError:
             return 60.0
     if headers.get("x-ratelimit-remaining") == "0" and "x-ratelimit-reset" in headers:
-        return max(float(headers["x-ratelimit-reset"]) - (now or time.time()), 0.0)
+        return max(float(headers["x-ratelimit-reset"]) - time.time(), 0.0)
     if response.status_code == 429 or "secondary rate limit" in _message(response).lower():
         return 60.0
     return None
@@ -300,9 +300,9 @@ class GitHub:
         return redact(text, self._token)
 
 
-def read_event(path: str | None = None) -> dict[str, Any]:
+def read_event() -> dict[str, Any]:
     """The webhook payload the workflow was triggered by ({} when there is none)."""
-    target = path or os.environ.get("GITHUB_EVENT_PATH")
+    target = os.environ.get("GITHUB_EVENT_PATH")
     if not target or not Path(target).is_file():
         return {}
     data = json.loads(Path(target).read_text(encoding="utf-8"))
@@ -369,13 +369,12 @@ def changed_stacks(repo_dir: Path, before: str, after: str) -> list[str]:
     return changed
 
 
-def migrate_on_merge(only: list[str]) -> int:
+def migrate_on_merge(only: list[str], extra: list[str]) -> int:
     """The action's migration step: migrate-data for each stack whose data plan changed."""
     from cloudexit_ci.main import main as cli
 
-    span = merge_range(
-        os.environ.get("GITHUB_EVENT_NAME", ""), read_event(), os.environ.get("GITHUB_REF", "")
-    )
+    env = os.environ
+    span = merge_range(env.get("GITHUB_EVENT_NAME", ""), read_event(), env.get("GITHUB_REF", ""))
     if span is None:
         print("cloudexit-ci: not a push to the default branch or a merged pull request")
         return 0
@@ -384,12 +383,17 @@ def migrate_on_merge(only: list[str]) -> int:
     stacks = [top / s for s in changed_stacks(top, *span)]
     stacks = [s for s in stacks if not wanted or s.resolve() in wanted]
     print(f"cloudexit-ci: data plan changed in {len(stacks)} stack(s) ({span[0]}..{span[1]})")
-    codes = [cli(["migrate-data", "--stack", str(stack)]) for stack in stacks]
+    if "--state-dir" not in extra:
+        state = Path(env.get("RUNNER_TEMP") or ".") / "cloudexit-ci-migrate-state"
+        extra = [*extra, "--state-dir", str(state)]
+    codes = [cli(["migrate-data", "--stack", str(stack), *extra]) for stack in stacks]
     write_outputs({"migrated-stacks": "\n".join(str(s) for s in stacks)})
     return max(codes, default=0)
 
 
-if __name__ == "__main__":  # python -m cloudexit_ci.github migrate-on-merge [STACK_DIR...]
-    if sys.argv[1:2] != ["migrate-on-merge"]:
-        sys.exit("usage: python -m cloudexit_ci.github migrate-on-merge [STACK_DIR...]")
-    sys.exit(migrate_on_merge(sys.argv[2:]))
+if __name__ == "__main__":  # the action: python -m cloudexit_ci.github migrate-on-merge
+    import shlex
+
+    stacks = [s for s in os.environ.get("CLOUDEXIT_MIGRATE_STACKS", "").splitlines() if s.strip()]
+    extra = shlex.split(os.environ.get("CLOUDEXIT_MIGRATE_ARGS", ""))
+    sys.exit(migrate_on_merge(stacks, extra) if sys.argv[1:] == ["migrate-on-merge"] else 2)
