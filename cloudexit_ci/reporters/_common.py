@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from cloudexit_ci.diff import DRIFT_KINDS, Drift
+from cloudexit_ci.diff import DRIFT_KINDS, MANIFEST_PATH, Drift
 from cloudexit_ci.report import Report
 from cloudexit_ci.stack import Coverage
 
@@ -27,8 +27,11 @@ def plural(count: int, word: str) -> str:
 
 
 def ordered_drifts(report: Report) -> list[Drift]:
-    """Most important first: hand edits, missing, changed, extra; then by path."""
-    return sorted(report.drifts, key=lambda d: (DRIFT_KINDS.index(d.kind), d.path))
+    """Most important first: hand edits, missing, changed, extra; by path, the manifest last."""
+    return sorted(
+        report.drifts,
+        key=lambda d: (DRIFT_KINDS.index(d.kind), d.path == MANIFEST_PATH, d.path),
+    )
 
 
 def ordered_findings(report: Report) -> list[Coverage]:

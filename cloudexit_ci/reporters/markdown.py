@@ -103,9 +103,20 @@ def _errors(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _fix_line(report: Report) -> str:
+    if not report.drifts:
+        return ""
+    text = "**Fix:** run `cloudexit-ci check --fix` and commit the result."
+    if any(d.kind == "hand-edited" for d in report.drifts):
+        text += " Hand-edited files: move the edit into the Terraform or `.cloudexit.yml` first."
+    return text + "\n"
+
+
 def _head(report: Report) -> str:
     parts = [marker_line(report), _title(report), "", _count_line(report), ""]
     text = "\n".join(parts) + "\n"
+    if report.drifts:
+        text += _fix_line(report) + "\n"
     for block in (_warning(report), _errors(report)):
         if block:
             text += block + "\n"

@@ -60,8 +60,8 @@ def test_layout(report: Report) -> None:
         "<details><summary><code>deploy/traefik/routes.yml</code> (hand-edited)</summary>" in body
     )
     assert (
-        "| `aws_cloudfront_distribution` | `aws_cloudfront_distribution.cdn` | `infra/cdn.tf:12` | CDN \\| edge"
-        in body
+        "| `aws_cloudfront_distribution` | `aws_cloudfront_distribution.cdn` | "
+        "`infra/cdn.tf:12` | CDN \\| edge" in body
     )
     assert body.endswith(f"[View the workflow run](<{RUN_URL}>)\n")
     assert "[!NOTE]" not in body
