@@ -247,4 +247,4 @@ class Stack:
     env_vars: dict[str, EnvVar] = field(default_factory=dict)
     coverage: list[Coverage] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    files: dict[str, bytes] = field(default_factory=dict)  # extra rendered files
+    paths: dict[str, str] = field(default_factory=dict)  # repo-root, terraform-dir, output-dir

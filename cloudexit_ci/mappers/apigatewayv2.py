@@ -1,0 +1,168 @@
+"""aws_apigatewayv2_* (HTTP APIs, payload 2.0 or 1.0) → an Api and its Routes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from cloudexit_ci.mappers.apigateway import DEFAULT_THROTTLE
+from cloudexit_ci.mappers.base import MapContext, cover, mapped_or_partial, safe_name, unique_name
+from cloudexit_ci.mappers.routes import function_of
+from cloudexit_ci.stack import Api, Cors, Coverage, Route, Throttle
+from cloudexit_ci.terraform.expressions import Computed
+from cloudexit_ci.terraform.model import Resource, Values
+
+_INTEGRATION_REF = re.compile(r"\$\{([^}]*aws_apigatewayv2_integration\.[^}]+?)\.id\}")
+
+
+@dataclass
+class _HttpState:
+    apis: dict[str, str] = field(default_factory=dict)  # api address -> Api.key
+    integrations: dict[str, tuple[str | None, str]] = field(default_factory=dict)
+    # integration address -> (function key, payload version)
+    routes: list[Resource] = field(default_factory=list)
+    quick: list[tuple[str, Resource]] = field(default_factory=list)  # (api key, api resource)
+
+
+def _state(ctx: MapContext) -> _HttpState:
+    state: _HttpState = ctx.family("apigw.http", _HttpState)
+    return state
+
+
+def map_api(resource: Resource, ctx: MapContext) -> Coverage:
+    values = resource.values
+    protocol = values.string("protocol_type", "HTTP")
+    if protocol != "HTTP":
+        return cover(
+            resource, "unmapped", f"{protocol} APIs (WebSocket) are not converted", blocking=True
+        )
+    name = values.string("name") or resource.name
+    key = unique_name(safe_name(name, "api"), ctx.stack.apis)
+    cors_block = values.block("cors_configuration")
+    ctx.stack.apis[key] = Api(
+        key=key,
+        name=name,
+        kind="http",
+        origin=resource.origin,
+        payload_version="2.0",
+        throttle=DEFAULT_THROTTLE,
+        cors=_cors(cors_block) if cors_block else None,
+    )
+    _state(ctx).apis[resource.address] = key
+    if values.has("target"):
+        _state(ctx).quick.append((key, resource))
+    lost = ["the OpenAPI `body`"] if values.has("body") else []
+    if values.boolean("disable_execute_api_endpoint"):
+        lost = [*lost]
+    return mapped_or_partial(resource, f"Traefik routers for HTTP API `{key}`", lost, "traefik")
+
+
+def _cors(block: Values) -> Cors:
+    def strings(key: str) -> tuple[str, ...]:
+        return tuple(sorted(str(v) for v in block.get(key) or ()))
+
+    return Cors(
+        allow_origins=strings("allow_origins"),
+        allow_methods=tuple(m.upper() for m in strings("allow_methods")),
+        allow_headers=strings("allow_headers"),
+        expose_headers=strings("expose_headers"),
+        allow_credentials=block.boolean("allow_credentials"),
+        max_age_s=block.integer("max_age", 0) or None,
+    )
+
+
+def map_integration(resource: Resource, ctx: MapContext) -> Coverage:
+    values = resource.values
+    kind = values.string("integration_type", "AWS_PROXY")
+    function = function_of(ctx, values.raw("integration_uri"))
+    version = values.string("payload_format_version", "1.0")
+    _state(ctx).integrations[resource.address] = (function, version)
+    if kind != "AWS_PROXY":
+        return cover(
+            resource, "unmapped", f"integration type {kind} is not converted", blocking=True
+        )
+    if function is None:
+        return cover(
+            resource, "unmapped", "its function is not in this configuration", blocking=True
+        )
+    return cover(resource, "mapped", f"payload {version} to `{function}`", service=function)
+
+
+def map_route(resource: Resource, ctx: MapContext) -> Coverage:
+    _state(ctx).routes.append(resource)
+    values = resource.values
+    lost = []
+    if values.string("authorization_type", "NONE") not in ("NONE", ""):
+        lost.append(f"{values.string('authorization_type')} authorizer: add Traefik forwardAuth")
+    return mapped_or_partial(resource, f"router for {values.string('route_key')}", lost, "traefik")
+
+
+def map_stage(resource: Resource, ctx: MapContext) -> Coverage:
+    values = resource.values
+    api_key = _state(ctx).apis.get(values.ref("api_id") or "")
+    if api_key is None:
+        return cover(resource, "unmapped", "its API is not in this configuration")
+    settings = values.block("default_route_settings")
+    api = ctx.stack.apis[api_key]
+    if settings is not None:
+        assert api.throttle is not None
+        rate = settings.get("throttling_rate_limit")
+        burst = settings.get("throttling_burst_limit")
+        throttle = Throttle(
+            float(rate) if isinstance(rate, (int, float)) else api.throttle.rate_per_s,
+            int(burst) if isinstance(burst, (int, float)) else api.throttle.burst,
+        )
+        api = replace(api, throttle=throttle)
+    ctx.stack.apis[api_key] = replace(api, stage=values.string("name", "$default"))
+    lost = (
+        ["per-route throttling (the stage default applies)"]
+        if values.blocks("route_settings")
+        else []
+    )
+    if values.has("access_log_settings"):
+        lost.append("access logs to CloudWatch (Traefik writes access logs instead)")
+    return mapped_or_partial(resource, "rate limit middleware", lost, "traefik")
+
+
+def map_not_needed(resource: Resource, ctx: MapContext) -> Coverage:
+    return cover(
+        resource, "not-needed", "Traefik serves the API on --domain; no deployment or mapping"
+    )
+
+
+def finish(ctx: MapContext) -> None:
+    state = _state(ctx)
+    for route in state.routes:
+        _add_route(ctx, route)
+    for api_key, api_resource in state.quick:
+        function = function_of(ctx, api_resource.values.raw("target"))
+        if function is not None:
+            route_key = api_resource.values.string("route_key", "$default")
+            method, path = _split(route_key)
+            ctx.stack.routes.append(Route(api_key, method, path, function, api_resource.origin))
+
+
+def _add_route(ctx: MapContext, resource: Resource) -> None:
+    values = resource.values
+    state = _state(ctx)
+    api_key = state.apis.get(values.ref("api_id") or "")
+    target = values.raw("target")
+    address = target.address if isinstance(target, Computed) else None
+    if isinstance(target, str):
+        match = _INTEGRATION_REF.search(target)
+        address = match.group(1) if match else None
+    function, version = state.integrations.get(address or "", (None, "1.0"))
+    if api_key is None or function is None:
+        return
+    method, path = _split(values.string("route_key", "$default"))
+    ctx.stack.routes.append(Route(api_key, method, path, function, resource.origin))
+    api = ctx.stack.apis[api_key]
+    if version in ("1.0", "2.0") and version != api.payload_version:
+        ctx.stack.apis[api_key] = replace(api, payload_version=version)  # type: ignore[arg-type]
+
+
+def _split(route_key: str) -> tuple[str, str]:
+    if route_key == "$default" or " " not in route_key:
+        return "ANY", "$default"
+    method, path = route_key.split(" ", 1)
+    return method.upper(), path

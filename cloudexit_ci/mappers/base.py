@@ -1,0 +1,108 @@
+"""What every mapper gets: the resource, the Terraform module and the Stack.
+
+A mapper is a plain function ``(resource, ctx) -> Coverage``: it adds IR
+records to ``ctx.stack`` and returns the one inventory entry for the
+resource. A *finisher* runs once after every resource was mapped (to link
+routes to functions, for example). Both are registered in ``registry.py``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from cloudexit_ci.stack import Coverage, Origin, Stack, Status
+from cloudexit_ci.terraform.model import Resource, TerraformModule
+
+
+@dataclass(frozen=True)
+class Options:
+    """The user's choices that change how resources map."""
+
+    domain: str = "api.example.com"
+    serverless_mode: str = "containerized"  # or "consolidated"
+    dynamodb_mode: str = "alternator"  # or "cql"
+    object_store: str = "minio"  # or "seaweedfs"
+    acme_email: str = ""
+    write_isolation: str = "only_rmw_uses_lwt"
+    stack_name: str = "stack"
+    code_dirs: tuple[tuple[str, str], ...] = ()  # function address/name -> source dir
+    output_dir: str = "out"  # absolute path of --output (for relative build contexts)
+
+
+@dataclass
+class MapContext:
+    module: TerraformModule
+    stack: Stack
+    options: Options
+    state: dict[str, Any] = field(default_factory=dict)  # per-family scratch space
+
+    def family(self, name: str, factory: Callable[[], Any]) -> Any:
+        """Scratch state a mapper family shares with its finisher."""
+        if name not in self.state:
+            self.state[name] = factory()
+        return self.state[name]
+
+    def note(self, resource: Resource, message: str) -> None:
+        self.stack.notes.append(f"{resource.where}: {resource.address}: {message}")
+
+
+class Mapper(Protocol):
+    def __call__(self, resource: Resource, ctx: MapContext) -> Coverage: ...
+
+
+Finisher = Callable[[MapContext], None]
+
+
+def cover(
+    resource: Resource,
+    status: Status,
+    reason: str,
+    *,
+    service: str | None = None,
+    lost: tuple[str, ...] | list[str] = (),
+    blocking: bool = False,
+) -> Coverage:
+    return Coverage(
+        origin=resource.origin,
+        type=resource.type,
+        status=status,
+        reason=reason,
+        service=service,
+        lost=tuple(lost),
+        blocking=blocking,
+    )
+
+
+def mapped_or_partial(
+    resource: Resource, reason: str, lost: list[str], service: str | None = None
+) -> Coverage:
+    status: Status = "partial" if lost else "mapped"
+    return cover(resource, status, reason, service=service, lost=lost)
+
+
+_UNSAFE = re.compile(r"[^a-z0-9-]+")
+
+
+def safe_name(raw: str, fallback: str = "x") -> str:
+    """A name safe as a Compose service, DNS label, Traefik router and file name."""
+    name = _UNSAFE.sub("-", raw.lower()).strip("-")
+    name = re.sub(r"-{2,}", "-", name)[:48].strip("-")
+    if not name or not name[0].isalpha():
+        name = f"{fallback}-{name}".strip("-") if name else fallback
+    return name
+
+
+def unique_name(base: str, taken: set[str] | dict[str, Any]) -> str:
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+def origin_of(resource: Resource) -> Origin:
+    return resource.origin

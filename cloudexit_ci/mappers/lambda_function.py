@@ -1,0 +1,208 @@
+"""aws_lambda_function → a Function (run by the runtime shim), aws_lambda_permission."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from pathlib import Path
+from typing import Any
+
+from cloudexit_ci.errors import UserError
+from cloudexit_ci.mappers.base import MapContext, cover, mapped_or_partial, safe_name, unique_name
+from cloudexit_ci.stack import Code, Coverage, EnvVar, Function
+from cloudexit_ci.terraform import ast
+from cloudexit_ci.terraform.expressions import Computed, Unknown
+from cloudexit_ci.terraform.files import rel
+from cloudexit_ci.terraform.model import Resource
+
+SUPPORTED_RUNTIME = re.compile(r"^(nodejs(1[68]|2[02])\.x|python3\.(9|1[0-3]))$")
+SECRET_NAME = re.compile(
+    r"(SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL)", re.I
+)
+_LOST_ARGS = {
+    "layers": "layers are not vendored: add their contents to the function code",
+    "vpc_config": "VPC placement (the compose network replaces it)",
+    "reserved_concurrent_executions": "reserved concurrency (use deploy.replicas)",
+    "dead_letter_config": "dead-letter queue for async invocations",
+    "tracing_config": "X-Ray tracing",
+    "snap_start": "SnapStart",
+    "file_system_config": "EFS mount",
+    "kms_key_arn": "KMS encryption of environment variables",
+}
+
+
+def map_function(resource: Resource, ctx: MapContext) -> Coverage:
+    values = resource.values
+    function_name = values.string("function_name") or resource.name
+    key = unique_name(safe_name(function_name, "fn"), ctx.stack.functions)
+    runtime = values.string("runtime")
+    code = _code(resource, ctx)
+    lost = [text for arg, text in _LOST_ARGS.items() if values.has(arg)]
+    if code.kind == "image":
+        lost.append("image functions must serve HTTP themselves (e.g. the AWS Lambda Web Adapter)")
+    elif not SUPPORTED_RUNTIME.match(runtime):
+        return cover(
+            resource,
+            "unmapped",
+            f"runtime {runtime or '(none)'} has no shim yet "
+            "(supported: nodejs16.x-22.x, python3.9-3.13)",
+            blocking=True,
+        )
+    if not code.exists:
+        ctx.note(resource, f"function code {code.path} does not exist yet: needed at image build")
+    ctx.stack.functions[key] = Function(
+        key=key,
+        function_name=function_name,
+        runtime=runtime or "image",
+        handler=values.string("handler", "index.handler"),
+        code=code,
+        memory_mb=values.integer("memory_size", 128),
+        timeout_s=values.integer("timeout", 3),
+        environment=_environment(resource, ctx, key),
+        origin=resource.origin,
+        architecture=(values.get("architectures") or ["x86_64"])[0],
+    )
+    ctx.family("lambda.by_address", dict)[resource.address] = key
+    return mapped_or_partial(resource, f"container `{key}` runs the handler", lost, key)
+
+
+def _code(resource: Resource, ctx: MapContext) -> Code:
+    values = resource.values
+    override = dict(ctx.options.code_dirs).get(resource.address) or dict(ctx.options.code_dirs).get(
+        values.string("function_name")
+    )
+    if override:
+        return _local_code("dir", override, resource, ctx)
+    image = values.string("image_uri")
+    if image or values.string("package_type") == "Image":
+        return Code("image", image or "", exists=bool(image))
+    archive = _archive_source(resource, ctx)
+    if archive is not None:
+        return archive
+    filename = values.get("filename")
+    if isinstance(filename, str) and filename:
+        return _local_code("zip", filename, resource, ctx)
+    if values.has("s3_bucket"):
+        ctx.note(resource, "code is in S3 (s3_bucket/s3_key): map a local folder in .cloudexit.yml")
+    return Code("missing", "", exists=False)
+
+
+def _archive_source(resource: Resource, ctx: MapContext) -> Code | None:
+    """``filename = data.archive_file.x.output_path`` → the archive's source."""
+    raw = resource.values.raw("filename")
+    for data in ctx.module.resources:
+        if data.mode != "data" or data.type != "archive_file":
+            continue
+        out = data.values.get("output_path")
+        if out is None or out != raw:
+            continue
+        if data.values.has("source_dir"):
+            return _local_code("dir", data.values.string("source_dir"), data, ctx)
+        if data.values.has("source_file"):
+            return _local_code("file", data.values.string("source_file"), data, ctx)
+        ctx.note(
+            resource, "archive_file with inline `source` blocks: map the code in .cloudexit.yml"
+        )
+        return Code("missing", "", exists=False)
+    return None
+
+
+def _local_code(kind: str, path: str, resource: Resource, ctx: MapContext) -> Code:
+    """A repository-relative code path; a path escaping the repository is an error."""
+    repo = Path(ctx.module.repo_root)
+    module_dir = repo / ctx.module.root_dir
+    target = (module_dir / path) if not Path(path).is_absolute() else Path(path)
+    try:
+        shown = rel(target, repo)
+    except UserError:
+        raise UserError(
+            f"code path {path!r} of {resource.address} escapes the repository",
+            where=resource.where,
+            hint="keep function code inside the repository",
+        ) from None
+    shown = posixpath.normpath(shown)
+    return Code(kind, shown, exists=target.exists())  # type: ignore[arg-type]
+
+
+def _environment(resource: Resource, ctx: MapContext, key: str) -> tuple[tuple[str, str], ...]:
+    block = resource.values.block("environment")
+    if block is None:
+        return ()
+    variables = block.raw("variables") or {}
+    if not isinstance(variables, dict):
+        ctx.note(resource, "environment.variables cannot be resolved; set them in .env")
+        return ()
+    sensitive = _sensitive_refs(resource, ctx)
+    out = []
+    for name in sorted(variables):
+        out.append((name, _env_value(name, variables[name], resource, ctx, key, sensitive)))
+    return tuple(out)
+
+
+def _env_value(
+    name: str, value: Any, resource: Resource, ctx: MapContext, key: str, sensitive: set[str]
+) -> str:
+    placeholder = f"{safe_name(key).upper().replace('-', '_')}_{name}"
+    if name in sensitive or SECRET_NAME.search(name):
+        _env_var(ctx, placeholder, f"{resource.address}: environment variable {name} (secret)")
+        return "${" + placeholder + "}"
+    if isinstance(value, (Unknown, Computed)) or not isinstance(value, (str, int, float, bool)):
+        resolved = ctx.family("env.computed", dict).get(str(value)) if value is not None else None
+        if resolved is not None:
+            return str(resolved)
+        why = f"{resource.address}: {name} = {value} (known only after apply)"
+        _env_var(ctx, placeholder, why, secret=False)
+        return "${" + placeholder + "}"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _env_var(ctx: MapContext, name: str, description: str, *, secret: bool = True) -> None:
+    ctx.stack.env_vars[name] = EnvVar(name, description, secret=secret)
+
+
+def _sensitive_refs(resource: Resource, ctx: MapContext) -> set[str]:
+    """Environment keys whose expression reads a ``sensitive = true`` variable."""
+    sensitive_vars = {
+        b.labels[0]
+        for f in ctx.module.files
+        for b in f.blocks
+        if b.type == "variable" and _is_true(b.body.attr("sensitive"))
+    }
+    env_block = next(iter(resource.values.body.blocks_of("environment")), None)
+    attr = env_block.body.attr("variables") if env_block else None
+    if attr is None or not isinstance(attr.expr, ast.ObjectExpr):
+        return set()
+    out = set()
+    for key_expr, value_expr in attr.expr.items:
+        reads = {r.split(".")[1] for r in ast.references(value_expr) if r.startswith("var.")}
+        if reads & sensitive_vars:
+            out.add(key_expr.name if isinstance(key_expr, ast.Var) else str(key_expr))
+    return out
+
+
+def _is_true(attribute: ast.Attribute | None) -> bool:
+    """A literal ``true`` (``sensitive = true``)."""
+    return (
+        attribute is not None
+        and isinstance(attribute.expr, ast.Lit)
+        and attribute.expr.value is True
+    )
+
+
+def map_permission(resource: Resource, ctx: MapContext) -> Coverage:
+    return cover(
+        resource,
+        "not-needed",
+        "invoke permissions are replaced by the Traefik routes that reach the function",
+    )
+
+
+def map_layer(resource: Resource, ctx: MapContext) -> Coverage:
+    return cover(
+        resource,
+        "unmapped",
+        "layers are not vendored: copy the layer's files into each function's code",
+        blocking=False,
+    )

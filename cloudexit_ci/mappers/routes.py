@@ -1,0 +1,98 @@
+"""Shared route logic: integration URI → function, and route inference by name."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from cloudexit_ci.mappers.base import MapContext
+from cloudexit_ci.stack import Origin, Route
+
+_ADDRESS = re.compile(r"\$\{((?:module\.[^.]+\.)?aws_lambda_function\.[^}]+?)\.[a-z_]+\}")
+
+# verb keywords in a function name → (HTTP method, item route?)
+_VERBS: tuple[tuple[tuple[str, ...], str, bool], ...] = (
+    (("create", "add", "post", "new", "insert", "put"), "POST", False),
+    (("list", "all", "search", "query", "index", "scan"), "GET", False),
+    (("get", "read", "fetch", "show", "find", "describe", "retrieve"), "GET", True),
+    (("update", "edit", "modify", "patch", "replace", "set"), "PUT", True),
+    (("delete", "remove", "destroy", "del"), "DELETE", True),
+)
+
+
+def function_of(ctx: MapContext, uri: Any) -> str | None:
+    """The Function.key an integration URI (``...invoke_arn``/``...arn``) points at."""
+    by_address: dict[str, str] = ctx.family("lambda.by_address", dict)
+    address = getattr(uri, "address", None)
+    if address is None and isinstance(uri, str):
+        match = _ADDRESS.search(uri)
+        address = match.group(1) if match else None
+    if address in by_address:
+        return by_address[address]
+    if isinstance(uri, str):  # a literal ARN naming the function
+        for key, function in ctx.stack.functions.items():
+            if f":function:{function.function_name}" in uri:
+                return key
+    return None
+
+
+def _words(name: str) -> list[str]:
+    return [
+        w for w in re.split(r"[^a-z0-9]+", re.sub(r"([a-z])([A-Z])", r"\1-\2", name).lower()) if w
+    ]
+
+
+def _verb(name: str) -> tuple[str, bool] | None:
+    words = _words(name)
+    for keywords, method, item in _VERBS:
+        if any(w in keywords for w in words):
+            return method, item
+    return None
+
+
+def _collection_and_item(paths: list[str], function_name: str) -> tuple[str, str | None]:
+    """The collection path (``/items``) and its item path (``/items/{id}``) for a function."""
+    collections = [p for p in paths if p != "/" and not p.rstrip("/").endswith("}")]
+    words = set(_words(function_name))
+
+    def score(path: str) -> int:
+        leaf = path.rstrip("/").rsplit("/", 1)[-1].lower()
+        return int(leaf in words or leaf.rstrip("s") in words or f"{leaf}s" in words)
+
+    collection = max(collections, key=lambda p: (score(p), -len(p)), default="/")
+    item = next(
+        (
+            p
+            for p in paths
+            if p.startswith(collection.rstrip("/") + "/{")
+            and p.count("/") == collection.count("/") + 1
+        ),
+        None,
+    )
+    return collection, item
+
+
+def infer_routes(ctx: MapContext, api_key: str, paths: list[str], origin: Origin) -> list[Route]:
+    """Routes from function names when the Terraform declares no methods."""
+    routes: list[Route] = []
+    for key, function in sorted(ctx.stack.functions.items()):
+        verb = _verb(function.function_name)
+        if verb is None:
+            continue
+        method, wants_item = verb
+        collection, item = _collection_and_item(paths, function.function_name)
+        path = item if wants_item else collection
+        if wants_item and item is None:
+            path = collection.rstrip("/") + "/{id}"
+        routes.append(Route(api_key, method, path or "/", key, function.origin, inferred=True))
+    return _drop_duplicates(routes)
+
+
+def _drop_duplicates(routes: list[Route]) -> list[Route]:
+    seen: set[str] = set()
+    out = []
+    for route in routes:
+        if route.route_key not in seen:
+            seen.add(route.route_key)
+            out.append(route)
+    return out

@@ -1,0 +1,92 @@
+"""Services (IR) → docker-compose.yml, dumped from data (Compose spec, no `version:`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cloudexit_ci.stack import HealthCheck, Service, Stack
+
+
+def compose_document(stack: Stack) -> dict[str, Any]:
+    services = {name: _service(svc) for name, svc in sorted(stack.services.items(), key=_order)}
+    doc: dict[str, Any] = {"name": stack.name, "services": services}
+    networks = sorted({n for s in stack.services.values() for n in s.networks})
+    doc["networks"] = {n: ({"internal": True} if n == "backend" else {}) for n in networks}
+    if stack.volumes:
+        doc["volumes"] = {name: {} for name in sorted(stack.volumes)}
+    return doc
+
+
+_ROLE_ORDER = {"gateway": 0, "function": 1, "worker": 2, "data": 3, "init": 4}
+
+
+def _order(item: tuple[str, Service]) -> tuple[int, str]:
+    return _ROLE_ORDER[item[1].role], item[0]
+
+
+def _service(svc: Service) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if svc.image:
+        out["image"] = svc.image
+    if svc.build:
+        build: dict[str, Any] = {"context": svc.build.context, "dockerfile": svc.build.dockerfile}
+        if svc.build.extra_contexts:
+            build["additional_contexts"] = dict(svc.build.extra_contexts)
+        out["build"] = build
+    if svc.entrypoint:
+        out["entrypoint"] = list(svc.entrypoint)
+    if svc.command:
+        out["command"] = list(svc.command)
+    if svc.user:
+        out["user"] = svc.user
+    out["restart"] = "no" if svc.one_shot else "unless-stopped"
+    if svc.environment:
+        out["environment"] = dict(svc.environment)
+    if svc.ports:
+        out["ports"] = list(svc.ports)
+    if svc.expose:
+        out["expose"] = [str(p) for p in svc.expose]
+    if svc.volumes:
+        out["volumes"] = [f"{src}:{dst}" for src, dst in svc.volumes]
+    out["networks"] = list(svc.networks)
+    if svc.depends_on:
+        out["depends_on"] = {d.service: {"condition": d.condition} for d in svc.depends_on}
+    if svc.healthcheck:
+        out["healthcheck"] = _healthcheck(svc.healthcheck)
+    out["labels"] = _labels(svc)
+    deploy = _deploy(svc)
+    if deploy:
+        out["deploy"] = deploy
+    return out
+
+
+def _healthcheck(check: HealthCheck) -> dict[str, Any]:
+    return {
+        "test": list(check.test),
+        "interval": f"{check.interval_s}s",
+        "timeout": f"{check.timeout_s}s",
+        "retries": check.retries,
+        "start_period": f"{check.start_period_s}s",
+    }
+
+
+def _labels(svc: Service) -> dict[str, str]:
+    sources = ",".join(sorted({o.address for o in svc.origins})) or "cloudexit-ci"
+    labels = {"cloudexit.source": sources, "cloudexit.role": svc.role}
+    if svc.comment:
+        labels["cloudexit.description"] = svc.comment
+    return labels
+
+
+def _deploy(svc: Service) -> dict[str, Any]:
+    deploy: dict[str, Any] = {}
+    if svc.replicas is not None and not svc.one_shot:
+        deploy["replicas"] = svc.replicas
+    limits: dict[str, Any] = {}
+    if svc.memory_mb:
+        limits["memory"] = f"{svc.memory_mb}M"
+    if svc.cpus:
+        limits["cpus"] = str(svc.cpus)
+    if limits:
+        deploy["resources"] = {"limits": limits}
+    return deploy

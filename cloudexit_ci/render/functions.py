@@ -1,0 +1,111 @@
+"""Function images: Dockerfile (Jinja2), the runtime shim, and the shim's config.json."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cloudexit_ci.mappers.base import Options
+from cloudexit_ci.render.jinja import render, template_text
+from cloudexit_ci.stack import Function, Stack
+from cloudexit_ci.targets import images
+from cloudexit_ci.targets.functions import code_context, groups
+
+Files = dict[str, tuple[bytes, tuple[str, ...]]]
+
+_SHIM = {
+    "node": (
+        "runtime/node/cloudexit-shim.cjs",
+        "cloudexit-shim.cjs",
+        "function/Dockerfile.node.j2",
+    ),
+    "python": (
+        "runtime/python/cloudexit_shim.py",
+        "cloudexit_shim.py",
+        "function/Dockerfile.python.j2",
+    ),
+}
+
+
+def function_files(stack: Stack, options: Options) -> Files:
+    files: Files = {}
+    for service, functions in groups(stack, options).items():
+        sources = tuple(sorted(f.origin.address for f in functions))
+        family = images.runtime_family(functions[0].runtime)
+        shim_template, shim_name, dockerfile = _SHIM[family]
+        base = f"functions/{service}"
+        context = code_context(functions, stack, options)
+        consolidated = options.serverless_mode == "consolidated"
+        files[f"{base}/Dockerfile"] = (
+            render(dockerfile, **_docker_context(functions, context, consolidated)).encode(),
+            sources,
+        )
+        files[f"{base}/{shim_name}"] = (template_text(shim_template).encode(), sources)
+        config = shim_config(stack, functions, consolidated)
+        files[f"{base}/config.json"] = (_json(config), sources)
+    return files
+
+
+def _docker_context(functions: list[Function], context: str, consolidated: bool) -> dict[str, Any]:
+    runtime = functions[0].runtime
+    sdk = "boto3" if runtime.startswith("python") else ("v2" if runtime == "nodejs16.x" else "v3")
+    return {
+        "base_image": images.runtime_image(runtime),
+        "runtime": runtime,
+        "sdk": sdk,
+        "uid": 10001,
+        "functions": [
+            {
+                "name": f.function_name,
+                "code_kind": f.code.kind if f.code.kind != "missing" else "dir",
+                "code_path": _within(f.code.path, context) if f.code.path else ".",
+                "code_dir": f.key if consolidated else ".",
+            }
+            for f in functions
+        ],
+    }
+
+
+def _within(path: str, context: str) -> str:
+    if context in ("", "."):
+        return path
+    return path[len(context) :].lstrip("/") or "."
+
+
+def shim_config(stack: Stack, functions: list[Function], consolidated: bool) -> dict[str, Any]:
+    """The shim's contract: the API it fronts, its functions and the routes they serve."""
+    keys = {f.key for f in functions}
+    routes = [r for r in stack.routes if r.function in keys]
+    api = stack.apis.get(routes[0].api) if routes else None
+    return {
+        "api": {
+            "id": api.key if api else "local",
+            "kind": api.kind if api else "rest",
+            "stage": api.stage if api else "$default",
+            "payloadVersion": api.payload_version if api else "1.0",
+            "binaryMediaTypes": list(api.binary_media_types) if api else [],
+            "domainName": stack.domain,
+        },
+        "functions": {
+            f.function_name: {
+                "handler": f.handler,
+                "codeDir": f.key if consolidated else ".",
+                "timeout": f.timeout_s,
+                "memory": f.memory_mb,
+                "runtime": f.runtime,
+            }
+            for f in functions
+        },
+        "routes": [
+            {
+                "method": r.method,
+                "path": r.path,
+                "function": stack.functions[r.function].function_name,
+            }
+            for r in sorted(routes, key=lambda r: r.route_key)
+        ],
+    }
+
+
+def _json(data: Any) -> bytes:
+    return (json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False) + "\n").encode()

@@ -1,0 +1,147 @@
+"""Functions → containers running the Lambda shim (one per function, or consolidated)."""
+
+from __future__ import annotations
+
+import posixpath
+from collections import defaultdict
+from pathlib import Path
+
+from cloudexit_ci.mappers.base import Options
+from cloudexit_ci.stack import Build, Dependency, Function, HealthCheck, Service, Stack
+from cloudexit_ci.targets import images
+from cloudexit_ci.targets.datastores import ALTERNATOR_URL
+
+SHIM_FILE = {"node": "cloudexit-shim.cjs", "python": "cloudexit_shim.py"}
+SHIM_CMD = {"node": "node", "python": "python"}
+
+
+def groups(stack: Stack, options: Options) -> dict[str, list[Function]]:
+    """Service name → the functions it serves (images and unsupported runtimes aside)."""
+    runnable = [f for _, f in sorted(stack.functions.items()) if f.runtime != "image"]
+    if options.serverless_mode != "consolidated":
+        return {f.key: [f] for f in runnable}
+    by_runtime: dict[str, list[Function]] = defaultdict(list)
+    for function in runnable:
+        by_runtime[function.runtime].append(function)
+    if len(by_runtime) == 1:
+        return {"api": next(iter(by_runtime.values()))}
+    return {
+        f"api-{rt.replace('.', '').replace('x', '')}": fs for rt, fs in sorted(by_runtime.items())
+    }
+
+
+def code_context(functions: list[Function], stack: Stack, options: Options) -> str:
+    """Repository-relative directory holding every function's code (the build context)."""
+    paths = [f.code.path for f in functions if f.code.kind in ("zip", "dir", "file")]
+    root = stack.paths.get("terraform-dir", ".")
+    return posixpath.commonpath([root, *paths]) if paths else root
+
+
+def add_functions(stack: Stack, options: Options) -> None:
+    for name, functions in groups(stack, options).items():
+        stack.services[name] = _service(name, functions, stack, options)
+    for function in (f for f in stack.functions.values() if f.runtime == "image"):
+        stack.services[function.key] = _image_service(function, stack)
+
+
+def _service(name: str, functions: list[Function], stack: Stack, options: Options) -> Service:
+    family = images.runtime_family(functions[0].runtime)
+    context = code_context(functions, stack, options)
+    env = [*_platform_env(stack), *_function_env(functions, stack)]
+    memory = max(f.memory_mb for f in functions)
+    return Service(
+        name=name,
+        origins=tuple(f.origin for f in functions),
+        role="function",
+        build=Build(
+            context=f"functions/{name}",
+            extra_contexts=(("code", _from_output(context, stack)),),
+        ),
+        environment=tuple(env),
+        networks=("frontend", "backend"),
+        expose=(8080,),
+        healthcheck=HealthCheck(
+            ("CMD", SHIM_CMD[family], f"/opt/cloudexit/{SHIM_FILE[family]}", "--healthcheck"),
+            interval_s=10,
+            timeout_s=3,
+            retries=3,
+            start_period_s=5,
+        ),
+        depends_on=_depends(stack),
+        memory_mb=memory,
+        replicas=1,
+        user="10001:10001",
+        comment=", ".join(f.function_name for f in functions),
+    )
+
+
+def _image_service(function: Function, stack: Stack) -> Service:
+    return Service(
+        name=function.key,
+        origins=(function.origin,),
+        role="function",
+        image=function.code.path or None,
+        environment=tuple([*_platform_env(stack), *function.environment]),
+        networks=("frontend", "backend"),
+        expose=(8080,),
+        depends_on=_depends(stack),
+        memory_mb=function.memory_mb,
+        replicas=1,
+        comment=f"{function.function_name} (container image; it must serve HTTP on 8080)",
+    )
+
+
+def _from_output(repo_relative: str, stack: Stack) -> str:
+    repo = Path(stack.paths["repo-root"])
+    output = Path(stack.paths["output-dir"])
+    return Path(posixpath.relpath(repo / repo_relative, output)).as_posix()
+
+
+def _platform_env(stack: Stack) -> list[tuple[str, str]]:
+    env = [("AWS_REGION", "us-east-1"), ("AWS_DEFAULT_REGION", "us-east-1")]
+    if stack.tables and stack.options.get("dynamodb-mode") == "alternator":
+        env.append(("AWS_ENDPOINT_URL_DYNAMODB", ALTERNATOR_URL))
+    if stack.buckets:
+        store = stack.options.get("object-store", "minio")
+        port = 9000 if store == "minio" else 8333
+        env += [
+            ("AWS_ENDPOINT_URL_S3", f"http://{store}:{port}"),
+            ("AWS_S3_FORCE_PATH_STYLE", "true"),
+            ("AWS_ACCESS_KEY_ID", "${APP_AWS_ACCESS_KEY_ID}"),
+            ("AWS_SECRET_ACCESS_KEY", "${APP_AWS_SECRET_ACCESS_KEY}"),
+        ]
+    elif stack.tables:
+        env += [("AWS_ACCESS_KEY_ID", "alternator"), ("AWS_SECRET_ACCESS_KEY", "alternator")]
+    return env
+
+
+def _function_env(functions: list[Function], stack: Stack) -> list[tuple[str, str]]:
+    """A service's environment: its functions' variables (consolidated: the union;
+    a variable whose value differs between functions is reported)."""
+    merged: dict[str, str] = {}
+    for function in functions:
+        for name, value in function.environment:
+            if name in merged and merged[name] != value:
+                stack.notes.append(
+                    f"consolidated mode: {name} differs between functions; "
+                    f"`{function.key}` gets {merged[name]!r} (use containerized mode)"
+                )
+                continue
+            merged[name] = value
+    return sorted(merged.items())
+
+
+def _depends(stack: Stack) -> tuple[Dependency, ...]:
+    deps = []
+    if "scylladb" in stack.services:
+        deps += [
+            Dependency("scylladb", "service_healthy"),
+            Dependency("dynamodb-init", "service_completed_successfully"),
+        ]
+    for store in ("minio", "seaweedfs"):
+        if store in stack.services:
+            deps += [
+                Dependency(store, "service_healthy"),
+                Dependency("s3-init", "service_completed_successfully"),
+            ]
+    return tuple(deps)
