@@ -1,0 +1,152 @@
+"""cloudexit_ci.github and the body cutting: marker, limits, rate limits, merge events."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from cloudexit_ci.commands.comment import fit_body, marker_line, plan_sticky
+from cloudexit_ci.errors import UserError
+from cloudexit_ci.github import (
+    Comment,
+    Marker,
+    changed_stacks,
+    graphql_url,
+    merge_range,
+    parse_marker,
+    rate_limit_wait,
+    write_outputs,
+)
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "github"
+
+
+@pytest.mark.parametrize(
+    ("first_line", "expected"),
+    [
+        ('<!-- cloudexit-ci: {"stack": "prod", "v": 1} -->', Marker("prod")),
+        ('<!-- cloudexit-ci: {"stack": "p", "drift": false, "unmapped": 0} -->',
+         Marker("p", False, 0)),
+        ('<!-- cloudexit-ci: {"stack": "p", "drift": "no", "unmapped": true} -->', Marker("p")),
+        ('<!-- cloudexit-ci: {"stack": 3} -->', None),
+        ('<!-- cloudexit-ci: {"stack": "prod" -->', None),
+        ('text <!-- cloudexit-ci: {"stack": "prod"} -->', None),
+        ("<!-- infracost-comment -->", None),
+    ],
+)  # fmt: skip
+def test_parse_marker(first_line: str, expected: Marker | None) -> None:
+    assert parse_marker(first_line + "\nbody") == expected
+
+
+def test_marker_only_on_the_first_line_and_escaped() -> None:
+    assert parse_marker('# title\n<!-- cloudexit-ci: {"stack": "prod"} -->') is None
+    line = marker_line("a-->b<c&")
+    assert "-->b" not in line[:-3]
+    assert parse_marker(line) == Marker("a-->b<c&")
+
+
+def test_clean_needs_both_keys() -> None:
+    assert Marker("p", False, 0).clean
+    assert not Marker("p", False, None).clean
+    assert not Marker("p", None, 0).clean
+
+
+def test_fit_body_chars_and_bytes() -> None:
+    body = "<!-- m -->\n" + "\n".join(f"line {i} ü" for i in range(50_000))
+    text, cut = fit_body(body, 10_000)
+    assert cut and len(text) <= 10_000 and text.startswith("<!-- m -->\nline 0 ü")
+    text, cut = fit_body(body, 10_000, unit="bytes")
+    assert cut and len(text.encode()) <= 10_000
+    assert fit_body("short", 10) == ("short", False)
+
+
+def test_fit_body_closes_an_unclosed_fence_and_details() -> None:
+    body = "<!-- m -->\n<details>\n\n```diff\n" + "\n".join("+x" * 50 for _ in range(5000))
+    text, _ = fit_body(body, 4000)
+    assert len(text) <= 4000
+    assert text.count("```") == 2 and text.count("</details>") == 1
+
+
+def test_rate_limit_wait() -> None:
+    def response(status: int, headers: dict[str, str], message: str = "") -> httpx.Response:
+        return httpx.Response(status, headers=headers, json={"message": message})
+
+    assert rate_limit_wait(response(403, {"retry-after": "7"})) == 7.0
+    assert rate_limit_wait(response(403, {}, "You have exceeded a secondary rate limit")) == 60.0
+    reset = rate_limit_wait(response(403, {"x-ratelimit-remaining": "0",
+                                           "x-ratelimit-reset": "1"}))  # fmt: skip
+    assert reset == 0.0
+    assert rate_limit_wait(response(403, {}, "Resource not accessible by integration")) is None
+
+
+def test_graphql_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GITHUB_GRAPHQL_URL", raising=False)
+    assert graphql_url("https://api.github.com") == "https://api.github.com/graphql"
+    assert graphql_url("https://ghe.example.com/api/v3") == "https://ghe.example.com/api/graphql"
+
+
+def test_write_outputs_uses_a_fresh_random_delimiter(tmp_path: Path) -> None:
+    target = tmp_path / "out"
+    write_outputs({"a": "one\ntwo", "b": ""}, str(target))
+    lines = target.read_text().split("\n")
+    assert lines[0].startswith("a<<ghadelimiter_") and lines[3] == lines[0][3:]
+    assert lines[4].startswith("b<<ghadelimiter_") and lines[4][3:] != lines[0][3:]
+
+
+def test_plan_sticky_behaviours() -> None:
+    old = Comment(1, "IC_1", "old", "u1")
+    assert plan_sticky([old], "old\n", "update", False, False).keep == old
+    assert plan_sticky([], "new", "update", True, True).create is False
+    assert plan_sticky([], "new", "update", True, False).create is True
+    assert plan_sticky([old], "new", "update", True, True).update == old
+    assert plan_sticky([old], "new", "hide-and-new", False, False).hide == (old,)
+
+
+def test_merge_range_from_real_payloads() -> None:
+    merged = json.loads((FIXTURES / "pull_request.closed.merged.json").read_text())
+    pr = merged["pull_request"]
+    assert merge_range("pull_request", merged, "refs/pull/42/merge") == (
+        pr["base"]["sha"], pr["merge_commit_sha"])  # fmt: skip
+    opened = json.loads((FIXTURES / "pull_request.opened.json").read_text())
+    assert merge_range("pull_request", opened, "refs/pull/42/merge") is None
+    push = json.loads((FIXTURES / "push.json").read_text())
+    assert merge_range("push", push, "refs/heads/main") == (push["before"], push["after"])
+    assert merge_range("push", push, "refs/heads/feature") is None
+
+
+def test_changed_stacks_compares_the_data_plan(tmp_path: Path) -> None:
+    def git(*args: str) -> str:
+        env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_NAME": "t",
+               "GIT_COMMITTER_EMAIL": "t@e", "PATH": "/usr/bin:/bin"}  # fmt: skip
+        done = subprocess.run(["git", "-C", str(tmp_path), *args], env=env, check=True,
+                              capture_output=True, text=True)  # fmt: skip
+        return done.stdout.strip()
+
+    def commit(plans: dict[str, list[str]]) -> str:
+        for stack, plan in plans.items():
+            path = tmp_path / stack / ".cloudexit" / "manifest.json"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps({"files": {"x": "1"}, "dataPlan": plan}))
+        git("add", "-A")
+        git("commit", "-q", "-m", "c")
+        return git("rev-parse", "HEAD")
+
+    git("init", "-q")
+    first = commit({"prod": ["t1"], "staging": ["t1"]})
+    second = commit({"prod": ["t1"], "staging": ["t1", "t2"], "new": ["b"]})
+    assert changed_stacks(tmp_path, first, second) == ["new", "staging"]
+    assert changed_stacks(tmp_path, "0" * 40, first) == ["prod", "staging"]
+    with pytest.raises(UserError, match="not in the checkout") as caught:
+        changed_stacks(tmp_path, "1" * 40, second)
+    assert caught.value.hint is not None and "fetch-depth: 0" in caught.value.hint
+
+
+def test_github_module_is_not_imported_by_the_cli_start() -> None:
+    code = "import sys, cloudexit_ci.main; print('httpx' in sys.modules, 'tenacity' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False False"
