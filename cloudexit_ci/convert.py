@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cloudexit_ci.mappers.base import MapContext, Options, cover
-from cloudexit_ci.mappers.registry import FINISHERS, MAPPERS, PHASES
+from cloudexit_ci.mappers.registry import FINISHERS, MAPPERS
 from cloudexit_ci.stack import Coverage, Stack
 from cloudexit_ci.targets import assemble
 from cloudexit_ci.terraform.model import Resource, TerraformModule
@@ -18,7 +18,7 @@ def convert(module: TerraformModule, options: Options) -> Stack:
     }
     ctx = MapContext(module, stack, options)
     managed = [r for r in module.resources if r.mode == "managed"]
-    for resource in sorted(managed, key=lambda r: (PHASES.get(r.type, 1), r.address)):
+    for resource in sorted(managed, key=_phase):
         stack.coverage.append(_map_one(resource, ctx))
     for finish in FINISHERS:
         finish(ctx)
@@ -29,10 +29,15 @@ def convert(module: TerraformModule, options: Options) -> Stack:
     return stack
 
 
+def _phase(resource: Resource) -> tuple[int, str]:
+    entry = MAPPERS.get(resource.type)
+    return (entry.phase if entry else 1, resource.address)
+
+
 def _map_one(resource: Resource, ctx: MapContext) -> Coverage:
-    mapper = MAPPERS.get(resource.type)
-    if mapper is not None:
-        return mapper(resource, ctx)
+    entry = MAPPERS.get(resource.type)
+    if entry is not None:
+        return entry.mapper(resource, ctx)
     if not resource.type.startswith("aws_"):
         provider = resource.type.split("_", 1)[0]
         return cover(

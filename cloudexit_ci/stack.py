@@ -245,6 +245,7 @@ class Stack:
     volumes: dict[str, Volume] = field(default_factory=dict)
     data_plan: list[DataMove] = field(default_factory=list)
     env_vars: dict[str, EnvVar] = field(default_factory=dict)
+    function_env: dict[str, str] = field(default_factory=dict)  # for every function container
     coverage: list[Coverage] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     paths: dict[str, str] = field(default_factory=dict)  # repo-root, terraform-dir, output-dir

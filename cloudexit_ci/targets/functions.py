@@ -112,7 +112,7 @@ def _platform_env(stack: Stack) -> list[tuple[str, str]]:
         ]
     elif stack.tables:
         env += [("AWS_ACCESS_KEY_ID", "alternator"), ("AWS_SECRET_ACCESS_KEY", "alternator")]
-    return env
+    return env + sorted(stack.function_env.items())
 
 
 def _function_env(functions: list[Function], stack: Stack) -> list[tuple[str, str]]:
