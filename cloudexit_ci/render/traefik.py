@@ -71,6 +71,17 @@ def api_config(stack: Stack, api: Api, service_of: dict[str, str]) -> dict[str, 
         }
         if middlewares:
             routers[name]["middlewares"] = sorted(middlewares)
+    if api.cors is not None and routers:
+        # Preflight requests match no method router: this one lets the CORS
+        # middleware answer OPTIONS itself (the backend never sees it).
+        routers[f"{api.key}-cors-preflight"] = {
+            "rule": f"Host(`{stack.domain}`) && Method(`OPTIONS`)",
+            "entryPoints": ["websecure"],
+            "service": next(iter(routers.values()))["service"],
+            "priority": 10000,
+            "tls": {"certResolver": "letsencrypt"},
+            "middlewares": [f"{api.key}-cors"],
+        }
     http: dict[str, Any] = {"routers": routers}
     if middlewares:
         http["middlewares"] = middlewares
