@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -22,8 +26,16 @@ from cloudexit_ci.github import (
     rate_limit_wait,
     write_outputs,
 )
+from tests.github_standin import GitHubStandIn
+from tests.test_action import Runner
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "github"
+
+
+@pytest.fixture
+def gh() -> Iterator[GitHubStandIn]:
+    with GitHubStandIn() as standin:
+        yield standin
 
 
 @pytest.mark.parametrize(
@@ -150,3 +162,87 @@ def test_github_module_is_not_imported_by_the_cli_start() -> None:
     code = "import sys, cloudexit_ci.main; print('httpx' in sys.modules, 'tenacity' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False False"
+
+
+# --- data migration on merge (real DynamoDB Local and SeaweedFS) ---------------------------
+
+HAS_ENGINE = importlib.util.find_spec("cloudexit_ci.commands.migrate_data") is not None
+
+
+def _run_git(repo: Path, *args: str) -> str:
+    done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
+                          check=True, env=os.environ | {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL":
+                          "t@example.com", "GIT_COMMITTER_NAME": "t",
+                          "GIT_COMMITTER_EMAIL": "t@example.com"})  # fmt: skip
+    return done.stdout.strip()
+
+
+def _commit_plan(repo: Path, plan: list[dict[str, Any]], message: str) -> str:
+    manifest = repo / "selfhosted" / ".cloudexit" / "manifest.json"
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    manifest.write_text(json.dumps({"files": {}, "dataPlan": plan}, indent=2))
+    _run_git(repo, "add", "-A")
+    _run_git(repo, "commit", "-q", "-m", message)
+    return _run_git(repo, "rev-parse", "HEAD")
+
+
+@pytest.mark.servers
+@pytest.mark.skipif(not HAS_ENGINE, reason="cloudexit_ci.commands.migrate_data does not exist yet")
+def test_merged_pull_request_migrates_changed_stacks_once(
+    tmp_path: Path, gh: GitHubStandIn, dynamodb_endpoint: str, s3_endpoint: str
+) -> None:
+    import boto3
+
+    ddb = boto3.client("dynamodb", endpoint_url=dynamodb_endpoint)
+    ddb.create_table(TableName="items", BillingMode="PAY_PER_REQUEST",
+                     AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                     KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])  # fmt: skip
+    for index in range(120):
+        ddb.put_item(TableName="items", Item={"id": {"S": f"i{index:03d}"}, "n": {"N": str(index)}})
+    s3 = boto3.client("s3", endpoint_url=s3_endpoint)
+    s3.create_bucket(Bucket="uploads")
+    for index in range(7):
+        s3.put_object(Bucket="uploads", Key=f"photos/{index}.jpg", Body=b"x" * (index + 1))
+
+    runner = Runner(tmp_path, gh, "pull_request", FIXTURES / "pull_request.closed.merged.json")
+    repo = runner.workspace
+    _run_git(repo, "init", "-q", "-b", "main")
+    before = _commit_plan(repo, [], "stack without data")
+    plan = [
+        {"address": "aws_dynamodb_table.items", "kind": "dynamodb", "source": {"table": "items"},
+         "target": {"table": "items-selfhosted", "endpoint": dynamodb_endpoint,
+                    "service": "scylla", "mode": "alternator"}},
+        {"address": "aws_s3_bucket.uploads", "kind": "s3", "source": {"bucket": "uploads"},
+         "target": {"bucket": "uploads-selfhosted", "endpoint": s3_endpoint,
+                    "service": "seaweedfs"}},
+    ]  # fmt: skip
+    after = _commit_plan(repo, plan, "add the items table and the uploads bucket")
+    runner.payload["pull_request"]["base"]["sha"] = before
+    runner.payload["pull_request"]["merge_commit_sha"] = after
+    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = dynamodb_endpoint
+    os.environ["AWS_ENDPOINT_URL_S3"] = s3_endpoint
+    try:
+        first = runner.run(**{"migrate-data": "true", "fail-on": "never"})
+        assert first.ok, first.log
+        assert "data plan changed in 1 stack(s)" in first.log
+        assert gh.requests == []  # a closed pull request gets no comment
+        assert ddb.scan(TableName="items-selfhosted", Select="COUNT")["Count"] == 120
+        keys = s3.list_objects_v2(Bucket="uploads-selfhosted")["Contents"]
+        assert sorted(o["Key"] for o in keys) == [f"photos/{i}.jpg" for i in range(7)]
+
+        second = runner.run(**{"migrate-data": "true", "fail-on": "never"})
+        assert second.ok, second.log
+        assert second.log.count("already migrated") == 2, second.log
+        assert ddb.scan(TableName="items-selfhosted", Select="COUNT")["Count"] == 120
+    finally:
+        del os.environ["AWS_ENDPOINT_URL_DYNAMODB"], os.environ["AWS_ENDPOINT_URL_S3"]
+
+
+def test_unmerged_close_and_other_branches_migrate_nothing(
+    tmp_path: Path, gh: GitHubStandIn
+) -> None:
+    runner = Runner(tmp_path, gh, "pull_request", FIXTURES / "pull_request.closed.merged.json")
+    runner.payload["pull_request"]["merged"] = False
+    job = runner.run(**{"migrate-data": "true", "fail-on": "never"})
+    assert job.ok, job.log
+    assert "not a push to the default branch or a merged pull request" in job.log
