@@ -166,3 +166,37 @@ class ParsedFile:
     blocks: tuple[Block, ...]
     lines: tuple[str, ...]  # the source lines, for inline directives in comments
     attributes: tuple[Attribute, ...] = ()  # top-level NAME = VALUE (tfvars files)
+
+
+def references(expr: Expr) -> set[str]:
+    """Dotted names an expression reads: ``var.x``, ``local.y``, ``aws_s3_bucket.b``."""
+    found: set[str] = set()
+    _walk_refs(expr, found)
+    return found
+
+
+def _walk_refs(expr: object, found: set[str]) -> None:
+    if isinstance(expr, GetAttr):
+        chain = _dotted(expr)
+        if chain:
+            found.add(chain)
+    if isinstance(expr, Var):
+        found.add(expr.name)
+        return
+    for value in vars(expr).values() if hasattr(expr, "__dataclass_fields__") else ():
+        items = value if isinstance(value, tuple) else (value,)
+        for item in items:
+            if isinstance(item, tuple):
+                for sub in item:
+                    _walk_refs(sub, found)
+            elif hasattr(item, "__dataclass_fields__"):
+                _walk_refs(item, found)
+
+
+def _dotted(expr: GetAttr) -> str | None:
+    if isinstance(expr.target, Var):
+        return f"{expr.target.name}.{expr.name}"
+    if isinstance(expr.target, GetAttr):
+        inner = _dotted(expr.target)
+        return f"{inner}.{expr.name}" if inner else None
+    return None
