@@ -7,21 +7,35 @@ import json
 import sys
 from pathlib import Path, PurePosixPath
 
-from cloudexit_ci.commands.common import add_generate_arguments, options_of, source_of
-from cloudexit_ci.pipeline import generate
+from cloudexit_ci.commands.common import add_generate_arguments
+from cloudexit_ci.commands.stacks import Target, add_config_argument, config_of, targets
+from cloudexit_ci.pipeline import Result, generate
 from cloudexit_ci.render.tree import MANIFEST, write_tree
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_generate_arguments(parser)
+    add_config_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    options = options_of(args)
-    result = generate(
-        source_of(args), options
-    )  # everything in memory first: a failure writes nothing
-    output = Path(options.output_dir)
+    """Generate one stack (TERRAFORM_DIR) or every stack of .cloudexit.yml.
+
+    Driven by the config file (the pre-commit hook), it exits 1 when it
+    rewrote anything, so the commit stops and the user adds the new files.
+    """
+    chosen = targets(args, config_of(args))
+    # every stack is rendered in memory first: a failure writes nothing at all
+    results = [(target, generate(target.source, target.options)) for target in chosen]
+    changed = False
+    for target, result in results:
+        changed = _write(target, result) or changed
+    from_config = args.terraform_dir is None
+    return 1 if from_config and changed else 0
+
+
+def _write(target: Target, result: Result) -> bool:
+    output = Path(target.options.output_dir)
     changed = write_tree(result.tree, output, previous_files(output))
     counts: dict[str, int] = {}
     for entry in result.stack.coverage:
@@ -31,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"cloudexit-ci: {len(result.tree)} files {state} in {output} ({summary})", file=sys.stderr
     )
-    return 0
+    return changed
 
 
 def previous_files(output: Path) -> dict[PurePosixPath, bytes]:

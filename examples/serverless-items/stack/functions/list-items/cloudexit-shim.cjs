@@ -1,0 +1,578 @@
+#!/usr/bin/env node
+// cloudexit Lambda-over-HTTP shim for Node.js handlers.
+//
+// One dependency-free file (node:* modules only). It serves an HTTP port, turns
+// each request into the exact API Gateway proxy event (payload 1.0 or 2.0, see
+// REFERENCES.md §3), invokes the Lambda handler in-process and maps the result
+// back to HTTP. Configuration comes only from the JSON file named by
+// $CLOUDEXIT_CONFIG (default /opt/cloudexit/config.json); no Terraform value
+// ever reaches a shell.
+//
+// Differences from AWS Lambda that are deliberate and documented:
+// - Requests are served concurrently by one process (Lambda runs one
+//   invocation per sandbox). Module state is shared as in a warm Lambda.
+// - On timeout the client gets 504 at the deadline; the handler's promise keeps
+//   running in the background (Node cannot abort it).
+// - In consolidated mode (several functions in one process) the AWS_LAMBDA_*
+//   variables are process-wide: they are set just before each invocation, so
+//   code reading them after an `await` may see another function's values.
+'use strict';
+
+const http = require('node:http');
+const fs = require('node:fs');
+const path = require('node:path');
+const crypto = require('node:crypto');
+const { pathToFileURL } = require('node:url');
+
+const HEALTH_PATH = '/__cloudexit/health';
+const MAX_BODY = 10 * 1024 * 1024; // API Gateway payload limit
+// Captured before LAMBDA_TASK_ROOT is re-pointed at the single function's codeDir.
+const TASK_ROOT = process.env.LAMBDA_TASK_ROOT || '/var/task';
+const ACCOUNT_ID = process.env.CLOUDEXIT_ACCOUNT_ID || '000000000000';
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const TEXT_TYPES = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded|graphql|ld\+json|[\w.+-]*\+(json|xml)))/i;
+
+// ---------------------------------------------------------------- config ---
+
+function loadConfig() {
+  const file = process.env.CLOUDEXIT_CONFIG || '/opt/cloudexit/config.json';
+  const cfg = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const api = Object.assign({ id: 'local', stage: '$default', payloadVersion: '1.0', binaryMediaTypes: [], kind: 'rest' }, cfg.api || {});
+  if (api.kind === 'rest') api.payloadVersion = '1.0'; // REST APIs only speak 1.0
+  return { api, functions: cfg.functions || {}, routes: compileRoutes(cfg.routes || []) };
+}
+
+// -------------------------------------------------------------- routing ---
+// API Gateway template matching: literal segment > {name} (one segment) >
+// {proxy+} (greedy, one or more segments); a method beats ANY; $default last.
+
+function segmentRank(seg) {
+  if (/^\{[^}]+\+\}$/.test(seg)) return 0;
+  if (/^\{[^}]+\}$/.test(seg)) return 1;
+  return 2;
+}
+
+function compileRoutes(routes) {
+  const compiled = routes.map((r) => {
+    const isDefault = r.path === '$default';
+    const segs = isDefault ? [] : r.path.split('/').filter(Boolean);
+    const method = (r.method || 'ANY').toUpperCase();
+    return { ...r, method, isDefault, segs, ranks: segs.map(segmentRank) };
+  });
+  return compiled.sort(compareRoutes);
+}
+
+function compareRoutes(a, b) {
+  if (a.isDefault !== b.isDefault) return a.isDefault ? 1 : -1;
+  for (let i = 0; i < Math.max(a.ranks.length, b.ranks.length); i++) {
+    const ra = a.ranks[i] ?? -1;
+    const rb = b.ranks[i] ?? -1;
+    if (ra !== rb) return rb - ra;
+  }
+  return (a.method === 'ANY') - (b.method === 'ANY');
+}
+
+function decodeSegment(s) {
+  try { return decodeURIComponent(s); } catch { return s; }
+}
+
+function matchTemplate(route, parts) {
+  const params = {};
+  for (let i = 0; i < route.segs.length; i++) {
+    const seg = route.segs[i];
+    if (route.ranks[i] === 0) {
+      if (i >= parts.length) return null;
+      params[seg.slice(1, -2)] = parts.slice(i).map(decodeSegment).join('/');
+      return params;
+    }
+    if (i >= parts.length) return null;
+    if (route.ranks[i] === 1) params[seg.slice(1, -1)] = decodeSegment(parts[i]);
+    else if (seg !== parts[i]) return null;
+  }
+  return parts.length === route.segs.length ? params : null;
+}
+
+function matchRoute(routes, method, rawPath) {
+  const parts = rawPath.split('/').filter(Boolean);
+  for (const route of routes) {
+    if (route.method !== 'ANY' && route.method !== method) continue;
+    if (route.isDefault) return { route, params: {} };
+    const params = matchTemplate(route, parts);
+    if (params) return { route, params };
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------- event ---
+
+function requestTime(date) {
+  // "dd/MMM/yyyy:HH:mm:ss +0000" (REFERENCES.md §3)
+  const p = (n) => String(n).padStart(2, '0');
+  return `${p(date.getUTCDate())}/${MONTHS[date.getUTCMonth()]}/${date.getUTCFullYear()}:` +
+    `${p(date.getUTCHours())}:${p(date.getUTCMinutes())}:${p(date.getUTCSeconds())} +0000`;
+}
+
+function parseQuery(raw) {
+  // Pairs in order; %XX decoded, '+' kept literally.
+  const pairs = [];
+  for (const part of raw.split('&')) {
+    if (!part) continue;
+    const eq = part.indexOf('=');
+    const k = eq < 0 ? part : part.slice(0, eq);
+    const v = eq < 0 ? '' : part.slice(eq + 1);
+    pairs.push([decodeSegment(k), decodeSegment(v)]);
+  }
+  return pairs;
+}
+
+function headerPairs(req) {
+  const pairs = [];
+  for (let i = 0; i < req.rawHeaders.length; i += 2) pairs.push([req.rawHeaders[i], req.rawHeaders[i + 1]]);
+  return pairs;
+}
+
+function singleAndMulti(pairs) {
+  // v1: last value wins in the single map, all values in the multi map; both null when empty.
+  if (pairs.length === 0) return [null, null];
+  const single = {};
+  const multi = {};
+  for (const [k, v] of pairs) {
+    single[k] = v;
+    (multi[k] = multi[k] || []).push(v);
+  }
+  return [single, multi];
+}
+
+function joinedLower(pairs) {
+  // v2: names lower-cased, duplicates comma-joined.
+  const out = {};
+  for (const [k, v] of pairs) {
+    const key = k.toLowerCase();
+    out[key] = key in out ? `${out[key]},${v}` : v;
+  }
+  return out;
+}
+
+function mediaType(contentType) {
+  return (contentType || '').split(';')[0].trim().toLowerCase();
+}
+
+function isBinaryV1(contentType, binaryTypes) {
+  // v1: base64 only when the Content-Type matches binaryMediaTypes (wildcards allowed).
+  const type = mediaType(contentType);
+  if (!type) return binaryTypes.includes('*/*');
+  return binaryTypes.some((t) => {
+    const want = t.toLowerCase();
+    if (want === '*/*' || want === type) return true;
+    return want.endsWith('/*') && type.startsWith(want.slice(0, -1));
+  });
+}
+
+function isBinaryV2(contentType) {
+  return !TEXT_TYPES.test(mediaType(contentType));
+}
+
+function sourceIp(req) {
+  const xff = req.headers['x-forwarded-for'];
+  if (xff) return xff.split(',')[0].trim();
+  return (req.socket.remoteAddress || '').replace(/^::ffff:/, '');
+}
+
+function encodeBody(buf, binary) {
+  return binary ? buf.toString('base64') : buf.toString('utf8');
+}
+
+function buildEventV1(api, req, match, raw, body, now) {
+  const headers = headerPairs(req);
+  const [hSingle, hMulti] = singleAndMulti(headers);
+  const [qSingle, qMulti] = singleAndMulti(parseQuery(raw.query));
+  const binary = body.length > 0 && isBinaryV1(req.headers['content-type'], api.binaryMediaTypes);
+  // HTTP API $default route in payload 1.0: resource "$default", no path parameters.
+  const resource = match.route.isDefault ? '$default' : '/' + match.route.segs.join('/');
+  const params = match.params;
+  const domainName = api.domainName || req.headers.host || 'localhost';
+  return {
+    resource,
+    path: raw.path,
+    httpMethod: req.method,
+    headers: hSingle,
+    multiValueHeaders: hMulti,
+    queryStringParameters: qSingle,
+    multiValueQueryStringParameters: qMulti,
+    pathParameters: Object.keys(params).length ? params : null,
+    stageVariables: null,
+    requestContext: {
+      resourceId: crypto.createHash('sha1').update(resource).digest('hex').slice(0, 6),
+      resourcePath: resource,
+      httpMethod: req.method,
+      extendedRequestId: crypto.randomUUID(),
+      requestTime: requestTime(now),
+      path: api.stage === '$default' ? raw.path : `/${api.stage}${raw.path}`, // no prefix on $default stage
+      accountId: ACCOUNT_ID,
+      protocol: `HTTP/${req.httpVersion}`,
+      stage: api.stage,
+      domainPrefix: domainName.split('.')[0],
+      requestTimeEpoch: now.getTime(),
+      requestId: crypto.randomUUID(),
+      identity: {
+        cognitoIdentityPoolId: null, accountId: null, cognitoIdentityId: null, caller: null,
+        sourceIp: sourceIp(req), principalOrgId: null, accessKey: null,
+        cognitoAuthenticationType: null, cognitoAuthenticationProvider: null, userArn: null,
+        userAgent: req.headers['user-agent'] ?? null, user: null,
+      },
+      domainName,
+      apiId: api.id,
+    },
+    body: body.length ? encodeBody(body, binary) : null,
+    isBase64Encoded: binary,
+  };
+}
+
+function buildEventV2(api, req, match, raw, body, now) {
+  const pairs = headerPairs(req);
+  const cookies = pairs.filter(([k]) => k.toLowerCase() === 'cookie')
+    .flatMap(([, v]) => v.split(';').map((c) => c.trim()).filter(Boolean));
+  const headers = joinedLower(pairs.filter(([k]) => k.toLowerCase() !== 'cookie'));
+  const query = parseQuery(raw.query);
+  const routeKey = match.route.isDefault ? '$default' : `${match.route.method} ${match.route.path}`;
+  const domainName = api.domainName || req.headers.host || 'localhost';
+  const event = { version: '2.0', routeKey, rawPath: raw.path, rawQueryString: raw.query };
+  if (cookies.length) event.cookies = cookies;
+  event.headers = headers;
+  if (query.length) event.queryStringParameters = commaJoin(query);
+  event.requestContext = {
+    accountId: ACCOUNT_ID, apiId: api.id, domainName, domainPrefix: domainName.split('.')[0],
+    http: {
+      method: req.method, path: raw.path, protocol: `HTTP/${req.httpVersion}`,
+      sourceIp: sourceIp(req), userAgent: req.headers['user-agent'] ?? '',
+    },
+    requestId: crypto.randomUUID(), routeKey, stage: api.stage,
+    time: requestTime(now), timeEpoch: now.getTime(),
+  };
+  if (Object.keys(match.params).length) event.pathParameters = match.params;
+  const binary = body.length > 0 && isBinaryV2(req.headers['content-type']);
+  if (body.length) event.body = encodeBody(body, binary);
+  event.isBase64Encoded = binary;
+  return event;
+}
+
+function commaJoin(pairs) {
+  // v2 query: duplicates comma-joined, names kept as sent.
+  const out = {};
+  for (const [k, v] of pairs) out[k] = k in out ? `${out[k]},${v}` : v;
+  return out;
+}
+
+// ------------------------------------------------------------- handlers ---
+
+const loaded = new Map(); // function name -> Promise<handler function>
+
+async function importModule(dir, modPath) {
+  for (const ext of ['.js', '.cjs', '.mjs']) {
+    const file = path.resolve(dir, modPath + ext);
+    if (!fs.existsSync(file)) continue;
+    if (ext === '.mjs') return import(pathToFileURL(file).href);
+    try {
+      return require(file);
+    } catch (err) {
+      if (err && err.code === 'ERR_REQUIRE_ESM') return import(pathToFileURL(file).href);
+      throw err;
+    }
+  }
+  const err = new Error(`Cannot find module '${modPath}' in ${dir}`);
+  err.name = 'Runtime.ImportModuleError';
+  throw err;
+}
+
+async function loadHandler(fnCfg) {
+  // Like the Lambda Node runtime: "dir/module.export.nested" -> module "dir/module".
+  const spec = fnCfg.handler;
+  const slash = spec.lastIndexOf('/');
+  const dot = spec.indexOf('.', slash + 1);
+  if (dot < 0) throw Object.assign(new Error(`Bad handler '${spec}'`), { name: 'Runtime.MalformedHandlerName' });
+  const dir = path.resolve(TASK_ROOT, fnCfg.codeDir || '.');
+  const mod = await importModule(dir, spec.slice(0, dot));
+  let fn = mod;
+  for (const key of spec.slice(dot + 1).split('.')) fn = fn == null ? undefined : fn[key];
+  if (fn === undefined && mod && mod.default) fn = spec.slice(dot + 1).split('.').reduce((o, k) => o?.[k], mod.default);
+  if (typeof fn !== 'function') throw Object.assign(new Error(`${spec} is undefined or not exported`), { name: 'Runtime.HandlerNotFound' });
+  return fn;
+}
+
+function getHandler(name, fnCfg) {
+  if (!loaded.has(name)) loaded.set(name, loadHandler(fnCfg));
+  return loaded.get(name);
+}
+
+function lambdaEnv(name, fnCfg, consolidated) {
+  const env = {
+    AWS_LAMBDA_FUNCTION_NAME: name,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fnCfg.memory || 128),
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${name}`,
+    AWS_LAMBDA_LOG_STREAM_NAME: `cloudexit/${name}`,
+    AWS_EXECUTION_ENV: `AWS_Lambda_${fnCfg.runtime || 'nodejs'}`,
+    _HANDLER: fnCfg.handler,
+  };
+  if (!consolidated) env.LAMBDA_TASK_ROOT = path.resolve(TASK_ROOT, fnCfg.codeDir || '.');
+  return Object.assign(env, fnCfg.environment || {});
+}
+
+function makeContext(name, fnCfg, deadline, done) {
+  const region = process.env.AWS_REGION;
+  return {
+    functionName: name,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${region}:${ACCOUNT_ID}:function:${name}`,
+    memoryLimitInMB: String(fnCfg.memory || 128),
+    awsRequestId: crypto.randomUUID(),
+    logGroupName: `/aws/lambda/${name}`,
+    logStreamName: `cloudexit/${name}`,
+    identity: undefined,
+    clientContext: undefined,
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done,
+    succeed: (result) => done(null, result),
+    fail: (err) => done(err ?? new Error('handler failed')),
+  };
+}
+
+function invoke(fn, event, makeCtx) {
+  // Async/promise handlers resolve through their promise; 3-parameter handlers
+  // through the callback (or context.done/succeed/fail); first outcome wins.
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const done = (err, result) => {
+      if (settled) return;
+      settled = true;
+      if (err !== null && err !== undefined) reject(err);
+      else resolve(result);
+    };
+    const context = makeCtx(done);
+    try {
+      const out = fn(event, context, done);
+      if (out && typeof out.then === 'function') out.then((r) => done(null, r), (e) => done(e ?? new Error('rejected')));
+      else if (fn.length < 3) done(null, out);
+    } catch (err) {
+      done(err);
+    }
+  });
+}
+
+// ------------------------------------------------------------- response ---
+
+class MalformedResponse extends Error {}
+
+function headerValue(v) {
+  if (v === null || v === undefined) return undefined;
+  if (typeof v === 'object') throw new MalformedResponse('header value must be a scalar');
+  return String(v);
+}
+
+function checkStatus(code) {
+  const n = typeof code === 'string' && /^\d{3}$/.test(code) ? Number(code) : code;
+  if (!Number.isInteger(n) || n < 100 || n > 599) throw new MalformedResponse('statusCode must be an integer');
+  return n;
+}
+
+function checkBody(body) {
+  if (body === undefined || body === null) return '';
+  if (typeof body !== 'string') throw new MalformedResponse('body must be a string');
+  return body;
+}
+
+function mapResponseV1(result) {
+  // v1: statusCode required, string body, headers merged into multiValueHeaders
+  // (a pair present in both appears once), body decoded when isBase64Encoded.
+  if (!result || typeof result !== 'object') throw new MalformedResponse('result must be an object');
+  const status = checkStatus(result.statusCode);
+  const body = checkBody(result.body);
+  const headers = new Map(); // lower name -> [name, values[]]
+  for (const [k, vals] of Object.entries(result.multiValueHeaders || {})) {
+    if (!Array.isArray(vals)) throw new MalformedResponse('multiValueHeaders values must be arrays');
+    headers.set(k.toLowerCase(), [k, vals.map(headerValue).filter((v) => v !== undefined)]);
+  }
+  for (const [k, v] of Object.entries(result.headers || {})) {
+    const value = headerValue(v);
+    if (value === undefined) continue;
+    const entry = headers.get(k.toLowerCase()) || [k, []];
+    if (!entry[1].includes(value)) entry[1].push(value);
+    headers.set(k.toLowerCase(), entry);
+  }
+  if (!headers.has('content-type')) headers.set('content-type', ['Content-Type', ['application/json']]);
+  return { status, headers: [...headers.values()], body: decodeBody(body, result.isBase64Encoded) };
+}
+
+function mapResponseV2(result) {
+  // v2: an object without statusCode (or any non-object) is the JSON body of a 200;
+  // a string is the body as is; each cookies[] entry is its own Set-Cookie.
+  if (typeof result === 'string') return { status: 200, headers: [['Content-Type', ['application/json']]], body: Buffer.from(result) };
+  if (!result || typeof result !== 'object' || !('statusCode' in result)) {
+    const json = JSON.stringify(result === undefined ? null : result);
+    return { status: 200, headers: [['Content-Type', ['application/json']]], body: Buffer.from(json) };
+  }
+  const status = checkStatus(result.statusCode);
+  const body = checkBody(result.body);
+  const headers = [];
+  for (const [k, v] of Object.entries(result.headers || {})) {
+    const value = headerValue(v);
+    if (value !== undefined) headers.push([k, [value]]);
+  }
+  if (!headers.some(([k]) => k.toLowerCase() === 'content-type')) headers.push(['Content-Type', ['application/json']]);
+  const cookies = result.cookies || [];
+  if (!Array.isArray(cookies)) throw new MalformedResponse('cookies must be an array');
+  if (cookies.length) headers.push(['Set-Cookie', cookies.map(headerValue)]);
+  return { status, headers, body: decodeBody(body, result.isBase64Encoded) };
+}
+
+function decodeBody(body, isBase64) {
+  return isBase64 ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
+}
+
+function jsonResponse(status, obj) {
+  return { status, headers: [['Content-Type', ['application/json']]], body: Buffer.from(JSON.stringify(obj)) };
+}
+
+// --------------------------------------------------------------- server ---
+
+function logError(requestId, fnName, err) {
+  const isErr = err instanceof Error;
+  const line = {
+    level: 'ERROR', requestId, function: fnName,
+    errorType: isErr ? (err.name || 'Error') : typeof err,
+    errorMessage: isErr ? err.message : String(err),
+    stack: isErr && err.stack ? err.stack.split('\n') : [],
+  };
+  process.stderr.write(JSON.stringify(line) + '\n');
+}
+
+function readBody(req) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    let size = 0;
+    req.on('data', (c) => {
+      size += c.length;
+      if (size > MAX_BODY) { reject(Object.assign(new Error('too large'), { status: 413 })); req.destroy(); return; }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function withTimeout(promise, ms) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`Task timed out after ${(ms / 1000).toFixed(2)} seconds`), { timedOut: true })), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function send(res, out, draining) {
+  for (const [name, values] of out.headers) res.setHeader(name, values.length === 1 ? values[0] : values);
+  res.setHeader('Content-Length', out.body.length);
+  if (draining()) res.setHeader('Connection', 'close');
+  res.writeHead(out.status);
+  res.end(out.body);
+}
+
+async function invokeRoute(state, req, match, raw, body, log) {
+  const name = match.route.function;
+  const fnCfg = state.config.functions[name];
+  log.function = name;
+  if (!fnCfg) return jsonResponse(502, { message: 'Internal server error' });
+  const now = new Date();
+  const build = state.config.api.payloadVersion === '2.0' ? buildEventV2 : buildEventV1;
+  const event = build(state.config.api, req, match, raw, body, now);
+  log.requestId = event.requestContext.requestId;
+  const timeoutMs = (fnCfg.timeout || 3) * 1000;
+  const deadline = Date.now() + timeoutMs;
+  try {
+    const fn = await getHandler(name, fnCfg);
+    if (state.consolidated) Object.assign(process.env, lambdaEnv(name, fnCfg, true));
+    const result = await withTimeout(invoke(fn, event, (done) => makeContext(name, fnCfg, deadline, done)), timeoutMs);
+    const map = build === buildEventV2 ? mapResponseV2 : mapResponseV1;
+    return map(result);
+  } catch (err) {
+    logError(log.requestId, name, err);
+    if (err && err.timedOut) return jsonResponse(504, { message: 'Endpoint request timed out' });
+    return jsonResponse(502, { message: 'Internal server error' });
+  }
+}
+
+async function dispatch(state, req, res) {
+  const started = process.hrtime.bigint();
+  const url = req.url || '/';
+  const q = url.indexOf('?');
+  const raw = { path: q < 0 ? url : url.slice(0, q), query: q < 0 ? '' : url.slice(q + 1) };
+  const log = { time: new Date().toISOString(), requestId: null, method: req.method, path: raw.path, status: 0, durationMs: 0, function: null };
+  let out;
+  try {
+    const body = await readBody(req);
+    if (raw.path === HEALTH_PATH) out = jsonResponse(200, { status: 'ok' });
+    else {
+      const match = matchRoute(state.config.routes, req.method, raw.path);
+      out = match ? await invokeRoute(state, req, match, raw, body, log) : jsonResponse(404, { message: 'Not Found' });
+    }
+  } catch (err) {
+    if (err && err.status === 413) out = jsonResponse(413, { message: 'Request Entity Too Large' });
+    else {
+      logError(log.requestId, log.function, err);
+      out = jsonResponse(502, { message: 'Internal server error' });
+    }
+  }
+  try {
+    send(res, out, () => state.draining);
+  } catch (err) { // e.g. an invalid header value from the handler
+    logError(log.requestId, log.function, err);
+    if (!res.headersSent) { res.removeHeader('Set-Cookie'); send(res, jsonResponse(502, { message: 'Internal server error' }), () => state.draining); }
+  }
+  log.status = res.statusCode;
+  log.durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+  process.stdout.write(JSON.stringify(log) + '\n');
+}
+
+function shutdown(state, server) {
+  // SIGTERM: stop accepting, let in-flight requests finish (bounded by the
+  // longest function timeout), then exit 0.
+  if (state.draining) return;
+  state.draining = true;
+  const longest = Math.max(3, ...Object.values(state.config.functions).map((f) => f.timeout || 3));
+  setTimeout(() => process.exit(0), longest * 1000 + 1000).unref();
+  server.close(() => process.exit(0));
+  server.closeIdleConnections();
+}
+
+function main() {
+  const config = loadConfig();
+  const names = Object.keys(config.functions);
+  const state = { config, consolidated: names.length > 1, draining: false };
+  process.env.AWS_REGION = process.env.AWS_REGION || 'us-east-1';
+  process.env.AWS_DEFAULT_REGION = process.env.AWS_DEFAULT_REGION || process.env.AWS_REGION;
+  if (names.length === 1) Object.assign(process.env, lambdaEnv(names[0], config.functions[names[0]], false));
+  for (const name of names) getHandler(name, config.functions[name]).catch((err) => logError(null, name, err));
+  const server = http.createServer((req, res) => { dispatch(state, req, res); });
+  server.keepAliveTimeout = 65000; // longer than a typical proxy idle timeout
+  server.headersTimeout = 66000;
+  server.listen(Number(process.env.PORT || 8080), process.env.CLOUDEXIT_HOST || '0.0.0.0');
+  process.on('SIGTERM', () => shutdown(state, server));
+  process.on('SIGINT', () => shutdown(state, server));
+}
+
+function healthcheck() {
+  const port = Number(process.env.PORT || 8080);
+  const req = http.get({ host: '127.0.0.1', port, path: HEALTH_PATH, timeout: 3000 }, (res) => {
+    res.resume();
+    process.exit(res.statusCode === 200 ? 0 : 1);
+  });
+  req.on('timeout', () => { req.destroy(); process.exit(1); });
+  req.on('error', () => process.exit(1));
+}
+
+if (require.main === module) {
+  if (process.argv.includes('--healthcheck')) healthcheck();
+  else main();
+}
+
+module.exports = { compileRoutes, matchRoute, requestTime, mapResponseV1, mapResponseV2 };
