@@ -175,13 +175,13 @@ class Evaluator:
         value = self.eval(expr.operand)
         if isinstance(value, (Unknown, Computed)):
             return value
-        return (not value) if expr.op == "!" else -value
+        return (not to_bool(value)) if expr.op == "!" else -value
 
     def _e_Cond(self, expr: ast.Cond) -> Any:
         cond = self.eval(expr.cond)
         if isinstance(cond, (Unknown, Computed)):
             return Unknown("condition", f"the condition depends on {cond}")
-        return self.eval(expr.then if cond else expr.other)
+        return self.eval(expr.then if to_bool(cond) else expr.other)
 
     def _e_ForExpr(self, expr: ast.ForExpr) -> Any:
         coll = self.eval(expr.collection)
@@ -254,6 +254,13 @@ def to_string(value: Any) -> str:
     return str(value)
 
 
+def to_bool(value: Any) -> bool:
+    """Terraform's conversion to bool: the strings "true"/"false" (a ``--var``) convert."""
+    if isinstance(value, str) and value in ("true", "false"):
+        return value == "true"
+    return bool(value)
+
+
 def _number(value: Any) -> float | int:
     if isinstance(value, bool):
         raise TypeError("a bool is not a number")
@@ -269,9 +276,9 @@ def binary(op: str, left: Any, right: Any) -> Any:
         if isinstance(side, (Unknown, Computed)):
             return Unknown(f"... {op} ...", f"an operand depends on {side}")
     if op == "&&":
-        return bool(left) and bool(right)
+        return to_bool(left) and to_bool(right)
     if op == "||":
-        return bool(left) or bool(right)
+        return to_bool(left) or to_bool(right)
     if op == "==":
         return left == right
     if op == "!=":
