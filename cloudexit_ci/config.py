@@ -49,6 +49,7 @@ class StackConfig:
     terraform: Path
     output: Path
     settings: Mapping[str, Any] = field(default_factory=dict)
+    base: Path = Path()  # the config file's directory: relative paths start there
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,8 @@ def _stack(item: Any, base: Path, where: str) -> StackConfig:
                 f"`{required}` is required", where=where, hint=f"add `{required}: PATH`"
             )
     settings = {k: v for k, v in item.items() if k not in ("terraform", "output")}
-    return StackConfig(base / str(item["terraform"]), base / str(item["output"]), settings)
+    terraform, output = base / str(item["terraform"]), base / str(item["output"])
+    return StackConfig(terraform, output, settings, base)
 
 
 def env_setting(name: str) -> str | None:

@@ -10,9 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cloudexit_ci.stack import Coverage
-from cloudexit_ci.terraform.model import TerraformModule
+
+if TYPE_CHECKING:
+    from cloudexit_ci.terraform.model import TerraformModule
 
 _DIRECTIVE = re.compile(
     r"(?:#|//)\s*cloudexit:ignore\b(?P<rest>.*)$",
@@ -60,11 +63,10 @@ def _parse(address: str, rest: str, where: str) -> Ignore:
 
 
 def apply_ignores(
-    coverage: list[Coverage], module: TerraformModule, today: dt.date | None = None
+    coverage: list[Coverage], ignores: dict[str, Ignore], today: dt.date | None = None
 ) -> tuple[list[Coverage], list[str]]:
     """Coverage without the entries validly ignored, plus notes about the ignores."""
     today = today or dt.date.today()
-    ignores = find_ignores(module)
     kept: list[Coverage] = []
     notes: list[str] = []
     for entry in coverage:

@@ -201,6 +201,8 @@ def is_data_store(service: Any) -> bool:
 
 def service_delta(expected_compose: bytes | None, actual_compose: bytes | None) -> ServiceDelta:
     """Services added/changed/removed going from the checked-in compose to the fresh one."""
+    if expected_compose == actual_compose:
+        return ServiceDelta()  # same bytes: nothing to parse (the hot path of a clean check)
     new, old = _services(expected_compose), _services(actual_compose)
     removed = sorted(old.keys() - new.keys())
     return ServiceDelta(

@@ -42,9 +42,12 @@ def dump(data: Any, header: str | None = None) -> str:
     return body
 
 
+_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
+
+
 def load(text: str) -> Any:
-    """Parse YAML text safely."""
-    return yaml.safe_load(text)
+    """Parse YAML text safely (libyaml's C parser when present: ~10x faster)."""
+    return yaml.load(text, Loader=_SafeLoader)
 
 
 YAMLError = yaml.YAMLError

@@ -13,12 +13,11 @@ import sys
 from pathlib import Path
 
 from cloudexit_ci.commands.common import add_generate_arguments
-from cloudexit_ci.commands.migrate import previous_files
 from cloudexit_ci.commands.stacks import Target, add_config_argument, config_of, targets
 from cloudexit_ci.config import Config, pick
 from cloudexit_ci.errors import UserError
 from cloudexit_ci.ignores import apply_ignores
-from cloudexit_ci.pipeline import generate
+from cloudexit_ci.pipeline import render
 from cloudexit_ci.report import (
     DEFAULT_FAIL_ON,
     FAIL_ON_CHOICES,
@@ -87,26 +86,29 @@ def _check_all(
 
 def _check_one(target: Target, *, fix: bool, inline_ignores: bool) -> tuple[Report, bool]:
     from cloudexit_ci.diff import read_checked_in
-    from cloudexit_ci.render.tree import write_tree
 
-    result = generate(target.source, target.options)
+    result = render(target.source, target.options)
     output = Path(target.options.output_dir)
     actual = read_checked_in(output, result.tree)
-    coverage = list(result.stack.coverage)
+    coverage = list(result.coverage)
     if inline_ignores:
-        coverage, notes = apply_ignores(coverage, result.module)
+        coverage, notes = apply_ignores(coverage, result.ignores)
         for note in notes:
             print(f"note: {note}", file=sys.stderr)
     report = build_report(
         stack=target.options.stack_name,
-        output_dir=_repo_relative(output, Path(result.module.repo_root)),
-        terraform_dir=result.module.root_dir,
+        output_dir=_repo_relative(output, Path(result.repo_root)),
+        terraform_dir=result.root_dir,
         expected=result.tree,
         actual=actual,
         coverage=coverage,
     )
-    wrote = fix and bool(report.drifts) and write_tree(result.tree, output, previous_files(output))
-    return report, wrote
+    if not (fix and report.drifts):
+        return report, False
+    from cloudexit_ci.commands.migrate import previous_files
+    from cloudexit_ci.render.tree import write_tree
+
+    return report, write_tree(result.tree, output, previous_files(output))
 
 
 def _repo_relative(path: Path, repo: Path) -> str:

@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 
 from cloudexit_ci.errors import UserError
-from cloudexit_ci.mappers.base import Options, safe_name
+from cloudexit_ci.naming import safe_name
+from cloudexit_ci.options import WRITE_ISOLATION, Options
 from cloudexit_ci.pipeline import Source
-from cloudexit_ci.targets.datastores import WRITE_ISOLATION
 
 _HOSTNAME = re.compile(
     r"^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"

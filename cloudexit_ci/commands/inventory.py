@@ -8,7 +8,7 @@ import sys
 
 from cloudexit_ci.commands.common import add_source_arguments, source_of
 from cloudexit_ci.convert import convert
-from cloudexit_ci.mappers.base import Options
+from cloudexit_ci.options import Options
 from cloudexit_ci.pipeline import load
 from cloudexit_ci.stack import Coverage
 

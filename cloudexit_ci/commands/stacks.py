@@ -14,7 +14,7 @@ from typing import Any
 from cloudexit_ci.commands.common import options_of, source_of
 from cloudexit_ci.config import Config, StackConfig, find_config, load_config, pick
 from cloudexit_ci.errors import UserError
-from cloudexit_ci.mappers.base import Options
+from cloudexit_ci.options import Options
 from cloudexit_ci.pipeline import Source
 
 _SETTINGS = (

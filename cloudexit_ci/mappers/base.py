@@ -8,28 +8,14 @@ routes to functions, for example). Both are registered in ``registry.py``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from cloudexit_ci.naming import safe_name as safe_name  # re-exported for mappers
+from cloudexit_ci.options import Options as Options  # re-exported for mappers
 from cloudexit_ci.stack import Coverage, Origin, Stack, Status
 from cloudexit_ci.terraform.model import Resource, TerraformModule
-
-
-@dataclass(frozen=True)
-class Options:
-    """The user's choices that change how resources map."""
-
-    domain: str = "api.example.com"
-    serverless_mode: str = "containerized"  # or "consolidated"
-    dynamodb_mode: str = "alternator"  # or "cql"
-    object_store: str = "minio"  # or "seaweedfs"
-    acme_email: str = ""
-    write_isolation: str = "only_rmw_uses_lwt"
-    stack_name: str = "stack"
-    code_dirs: tuple[tuple[str, str], ...] = ()  # function address/name -> source dir
-    output_dir: str = "out"  # absolute path of --output (for relative build contexts)
 
 
 @dataclass
@@ -81,18 +67,6 @@ def mapped_or_partial(
 ) -> Coverage:
     status: Status = "partial" if lost else "mapped"
     return cover(resource, status, reason, service=service, lost=lost)
-
-
-_UNSAFE = re.compile(r"[^a-z0-9-]+")
-
-
-def safe_name(raw: str, fallback: str = "x") -> str:
-    """A name safe as a Compose service, DNS label, Traefik router and file name."""
-    name = _UNSAFE.sub("-", raw.lower()).strip("-")
-    name = re.sub(r"-{2,}", "-", name)[:48].strip("-")
-    if not name or not name[0].isalpha():
-        name = f"{fallback}-{name}".strip("-") if name else fallback
-    return name
 
 
 def unique_name(base: str, taken: set[str] | dict[str, Any]) -> str:

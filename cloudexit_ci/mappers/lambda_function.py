@@ -10,7 +10,7 @@ from typing import Any
 from cloudexit_ci.errors import UserError
 from cloudexit_ci.mappers.base import MapContext, cover, mapped_or_partial, safe_name, unique_name
 from cloudexit_ci.stack import Code, Coverage, EnvVar, Function
-from cloudexit_ci.terraform import ast
+from cloudexit_ci.terraform import ast, files
 from cloudexit_ci.terraform.expressions import Computed, Unknown
 from cloudexit_ci.terraform.files import rel
 from cloudexit_ci.terraform.model import Resource
@@ -121,7 +121,7 @@ def _local_code(kind: str, path: str, resource: Resource, ctx: MapContext) -> Co
             hint="keep function code inside the repository",
         ) from None
     shown = posixpath.normpath(shown)
-    return Code(kind, shown, exists=target.exists())  # type: ignore[arg-type]
+    return Code(kind, shown, exists=files.exists(target))  # type: ignore[arg-type]
 
 
 def _environment(resource: Resource, ctx: MapContext, key: str) -> tuple[tuple[str, str], ...]:

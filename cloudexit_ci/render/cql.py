@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from cloudexit_ci.mappers.base import Options
+from cloudexit_ci.options import Options
 from cloudexit_ci.stack import Index, Stack, Table
 
 CQL_TYPES = {"S": "text", "N": "decimal", "B": "blob"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cloudexit_ci.mappers.base import Options
+from cloudexit_ci.options import Options
 from cloudexit_ci.render.jinja import render, template_text
 from cloudexit_ci.stack import Function, Stack
 from cloudexit_ci.targets import images

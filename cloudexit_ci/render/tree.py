@@ -12,7 +12,7 @@ from typing import Any
 
 from cloudexit_ci import __version__, yamlio
 from cloudexit_ci.errors import UserError
-from cloudexit_ci.mappers.base import Options
+from cloudexit_ci.options import Options
 from cloudexit_ci.render import compose, docs, functions, init, traefik
 from cloudexit_ci.stack import Stack
 from cloudexit_ci.targets.functions import groups

@@ -7,7 +7,7 @@ DynamoDB mode, object store). Everything stays IR: renderers write the files.
 
 from __future__ import annotations
 
-from cloudexit_ci.mappers.base import Options
+from cloudexit_ci.options import Options
 from cloudexit_ci.stack import Stack
 from cloudexit_ci.targets import datastores, functions, gateway
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from cloudexit_ci.mappers.base import Options
+from cloudexit_ci.options import Options
 from cloudexit_ci.stack import Dependency, EnvVar, HealthCheck, Service, Stack, Volume
 from cloudexit_ci.targets import images
 
 ALTERNATOR_URL = "http://scylladb:8000"
-WRITE_ISOLATION = ("always_use_lwt", "only_rmw_uses_lwt", "forbid_rmw", "unsafe_rmw")
+from cloudexit_ci.options import WRITE_ISOLATION  # noqa: E402,F401 - re-exported
 
 
 def add_dynamodb(stack: Stack, options: Options) -> None:

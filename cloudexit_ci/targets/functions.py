@@ -6,7 +6,7 @@ import posixpath
 from collections import defaultdict
 from pathlib import Path
 
-from cloudexit_ci.mappers.base import Options
+from cloudexit_ci.options import Options
 from cloudexit_ci.stack import Build, Dependency, Function, HealthCheck, Service, Stack
 from cloudexit_ci.targets import images
 from cloudexit_ci.targets.datastores import ALTERNATOR_URL

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cloudexit_ci.mappers.base import Options
+from cloudexit_ci.options import Options
 from cloudexit_ci.stack import Dependency, HealthCheck, Service, Stack, Volume
 from cloudexit_ci.targets import images
 

@@ -25,7 +25,6 @@ from cloudexit_ci.terraform.files import (
 )
 from cloudexit_ci.terraform.functions import PURE
 from cloudexit_ci.terraform.model import Diagnostics, Resource, TerraformModule, Values
-from cloudexit_ci.terraform.parse import parse_expression
 
 _MAX_MODULE_DEPTH = 16
 
@@ -383,6 +382,7 @@ def variable_values(
     directory: Path, repo: Path, var_files: Sequence[Path], var_args: Sequence[str]
 ) -> dict[str, Any]:
     """Values from tfvars files and ``--var`` flags, in Terraform's precedence order."""
+    terraform_files(directory)  # records the listing: a new *.auto.tfvars changes the output
     files = [directory / "terraform.tfvars", directory / "terraform.tfvars.json"]
     files += sorted(directory.glob("*.auto.tfvars")) + sorted(directory.glob("*.auto.tfvars.json"))
     out: dict[str, Any] = {}
@@ -423,6 +423,8 @@ def _tfvars(path: Path, repo: Path) -> dict[str, Any]:
 def _var_arg(raw: str) -> Any:
     stripped = raw.strip()
     if stripped[:1] in ("[", "{"):
+        from cloudexit_ci.terraform.parse import parse_expression
+
         try:
             return Evaluator({}, PURE).eval(parse_expression(stripped, "--var", 1))
         except UserError:

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
-from pathlib import Path
 from typing import Any
 
 from lark import Lark, Token, Tree
@@ -20,14 +18,10 @@ from lark.exceptions import LarkError, UnexpectedInput
 
 from cloudexit_ci.errors import UserError
 from cloudexit_ci.terraform import ast
+from cloudexit_ci.terraform.cachedir import cache_dir
 
 _HEREDOC_END_BLANKS = re.compile(r"(?m)^([ \t]*[A-Za-z][A-Za-z0-9._-]*)[ \t]+$")
 _BINARY_OPS = {"==", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/", "%", "&&", "||"}
-
-
-def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "cloudexit-ci"
 
 
 @functools.lru_cache(maxsize=1)
