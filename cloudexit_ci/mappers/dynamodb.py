@@ -68,7 +68,7 @@ def _index(block: Values, lost: list[str]) -> Index:
 
 def _lsi(block: Values, hash_key: str, lost: list[str]) -> Index:
     index = _index(block, lost)
-    return Index(index.name, KeySchema(hash_key, index.keys.hash_key), index.projection, ())
+    return Index(index.name, KeySchema(hash_key, index.keys.range_key), index.projection, ())
 
 
 def _lost(values: Values) -> list[str]:
