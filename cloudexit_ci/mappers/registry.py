@@ -10,7 +10,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cloudexit_ci.mappers import apigateway, apigatewayv2, dynamodb, lambda_function, s3
+from cloudexit_ci.mappers import (
+    apigateway,
+    apigatewayv2,
+    dynamodb,
+    ecs,
+    elasticache,
+    lambda_function,
+    loadbalancer,
+    network,
+    pollers,
+    rds,
+    s3,
+    schedule,
+    secrets,
+    sns,
+    sqs,
+)
 from cloudexit_ci.mappers.base import Finisher, Mapper
 from cloudexit_ci.mappers.not_needed import REASONS, map_not_needed
 
@@ -30,6 +46,8 @@ _LAMBDA_LOST = (
     "SnapStart",
     "VPC config",
 )
+_DB_LOST = ("Multi-AZ", "read replicas", "IAM auth", "automated backups / PITR", "RDS Proxy")
+_CACHE_LOST = ("cluster-mode sharding", "Global Datastore", "RBAC", "in-transit TLS")
 _REST_LOST = (
     "non-proxy integrations (VTL)",
     "authorizers",
@@ -92,6 +110,131 @@ MAPPERS: dict[str, Entry] = {
     "aws_apigatewayv2_stage": Entry(
         apigatewayv2.map_stage, "Traefik rateLimit middleware", ("per-route throttling",)
     ),
+    # Issue 6: the rest of the estate. Phase -1 registers the values functions read.
+    "aws_db_instance": Entry(
+        rds.map_instance, "postgres / mysql / mariadb service (pinned) + dump/restore", _DB_LOST, -1
+    ),
+    "aws_rds_cluster": Entry(
+        rds.map_cluster,
+        "postgres / mysql service (pinned) + dump/restore",
+        (*_DB_LOST, "Aurora Serverless", "global database", "Data API"),
+        -1,
+    ),
+    "aws_rds_cluster_instance": Entry(
+        rds.map_cluster_instance, "not needed (the cluster's service)", ("reader scaling",)
+    ),
+    "aws_db_parameter_group": Entry(
+        rds.map_parameter_group, "server flags (-c / --name=value)", ("AWS-only rds.* parameters",)
+    ),
+    "aws_rds_cluster_parameter_group": Entry(
+        rds.map_parameter_group, "server flags", ("AWS-only parameters",)
+    ),
+    "aws_db_proxy": Entry(rds.map_proxy, "(unmapped)", ("connection pooling",)),
+    "aws_elasticache_cluster": Entry(
+        elasticache.map_cluster, "Valkey (pinned valkey/valkey) or Memcached", _CACHE_LOST, -1
+    ),
+    "aws_elasticache_replication_group": Entry(
+        elasticache.map_replication_group, "Valkey (one node)", _CACHE_LOST, -1
+    ),
+    "aws_elasticache_serverless_cache": Entry(
+        elasticache.map_serverless, "Valkey or Memcached", ("serverless scaling",), -1
+    ),
+    "aws_elasticache_user": Entry(elasticache.map_unmapped_rbac, "(unmapped)", ("RBAC",)),
+    "aws_elasticache_user_group": Entry(elasticache.map_unmapped_rbac, "(unmapped)", ("RBAC",)),
+    "aws_sqs_queue": Entry(
+        sqs.map_queue,
+        "ElasticMQ queue (standard, FIFO, DLQ)",
+        ("KMS SSE", "queue policies", "retention period", "exact FIFO throughput"),
+        -1,
+    ),
+    "aws_sqs_queue_redrive_policy": Entry(
+        sqs.map_redrive_policy, "DLQ in the ElasticMQ queue definition"
+    ),
+    "aws_lambda_event_source_mapping": Entry(
+        pollers.map_event_source,
+        "SQS poller invoking the function shim",
+        ("Kinesis / DynamoDB Streams / Kafka triggers", "filter criteria", "max concurrency"),
+    ),
+    "aws_sns_topic": Entry(
+        sns.map_topic,
+        "(unmapped: publish to subscribers directly)",
+        ("the SNS API", "email/SMS/push"),
+    ),
+    "aws_sns_topic_subscription": Entry(
+        sns.map_subscription, "(unmapped: names the SQS/Lambda subscriber)", ("filter policies",)
+    ),
+    "aws_cloudwatch_event_rule": Entry(
+        schedule.map_rule,
+        "scheduler job (rate → interval, cron → 5-field UTC)",
+        ("event-pattern rules", "L/W/#", "specific years"),
+        0,
+    ),
+    "aws_cloudwatch_event_target": Entry(
+        schedule.map_target,
+        "scheduler invokes the function shim",
+        ("non-Lambda targets", "input transformers", "retry/DLQ"),
+    ),
+    "aws_scheduler_schedule": Entry(
+        schedule.map_scheduler_schedule,
+        "scheduler job invoking the function shim",
+        ("time zones", "flexible windows", "one-time at()"),
+    ),
+    "aws_secretsmanager_secret": Entry(
+        secrets.map_secret,
+        ".env variable (no value written)",
+        ("the Secrets Manager API", "rotation", "KMS"),
+        -1,
+    ),
+    "aws_secretsmanager_secret_version": Entry(
+        secrets.map_secret_version, "value set in .env (never copied)", (), -1
+    ),
+    "aws_secretsmanager_secret_rotation": Entry(secrets.map_rotation, "(unmapped)", ("rotation",)),
+    "aws_ssm_parameter": Entry(
+        secrets.map_parameter, ".env variable (no value written)", ("the SSM API",), -1
+    ),
+    "aws_ecs_task_definition": Entry(
+        ecs.map_task_definition,
+        "container definitions (run by the service)",
+        ("task roles", "task volumes"),
+        0,
+    ),
+    "aws_ecs_service": Entry(
+        ecs.map_service,
+        "compose service per container (image, env, secrets, cpu/mem, health, replicas)",
+        ("service discovery", "capacity providers", "placement"),
+    ),
+    "aws_ecs_cluster": Entry(ecs.map_cluster, "not needed (the compose project)"),
+    "aws_lb": Entry(loadbalancer.map_lb, "Traefik entry points", ("NLB/GWLB", "access logs")),
+    "aws_alb": Entry(loadbalancer.map_lb, "Traefik entry points", ("access logs",)),
+    "aws_lb_target_group": Entry(
+        loadbalancer.map_target_group,
+        "Traefik service + health check",
+        ("instance/IP targets", "stickiness"),
+        0,
+    ),
+    "aws_alb_target_group": Entry(
+        loadbalancer.map_target_group, "Traefik service + health check", ("instance/IP targets",), 0
+    ),
+    "aws_lb_listener": Entry(
+        loadbalancer.map_listener,
+        "Traefik router (default forward)",
+        ("fixed responses", "OIDC/Cognito actions"),
+    ),
+    "aws_alb_listener": Entry(
+        loadbalancer.map_listener, "Traefik router (default forward)", ("fixed responses",)
+    ),
+    "aws_lb_listener_rule": Entry(
+        loadbalancer.map_listener_rule,
+        "Traefik router (path/host/method)",
+        ("header/query/source-ip conditions", "OIDC/Cognito actions"),
+    ),
+    "aws_lb_target_group_attachment": Entry(
+        network.map_unmapped, "(unmapped)", ("EC2/IP targets",)
+    ),
+    **{
+        type_: Entry(network.map_unmapped, "(unmapped)", (reason,))
+        for type_, (reason, _) in network.UNMAPPED.items()
+    },
     **{
         type_: Entry(s3.map_companion, "(unmapped)", (reason,))
         for type_, reason in s3.COMPANIONS_LOST.items()
@@ -99,4 +242,11 @@ MAPPERS: dict[str, Entry] = {
     **{type_: Entry(map_not_needed, "not needed", (reason,)) for type_, reason in REASONS.items()},
 }
 
-FINISHERS: tuple[Finisher, ...] = (apigateway.finish, apigatewayv2.finish)
+FINISHERS: tuple[Finisher, ...] = (
+    apigateway.finish,
+    apigatewayv2.finish,
+    sqs.finish,
+    pollers.finish,
+    schedule.finish,
+    loadbalancer.finish,
+)

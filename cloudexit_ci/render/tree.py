@@ -13,7 +13,7 @@ from typing import Any
 from cloudexit_ci import __version__, yamlio
 from cloudexit_ci.errors import UserError
 from cloudexit_ci.options import Options
-from cloudexit_ci.render import compose, docs, functions, init, traefik
+from cloudexit_ci.render import compose, docs, extras, functions, init, traefik
 from cloudexit_ci.stack import Stack
 from cloudexit_ci.targets.functions import groups
 from cloudexit_ci.terraform.model import TerraformModule
@@ -39,6 +39,7 @@ def render_tree(stack: Stack, module: TerraformModule, options: Options) -> Tree
     files.update(init.dynamodb_files(stack, options, head))
     files.update(init.s3_files(stack, options, head))
     files.update(_scripts(stack, head))
+    files.update(extras.extra_files(stack, options, head))
     every = tuple(sorted({c.origin.address for c in stack.coverage}))
     files[".env.example"] = (docs.env_example(stack, head).encode(), every)
     files["README.md"] = (

@@ -30,3 +30,33 @@ def runtime_image(runtime: str) -> str:
 
 def runtime_family(runtime: str) -> str:
     return "node" if runtime.startswith("nodejs") else "python"
+
+
+# Estate services (issue 6): databases, caches, queues, identity. Pinned tags.
+POSTGRES: dict[str, str] = {
+    "13": "postgres:13.22-bookworm",
+    "14": "postgres:14.19-bookworm",
+    "15": "postgres:15.14-bookworm",
+    "16": "postgres:16.10-bookworm",
+    "17": "postgres:17.6-bookworm",
+}
+POSTGRES_DEFAULT = "16"
+MYSQL: dict[str, str] = {
+    "5.7": "mysql:5.7.44",
+    "8.0": "mysql:8.0.43",
+    "8.4": "mysql:8.4.6",
+}
+MYSQL_DEFAULT = "8.0"
+MARIADB: dict[str, str] = {
+    "10.6": "mariadb:10.6.23",
+    "10.11": "mariadb:10.11.14",
+    "11.4": "mariadb:11.4.8",
+    "11.8": "mariadb:11.8.3",
+}
+MARIADB_DEFAULT = "10.11"
+VALKEY = "valkey/valkey:8.1.3-alpine"
+MEMCACHED = "memcached:1.6.39-alpine"
+ELASTICMQ = "softwaremill/elasticmq-native:1.6.14"
+POLLER_PYTHON = "python:3.12.11-slim-bookworm"
+POLLER_BOTO3 = "boto3==1.40.30"
+KEYCLOAK = "quay.io/keycloak/keycloak:26.3.3"

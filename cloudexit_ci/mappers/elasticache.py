@@ -1,0 +1,158 @@
+"""aws_elasticache_* → Valkey (the BSD-licensed Redis 7.2 fork) or Memcached, by engine."""
+
+from __future__ import annotations
+
+from cloudexit_ci.mappers import estate
+from cloudexit_ci.mappers.base import MapContext, cover, mapped_or_partial, safe_name, unique_name
+from cloudexit_ci.stack import Coverage, HealthCheck, Service
+from cloudexit_ci.targets import images
+from cloudexit_ci.terraform.model import Resource, Values
+
+_LOST = {
+    "num_node_groups": "cluster-mode sharding (one Valkey node holds every slot)",
+    "global_replication_group_id": "Global Datastore",
+    "user_group_ids": "RBAC users and user groups (one password instead)",
+    "transit_encryption_enabled": "in-transit TLS (traffic stays on the private network)",
+    "at_rest_encryption_enabled": "at-rest KMS encryption (use disk encryption)",
+    "automatic_failover_enabled": "automatic failover to replicas",
+    "multi_az_enabled": "Multi-AZ replicas",
+    "snapshot_arns": "restore from an S3 snapshot (load the RDB file into the volume)",
+    "data_tiering_enabled": "data tiering",
+}
+_ATTRS = (
+    "primary_endpoint_address",
+    "reader_endpoint_address",
+    "configuration_endpoint_address",
+    "cluster_address",
+)
+
+
+def map_cluster(resource: Resource, ctx: MapContext) -> Coverage:
+    values = resource.values
+    if values.has("replication_group_id") and not values.has("engine"):
+        return cover(
+            resource, "not-needed", "member of a replication group: served by the group's service"
+        )
+    ident = values.string("cluster_id") or resource.name
+    return _map_cache(resource, ctx, ident, values.string("engine", "redis"))
+
+
+def map_replication_group(resource: Resource, ctx: MapContext) -> Coverage:
+    ident = resource.values.string("replication_group_id") or resource.name
+    return _map_cache(resource, ctx, ident, resource.values.string("engine", "redis"))
+
+
+def map_serverless(resource: Resource, ctx: MapContext) -> Coverage:
+    values = resource.values
+    lost = (
+        ["serverless scaling limits (cache_usage_limits)"]
+        if values.has("cache_usage_limits")
+        else []
+    )
+    coverage = _map_cache(
+        resource, ctx, values.string("name") or resource.name, values.string("engine", "redis")
+    )
+    return (
+        coverage
+        if not lost
+        else mapped_or_partial(resource, coverage.reason, [*coverage.lost, *lost], coverage.service)
+    )
+
+
+def _map_cache(resource: Resource, ctx: MapContext, ident: str, engine: str) -> Coverage:
+    estate.seal(resource, "auth_token")
+    if engine not in ("redis", "valkey", "memcached"):
+        return cover(resource, "unmapped", f"cache engine {engine} is not known", blocking=True)
+    name = unique_name(safe_name(ident, "cache"), ctx.stack.services)
+    values = resource.values
+    lost = [text for arg, text in _LOST.items() if _set(values, arg)]
+    if engine == "memcached":
+        service, port = _memcached(name, resource, values, lost), 11211
+    else:
+        service, port = _valkey(name, resource, ctx), 6379
+        if engine == "redis":
+            version = values.string("engine_version") or "(unset)"
+            lost.append(f"Redis {version} runs as Valkey 8 (wire-compatible)")
+    if service.volumes:
+        estate.add_data_service(ctx, service)
+    else:
+        ctx.stack.services[name] = service
+    _register(ctx, resource, name, port)
+    target = "Memcached" if engine == "memcached" else "Valkey"
+    return mapped_or_partial(resource, f"{target} service `{name}`", lost, name)
+
+
+def _set(values: Values, arg: str) -> bool:
+    value = values.get(arg)
+    if arg == "num_node_groups":
+        return isinstance(value, (int, str)) and str(value).isdigit() and int(value) > 1
+    return bool(value) and value not in ("false", 0, "0")
+
+
+def _valkey(name: str, resource: Resource, ctx: MapContext) -> Service:
+    environment: tuple[tuple[str, str], ...] = ()
+    command = ("valkey-server", "--appendonly", "yes")
+    check: tuple[str, ...] = ("CMD", "valkey-cli", "ping")
+    if resource.values.has("auth_token"):
+        ref = estate.secret_var(
+            ctx,
+            f"{estate.env_name(name)}_AUTH_TOKEN",
+            f"{resource.address}: cache AUTH token (not copied from Terraform)",
+            None,
+        )
+        environment = (("VALKEY_PASSWORD", ref),)
+        command = (
+            "sh",
+            "-c",
+            'exec valkey-server --appendonly yes --requirepass "$${VALKEY_PASSWORD}"',
+        )
+        check = (
+            "CMD-SHELL",
+            'valkey-cli --no-auth-warning -a "$${VALKEY_PASSWORD}" ping | grep -q PONG',
+        )
+    return estate.data_service(
+        name,
+        resource,
+        images.VALKEY,
+        mount="/data",
+        environment=environment,
+        port=6379,
+        healthcheck=check,
+        command=command,
+        comment="ElastiCache replacement: Valkey (Redis-compatible, BSD-3-Clause)",
+    )
+
+
+def _memcached(name: str, resource: Resource, values: Values, lost: list[str]) -> Service:
+    nodes = values.integer("num_cache_nodes", 1)
+    if nodes > 1:
+        lost.append(f"{nodes} cache nodes (one Memcached container)")
+    return Service(
+        name=name,
+        origins=(resource.origin,),
+        role="data",
+        image=images.MEMCACHED,
+        command=("memcached", "-m", "256"),
+        expose=(11211,),
+        healthcheck=HealthCheck(
+            ("CMD-SHELL", "echo stats | nc -w 1 127.0.0.1 11211 | grep -q uptime"),
+            interval_s=10,
+        ),
+        comment="ElastiCache replacement: Memcached (no persistence, as on AWS)",
+    )
+
+
+def _register(ctx: MapContext, resource: Resource, name: str, port: int) -> None:
+    for attr in _ATTRS:
+        estate.resolve(ctx, resource.address, attr, name)
+    estate.resolve(ctx, resource.address, "port", str(port))
+    estate.resolve(ctx, resource.address, "configuration_endpoint", f"{name}:{port}")
+
+
+def map_unmapped_rbac(resource: Resource, ctx: MapContext) -> Coverage:
+    return cover(
+        resource,
+        "unmapped",
+        "ElastiCache RBAC users/groups: Valkey ACLs must be written by hand "
+        "(the generated service uses one password)",
+    )

@@ -1,0 +1,198 @@
+"""Helpers shared by the estate mappers (RDS, ElastiCache, SQS, ECS, secrets…).
+
+- ``env_name``: an upper-case .env variable name derived from a resource name;
+- ``secret_var``: register a variable in .env.example (never a value) and
+  return its ``${NAME}`` reference;
+- ``resolve``: let functions see ``aws_x.y.attr`` as a self-hosted value;
+- ``structured``: the data inside ``jsonencode(...)`` even when it holds
+  references known only after apply (a queue ARN, a secret ARN…);
+- ``ensure_gateway``: a Traefik service when no API created one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from cloudexit_ci.mappers.base import MapContext
+from cloudexit_ci.stack import Dependency, EnvVar, HealthCheck, Origin, Service, Stack, Volume
+from cloudexit_ci.targets import images
+from cloudexit_ci.terraform import ast
+from cloudexit_ci.terraform.expressions import Computed
+from cloudexit_ci.terraform.model import Resource, Values
+
+ACCOUNT = "000000000000"
+REGION = "us-east-1"
+_NOT_ENV = re.compile(r"[^A-Z0-9_]+")
+
+
+def env_name(*parts: str) -> str:
+    """``("db-main", "password")`` → ``DB_MAIN_PASSWORD`` (letters, digits, ``_``)."""
+    name = _NOT_ENV.sub("_", "_".join(parts).upper()).strip("_")
+    name = re.sub(r"_{2,}", "_", name)[:64]
+    return name if name and not name[0].isdigit() else f"V_{name}"
+
+
+def secret_var(ctx: MapContext, name: str, description: str, origin: Origin | None) -> str:
+    ctx.stack.env_vars[name] = EnvVar(name, description, origin, secret=True)
+    return "${" + name + "}"
+
+
+def plain_var(ctx: MapContext, name: str, description: str, origin: Origin | None) -> str:
+    ctx.stack.env_vars[name] = EnvVar(name, description, origin, secret=False)
+    return "${" + name + "}"
+
+
+def resolve(ctx: MapContext, address: str, attr: str, value: str) -> None:
+    """Functions whose environment reads ``address.attr`` get ``value`` instead."""
+    ctx.family("env.computed", dict)[str(Computed(address, attr))] = value
+
+
+def compose_literal(value: object) -> str:
+    """A Terraform value as a Compose string: ``$`` escaped so it is not interpolated."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value).replace("$", "$$")
+
+
+def structured(values: Values, name: str) -> Any:
+    """``x = jsonencode({...})`` → the object (references kept as Computed);
+    a JSON string → parsed; anything else → as evaluated (None when absent)."""
+    attribute = values.body.attr(name)
+    if attribute is None:
+        return None
+    expr = attribute.expr
+    if isinstance(expr, ast.Call) and expr.name == "jsonencode" and len(expr.args) == 1:
+        return values.evaluator.eval(expr.args[0])
+    value = values.raw(name)
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return value
+
+
+def referenced(value: Any) -> str | None:
+    """The resource address a value points at (``aws_sqs_queue.q.arn`` → ``aws_sqs_queue.q``)."""
+    return value.address if isinstance(value, Computed) else None
+
+
+def find_by(ctx: MapContext, type_: str, attr: str, value: Any) -> Resource | None:
+    """The resource of ``type_`` the value refers to, by reference or by its name argument."""
+    address = referenced(value)
+    for candidate in ctx.module.of_type(type_):
+        if candidate.address == address:
+            return candidate
+        if isinstance(value, str) and value and candidate.values.string(attr) == value:
+            return candidate
+    return None
+
+
+def function_key(ctx: MapContext, value: Any) -> str | None:
+    """The mapped function a target (ARN reference or function name) points at."""
+    by_address: dict[str, str] = ctx.family("lambda.by_address", dict)
+    address = referenced(value)
+    if address in by_address:
+        return by_address[address or ""]
+    if isinstance(value, str):
+        name = value.rsplit(":function:", 1)[-1].split(":")[0]
+        for key, function in ctx.stack.functions.items():
+            if function.function_name == name:
+                return key
+    return None
+
+
+def data_service(
+    name: str,
+    resource: Resource,
+    image: str,
+    *,
+    mount: str,
+    environment: tuple[tuple[str, str], ...],
+    port: int,
+    healthcheck: tuple[str, ...],
+    command: tuple[str, ...] = (),
+    comment: str = "",
+) -> Service:
+    """A stateful data service on the backend network with a named volume (no host port)."""
+    return Service(
+        name=name,
+        origins=(resource.origin,),
+        role="data",
+        image=image,
+        command=command,
+        environment=environment,
+        volumes=((f"{name}-data", mount),),
+        expose=(port,),
+        healthcheck=HealthCheck(healthcheck, interval_s=10, timeout_s=5, retries=10),
+        comment=comment,
+    )
+
+
+def add_data_service(ctx: MapContext, service: Service) -> None:
+    ctx.stack.services[service.name] = service
+    ctx.stack.volumes[f"{service.name}-data"] = Volume(f"{service.name}-data")
+
+
+def ensure_gateway(ctx: MapContext, origins: tuple[Origin, ...], backends: list[str]) -> None:
+    """Traefik for the load balancer / Keycloak (targets.gateway adds it only for APIs)."""
+    stack = ctx.stack
+    if stack.routes or stack.apis:
+        return  # targets.gateway builds it (and the API routers)
+    existing = stack.services.get("traefik")
+    deps = {d.service for d in existing.depends_on} if existing else set()
+    deps |= set(backends)
+    stack.volumes["traefik-acme"] = Volume("traefik-acme")
+    stack.services["traefik"] = Service(
+        name="traefik",
+        origins=tuple(sorted({*(existing.origins if existing else ()), *origins})),
+        role="gateway",
+        image=images.TRAEFIK,
+        volumes=(
+            ("./traefik/traefik.yml", "/etc/traefik/traefik.yml:ro"),
+            ("./traefik/dynamic", "/etc/traefik/dynamic:ro"),
+            ("traefik-acme", "/acme"),
+        ),
+        ports=("80:80", "443:443"),
+        networks=("frontend",),
+        healthcheck=HealthCheck(("CMD", "traefik", "healthcheck", "--ping"), interval_s=10),
+        depends_on=tuple(Dependency(b, "service_started") for b in sorted(deps)),
+        comment="load balancer replacement: routers in traefik/dynamic, TLS via ACME",
+    )
+
+
+@dataclass
+class ExtraFile:
+    """A file the estate finishers want in the output, rendered by render/extras.py.
+
+    ``kind``: ``yaml`` / ``json`` (``data`` dumped), ``template`` (``data`` is the
+    Jinja context, ``template`` its name), ``static`` (``template`` copied as is).
+    """
+
+    kind: str
+    data: Any
+    sources: tuple[str, ...]
+    template: str = ""
+
+
+def extra_files(stack: Stack) -> dict[str, ExtraFile]:
+    """Per-stack files from the estate mappers (the Stack IR has no slot of its own yet)."""
+    found: dict[str, ExtraFile] | None = getattr(stack, "_estate_files", None)
+    if found is None:
+        found = {}
+        setattr(stack, "_estate_files", found)  # noqa: B010
+    return found
+
+
+def seal(resource: Resource, *attrs: str) -> None:
+    """Make references to secret arguments (``aws_db_instance.x.password``…) read as
+    Computed, so no other resource can copy the literal secret into the stack.
+
+    Runs in phase -1, before any mapper evaluates a reference to ``resource``.
+    """
+    for attr in attrs:
+        if resource.values.body.attr(attr) is not None:
+            resource.values._cache[attr] = Computed(resource.address, attr)

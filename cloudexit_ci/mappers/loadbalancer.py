@@ -1,0 +1,205 @@
+"""aws_lb / _listener / _listener_rule / _target_group → Traefik routers (traefik/dynamic/alb.yml).
+
+A listener's default ``forward`` becomes a catch-all router on ``--domain``;
+each listener rule becomes a router with its path and host conditions. Target
+groups become Traefik services pointing at the ECS containers registered to
+them, with the target group's health check path.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from cloudexit_ci.mappers import estate
+from cloudexit_ci.mappers.base import MapContext, cover, mapped_or_partial, safe_name
+from cloudexit_ci.stack import Coverage, Origin
+from cloudexit_ci.terraform.model import Resource, Values
+
+_HOST = re.compile(r"^(\*\.)?[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")
+
+
+@dataclass
+class Router:
+    name: str
+    group: str  # target group address
+    origin: Origin
+    priority: int
+    paths: tuple[str, ...] = ()
+    hosts: tuple[str, ...] = ()
+    methods: tuple[str, ...] = ()
+
+
+@dataclass
+class Balancer:
+    routers: list[Router] = field(default_factory=list)
+    health: dict[str, str] = field(default_factory=dict)  # target group address → path
+
+
+def _state(ctx: MapContext) -> Balancer:
+    found: Balancer = ctx.family("lb.state", Balancer)
+    return found
+
+
+def map_lb(resource: Resource, ctx: MapContext) -> Coverage:
+    kind = resource.values.string("load_balancer_type", "application")
+    if kind != "application":
+        return cover(
+            resource,
+            "unmapped",
+            f"{kind} load balancers (TCP/UDP/GENEVE) are not mapped to Traefik",
+        )
+    lost = ["access logs"] if resource.values.has("access_logs") else []
+    if resource.values.boolean("internal"):
+        lost.append("internal-only scheme (Traefik publishes 80/443)")
+    return mapped_or_partial(resource, "Traefik entry points web/websecure", lost, "traefik")
+
+
+def map_target_group(resource: Resource, ctx: MapContext) -> Coverage:
+    values = resource.values
+    check = values.block("health_check")
+    path = check.string("path", "/") if check else "/"
+    _state(ctx).health[resource.address] = path
+    lost = []
+    if values.string("target_type", "instance") in ("instance", "ip"):
+        lost.append("instance/IP targets outside ECS services are not registered")
+    if values.has("stickiness"):
+        lost.append("stickiness (use Traefik sticky cookies)")
+    return mapped_or_partial(resource, "Traefik service (load balancer + health check)", lost)
+
+
+def map_listener(resource: Resource, ctx: MapContext) -> Coverage:
+    action = resource.values.block("default_action")
+    kind = action.string("type", "forward") if action else ""
+    if kind == "redirect":
+        return cover(resource, "mapped", "HTTP→HTTPS redirect (Traefik's web entry point)")
+    group = _forward_group(action) if action else None
+    if group is None:
+        return cover(resource, "unmapped", f"default action {kind or '(none)'} is not mapped")
+    name = safe_name(f"alb-{resource.name}-default")
+    _state(ctx).routers.append(Router(name, group, resource.origin, 1))
+    lost = ["listener certificate (Traefik obtains one via ACME)"]
+    return cover(resource, "partial", f"Traefik router `{name}`", lost=lost)
+
+
+def _forward_group(action: Values) -> str | None:
+    group = action.ref("target_group_arn")
+    if group:
+        return group
+    forward = action.block("forward")
+    tg = forward.block("target_group") if forward else None
+    return tg.ref("arn") if tg else None
+
+
+def map_listener_rule(resource: Resource, ctx: MapContext) -> Coverage:
+    values = resource.values
+    action = values.block("action")
+    group = _forward_group(action) if action else None
+    if group is None:
+        return cover(resource, "unmapped", "only forward actions are mapped (OIDC/Cognito lost)")
+    router = Router(
+        safe_name(f"alb-{resource.name}-{resource.key or ''}"),
+        group,
+        resource.origin,
+        10000 - values.integer("priority", 100),
+    )
+    lost = _conditions(values, router)
+    _state(ctx).routers.append(router)
+    return mapped_or_partial(resource, f"Traefik router `{router.name}`", lost, "traefik")
+
+
+def _conditions(values: Values, router: Router) -> list[str]:
+    lost = []
+    for condition in values.blocks("condition"):
+        for kind in ("path_pattern", "host_header", "http_request_method"):
+            block = condition.block(kind)
+            items = [str(v) for v in (block.get("values") or [])] if block else []
+            if kind == "path_pattern":
+                router.paths += tuple(items)
+            elif kind == "host_header":
+                router.hosts += tuple(h for h in items if _HOST.match(h))
+            elif items:
+                router.methods += tuple(m.upper() for m in items if m.isalpha())
+        for kind in ("http_header", "query_string", "source_ip"):
+            if condition.has(kind):
+                lost.append(f"{kind} condition")
+    return lost
+
+
+def finish(ctx: MapContext) -> None:
+    state = _state(ctx)
+    targets: dict[str, tuple[str, int]] = ctx.family("lb.ecs_targets", dict)
+    routers = [r for r in state.routers if r.group in targets]
+    if not routers:
+        return
+    document = _document(ctx, state, routers, targets)
+    sources = tuple(sorted({r.origin.address for r in routers}))
+    estate.extra_files(ctx.stack)["traefik/dynamic/alb.yml"] = estate.ExtraFile(
+        "yaml", document, sources
+    )
+    backends = sorted({targets[r.group][0] for r in routers})
+    estate.ensure_gateway(ctx, tuple(sorted({r.origin for r in routers})), backends)
+
+
+def _document(
+    ctx: MapContext, state: Balancer, routers: list[Router], targets: dict[str, tuple[str, int]]
+) -> dict[str, Any]:
+    http_routers: dict[str, Any] = {}
+    services: dict[str, Any] = {}
+    for router in sorted(routers, key=lambda r: r.name):
+        service, port = targets[router.group]
+        backend = f"alb-{service}-{port}"
+        services[backend] = {
+            "loadBalancer": {
+                "servers": [{"url": f"http://{service}:{port}"}],
+                "healthCheck": {"path": _safe_path(state.health.get(router.group, "/"))},
+                "passHostHeader": True,
+            }
+        }
+        http_routers[router.name] = {
+            "rule": _rule(ctx.stack.domain, router),
+            "entryPoints": ["websecure"],
+            "service": backend,
+            "priority": router.priority,
+            "tls": {"certResolver": "letsencrypt"},
+        }
+    return {"http": {"routers": http_routers, "services": services}}
+
+
+def _safe_path(path: str) -> str:
+    return path if re.fullmatch(r"/[A-Za-z0-9._~/-]*", path) else "/"
+
+
+def _rule(domain: str, router: Router) -> str:
+    hosts = router.hosts or (domain,)
+    parts = [" || ".join(_host(h) for h in hosts)]
+    if router.paths:
+        parts.append(" || ".join(f"PathRegexp(`{_glob(p)}`)" for p in router.paths))
+    if router.methods:
+        parts.append(" || ".join(f"Method(`{m}`)" for m in router.methods))
+    return " && ".join(f"({p})" if "||" in p else p for p in parts)
+
+
+def _host(host: str) -> str:
+    if host.startswith("*."):
+        return f"HostRegexp(`^[^.]+{_escape(host[1:])}$`)"
+    return f"Host(`{host}`)"
+
+
+def _glob(pattern: str) -> str:
+    """ALB path pattern (``*`` any run, ``?`` one character) → an anchored RE2 pattern."""
+    out = "".join(".*" if c == "*" else "." if c == "?" else _escape(c) for c in pattern)
+    return f"^{out}$"
+
+
+def _escape(text: str) -> str:
+    out = []
+    for ch in text:
+        if ch.isascii() and (ch.isalnum() or ch in "-_~/"):
+            out.append(ch)
+        elif ch == "`" or not ch.isascii() or not ch.isprintable():
+            out.append("".join(f"\\x{b:02x}" for b in ch.encode()))
+        else:
+            out.append("\\" + ch)
+    return "".join(out)
