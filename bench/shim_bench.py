@@ -52,18 +52,29 @@ http.createServer((req, res) => {
 """
 
 BARE_ASYNCIO = """
-import asyncio, os, sys
-sys.path.insert(0, os.environ["SHIM_DIR"])
-from cloudexit_shim import read_request, serialize, keep_alive
+import asyncio, os
+
+def handler(event, context):
+    headers = {"Content-Type": "application/json"}
+    return {"statusCode": 200, "headers": headers, "body": '{"ok":true}'}
 
 async def conn(reader, writer):
-    peer = writer.get_extra_info("peername")[0]
     while True:
-        req = await read_request(reader, peer)
-        if req is None:
+        try:
+            head = await reader.readuntil(b"\\r\\n\\r\\n")
+        except (asyncio.IncompleteReadError, ConnectionError):
             break
-        headers = [("Content-Type", ["application/json"])]
-        writer.write(serialize(200, headers, b'{"ok":true}', not keep_alive(req)))
+        lines = head[:-4].decode("latin-1").split("\\r\\n")
+        method, target, _ = lines[0].split(" ")
+        headers = dict(x.split(":", 1) for x in lines[1:])
+        length = int(headers.get("Content-Length", headers.get("content-length", "0")))
+        body = await reader.readexactly(length) if length else b""
+        out = handler({"httpMethod": method, "path": target, "body": body}, None)
+        data = out["body"].encode()
+        writer.write(
+            b"HTTP/1.1 200 OK\\r\\nContent-Type: application/json\\r\\n"
+            b"Content-Length: %d\\r\\n\\r\\n%s" % (len(data), data)
+        )
         await writer.drain()
     writer.close()
 
@@ -72,6 +83,44 @@ async def main():
     await server.serve_forever()
 
 asyncio.run(main())
+"""
+
+BARE_THREADS = """
+import os, socket, threading
+
+def handler(event, context):
+    headers = {"Content-Type": "application/json"}
+    return {"statusCode": 200, "headers": headers, "body": '{"ok":true}'}
+
+def serve(sock):
+    rfile = sock.makefile("rb")
+    while True:
+        line = rfile.readline(65537)
+        if not line:
+            break
+        method, target, _ = line.decode("latin-1").split(" ")
+        length = 0
+        while True:
+            h = rfile.readline(65537)
+            if h in (b"\\r\\n", b"\\n", b""):
+                break
+            name, _, value = h.decode("latin-1").partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+        body = rfile.read(length) if length else b""
+        out = handler({"httpMethod": method, "path": target, "body": body}, None)
+        data = out["body"].encode()
+        sock.sendall(
+            b"HTTP/1.1 200 OK\\r\\nContent-Type: application/json\\r\\n"
+            b"Content-Length: %d\\r\\n\\r\\n%s" % (len(data), data)
+        )
+    sock.close()
+
+listener = socket.create_server(("127.0.0.1", int(os.environ["PORT"])))
+while True:
+    sock, _ = listener.accept()
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    threading.Thread(target=serve, args=(sock,), daemon=True).start()
 """
 
 BARE_THREADING = """
@@ -126,12 +175,10 @@ def targets(work: Path) -> dict[str, tuple[list[str], dict[str, str]]]:
             ["node", str(NODE_SHIM)],
             {**quiet, "CLOUDEXIT_CONFIG": str(work / "node.json")},
         ),
-        "python bare (asyncio streams)": (
-            [py, "-c", BARE_ASYNCIO],
-            {"SHIM_DIR": str(PY_SHIM.parent)},
-        ),
+        "python bare (asyncio streams)": ([py, "-c", BARE_ASYNCIO], {}),
         "python bare (ThreadingHTTPServer)": ([py, "-c", BARE_THREADING], {}),
-        "python shim (asyncio)": (
+        "python bare (thread per connection)": ([py, "-c", BARE_THREADS], {}),
+        "python shim": (
             [py, str(PY_SHIM)],
             {**quiet, "CLOUDEXIT_CONFIG": str(work / "py.json")},
         ),
@@ -222,15 +269,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=5)
     parser.add_argument("--connections", type=int, default=10)
+    parser.add_argument("--only", help="run the targets whose name contains this (no JSON written)")
     args = parser.parse_args(argv)
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name, (cmd, env) in targets(Path(tmp)).items():
+            if args.only and args.only not in name:
+                continue
             with server(cmd, env) as url:
                 results[name] = measure(url, args.connections, args.duration)
+    if args.only:
+        print(json.dumps(results, indent=2))
+        return 0
     ratios = [
         compare(results, "node shim", "node bare (node:http)"),
-        compare(results, "python shim (asyncio)", "python bare (asyncio streams)"),
+        compare(results, "python shim", "python bare (asyncio streams)"),
         compare(results, "python bare (asyncio streams)", "python bare (ThreadingHTTPServer)"),
     ]
     print(table(results, ratios))
