@@ -69,7 +69,9 @@ def _check_all(
 ) -> tuple[list[Report], bool]:
     reports: list[Report] = []
     changed = False
-    for target in targets(args, config):
+    chosen = targets(args, config)
+    _prime(chosen)
+    for target in chosen:
         try:
             report, wrote = _check_one(target, fix=args.fix, inline_ignores=inline_ignores)
         except UserError as error:
@@ -109,6 +111,19 @@ def _check_one(target: Target, *, fix: bool, inline_ignores: bool) -> tuple[Repo
     from cloudexit_ci.render.tree import write_tree
 
     return report, write_tree(result.tree, output, previous_files(output))
+
+
+def _prime(chosen: list[Target]) -> None:
+    """Parse every stack's files up front, on every core (a no-op when cached)."""
+    from cloudexit_ci.terraform.files import prime, repo_root_of
+
+    paths = []
+    for target in chosen:
+        directory = target.source.directory
+        if directory.is_dir():
+            paths += sorted(directory.glob("*.tf")) + sorted(directory.glob("**/modules/*/*.tf"))
+    if paths:
+        prime(paths, repo_root_of(chosen[0].source.directory))
 
 
 def _repo_relative(path: Path, repo: Path) -> str:

@@ -13,6 +13,7 @@ import functools
 import hashlib
 import os
 import pickle
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -241,8 +242,8 @@ def prime(paths: Iterable[Path], root: Path) -> None:
             jobs.append((str(path), shown, key))
             size += len(data)
     workers = min(os.cpu_count() or 1, len(jobs))
-    if workers < 2 or size < _PARALLEL_MIN_BYTES:
-        return
+    if workers < 2 or size < _PARALLEL_MIN_BYTES or sys.platform != "linux":
+        return  # fork is the cheap start method, and only safe on Linux
     _parallel(jobs, workers)
 
 
