@@ -155,7 +155,8 @@ def _env_value(
         return "${" + placeholder + "}"
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    # a literal: `$` would start Compose interpolation (`${HOME}` → the host's HOME)
+    return str(value).replace("$", "$$")
 
 
 def _env_var(ctx: MapContext, name: str, description: str, *, secret: bool = True) -> None:
