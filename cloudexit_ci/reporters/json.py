@@ -98,6 +98,12 @@ def document(reports: list[Report], run_url: str | None = None) -> dict[str, Any
         "generator": {"name": TOOL_NAME, "version": __version__},
         "runUrl": run_url,
         "inSync": all(r.in_sync for r in reports),
+        "summary": {
+            "drift": any(r.drifts for r in reports),
+            "unmapped": sum(r.counts.unmapped for r in reports),
+            "errors": sum(r.counts.errors for r in reports),
+            "filesDrifted": sum(r.counts.files_drifted for r in reports),
+        },
         "reports": [report_data(r) for r in reports],
     }
 

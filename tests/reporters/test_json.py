@@ -27,8 +27,10 @@ def test_versioned_and_stable(report: Report) -> None:
     first = json_reporter.render([report], color=False, run_url=None)
     assert first == json_reporter.render([report], color=False, run_url=None)
     doc = json.loads(first)
-    assert list(doc) == ["schemaVersion", "generator", "runUrl", "inSync", "reports"]
+    assert list(doc) == ["schemaVersion", "generator", "runUrl", "inSync", "summary", "reports"]
     assert doc["schemaVersion"] == 1
+    # the totals the GitHub Action reads
+    assert doc["summary"] == {"drift": True, "unmapped": 2, "errors": 0, "filesDrifted": 5}
     counts = doc["reports"][0]["counts"]
     assert counts["filesDrifted"] == 5 and counts["handEdited"] == 1 and counts["unmapped"] == 2
     assert doc["reports"][0]["services"]["dataRemoved"] == ["scylladb"]
