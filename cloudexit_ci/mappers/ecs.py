@@ -131,6 +131,11 @@ def _service(
     )
 
 
+def _list(value: Any) -> list[Any]:
+    """A list field of a container definition (anything else, e.g. Unknown, is empty)."""
+    return value if isinstance(value, list) else []
+
+
 def _strings(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list):
         return ()
@@ -142,12 +147,14 @@ def _image(ctx: MapContext, resource: Resource, name: str, image: Any) -> str:
     if text and _TAG.search(text) and not text.endswith(":latest"):
         return estate.compose_literal(text)
     shown = str(image) if image is not None else "(none)"
-    return estate.plain_var(
+    var = estate.env_name(name, "IMAGE")
+    estate.plain_var(
         ctx,
-        estate.env_name(name, "IMAGE"),
+        var,
         f"{resource.address}: image for `{name}` (Terraform: {shown}; pin a tag or digest)",
         resource.origin,
     )
+    return "${" + var + ":?set " + var + " in .env}"
 
 
 def _environment(
@@ -157,7 +164,7 @@ def _environment(
 
     computed: dict[str, str] = ctx.family("env.computed", dict)
     out = []
-    for item in container.get("environment") or []:
+    for item in _list(container.get("environment")):
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
             continue
         key, value = item["name"], item.get("value")
@@ -179,7 +186,7 @@ def _secrets(
 ) -> list[tuple[str, str]]:
     by_address: dict[str, tuple[str, str]] = ctx.family("secrets.by_address", dict)
     out = []
-    for item in container.get("secrets") or []:
+    for item in _list(container.get("secrets")):
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
             continue
         source = estate.referenced(item.get("valueFrom"))
@@ -209,7 +216,7 @@ def _limits(task: Resource, container: dict[str, Any]) -> tuple[float | None, in
 
 def _ports(container: dict[str, Any]) -> set[int]:
     out = set()
-    for mapping in container.get("portMappings") or []:
+    for mapping in _list(container.get("portMappings")):
         port = mapping.get("containerPort") if isinstance(mapping, dict) else None
         if isinstance(port, int) or (isinstance(port, str) and port.isdigit()):
             out.add(int(port))
@@ -240,7 +247,7 @@ def _int(value: Any, default: int) -> int:
 
 def _depends(container: dict[str, Any], names: dict[str, str]) -> tuple[Dependency, ...]:
     out = []
-    for dep in container.get("dependsOn") or []:
+    for dep in _list(container.get("dependsOn")):
         if isinstance(dep, dict) and str(dep.get("containerName")) in names:
             condition = _CONDITIONS.get(str(dep.get("condition", "START")), "service_started")
             out.append(Dependency(names[str(dep["containerName"])], condition))

@@ -1,0 +1,1008 @@
+#!/usr/bin/env python3
+"""cloudexit Lambda-over-HTTP shim for Python handlers.
+
+One stdlib-only file (Python 3.9-3.13). It serves an HTTP/1.1 port with one
+thread per keep-alive connection that parses the request, turns it into the
+exact API Gateway proxy event (payload 1.0 or 2.0, REFERENCES.md section 3),
+runs the Lambda handler inline in that thread and writes the mapped response.
+No thread hop per request: measured in bench/shim_bench.py, a thread pool
+behind asyncio cost 80 % of the throughput. A watchdog thread answers 504 at a
+function's deadline. Configuration comes only from the JSON file named by
+$CLOUDEXIT_CONFIG (default /opt/cloudexit/config.json).
+
+Deliberate, documented differences from AWS Lambda:
+- Requests are served concurrently (one thread per connection, at most
+  $CLOUDEXIT_MAX_CONNECTIONS, default 1024); module state is shared as in a
+  warm Lambda, so handlers mutating globals must be thread-safe.
+- On timeout the client gets 504 at the deadline (within 20 ms) and the
+  connection is closed; the handler thread cannot be killed and finishes in
+  the background, its result discarded.
+- In consolidated mode (several functions in one process) the AWS_LAMBDA_*
+  variables are process-wide and set just before each invocation; handler
+  modules live under unique names (cloudexit_fn_<function>) and every codeDir
+  is on sys.path, so sibling helper modules with equal names can collide.
+
+Besides the API routes, `POST /__cloudexit/invoke/<function-name>` runs a
+function with a raw event (the request body, JSON) and answers with the
+handler's raw result as JSON: 200, 502 on an exception (body: errorType,
+errorMessage), 504 on timeout, 404 for an unknown function. Used by the SQS
+poller and the scheduler. It refuses (403) requests that came through a proxy
+(an X-Forwarded-For header), so Traefik never exposes it.
+"""
+
+import base64
+import decimal
+import hashlib
+import http
+import importlib
+import importlib.util
+import json
+import os
+import random
+import re
+import signal
+import socket
+import sys
+import threading
+import time
+import traceback
+import urllib.parse
+import urllib.request
+
+HEALTH_PATH = "/__cloudexit/health"
+INVOKE_PREFIX = "/__cloudexit/invoke/"
+MAX_BODY = 10 * 1024 * 1024  # API Gateway payload limit
+MAX_HEAD = 64 * 1024
+ACCOUNT_ID = os.environ.get("CLOUDEXIT_ACCOUNT_ID", "000000000000")
+# Captured before LAMBDA_TASK_ROOT is re-pointed at the single function's codeDir.
+TASK_ROOT = os.environ.get("LAMBDA_TASK_ROOT", "/var/task")
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+TEXT_TYPES = re.compile(
+    r"^(text/|application/(json|xml|javascript|x-www-form-urlencoded|graphql|ld\+json"
+    r"|[\w.+-]*\+(json|xml)))",
+    re.IGNORECASE,
+)
+JSON_HEADERS = [("Content-Type", ["application/json"])]
+IDENTITY_KEYS = (
+    "cognitoIdentityPoolId", "accountId", "cognitoIdentityId", "caller", "sourceIp",
+    "principalOrgId", "accessKey", "cognitoAuthenticationType",
+    "cognitoAuthenticationProvider", "userArn", "userAgent", "user",
+)
+_rng = random.Random(random.SystemRandom().getrandbits(128))  # seeded from the OS
+
+
+def fresh_id():
+    """A random (version 4) UUID string, without a syscall per call like uuid4()."""
+    h = "%032x" % ((_rng.getrandbits(128) & ~(0xF000 << 64) & ~(0xC << 60)) | (0x4000 << 64) | (0x8 << 60))
+    return "%s-%s-%s-%s-%s" % (h[:8], h[8:12], h[12:16], h[16:20], h[20:])
+
+
+class SecondCache:
+    """Text formatted from a whole-second UTC timestamp, recomputed once per second."""
+
+    def __init__(self, fmt):
+        self.fmt = fmt
+        self.second = -1
+        self.text = ""
+
+    def get(self, second):
+        if second != self.second:
+            self.text, self.second = self.fmt(time.gmtime(second)), second
+        return self.text
+
+
+# ---------------------------------------------------------------- config ---
+
+
+def load_config():
+    path = os.environ.get("CLOUDEXIT_CONFIG", "/opt/cloudexit/config.json")
+    with open(path, encoding="utf-8") as fh:
+        cfg = json.load(fh)
+    api = {"id": "local", "stage": "$default", "payloadVersion": "1.0", "binaryMediaTypes": []}
+    api["kind"] = "rest"
+    api.update(cfg.get("api") or {})
+    if api["kind"] == "rest":
+        api["payloadVersion"] = "1.0"  # REST APIs only speak 1.0
+    routes = compile_routes(cfg.get("routes") or [])
+    return {"api": api, "functions": cfg.get("functions") or {}, "routes": routes}
+
+
+# --------------------------------------------------------------- routing ---
+# API Gateway template matching: literal segment > {name} (one segment) >
+# {proxy+} (greedy, one or more segments); a method beats ANY; $default last.
+
+
+def segment_rank(seg):
+    if re.fullmatch(r"\{[^}]+\+\}", seg):
+        return 0
+    if re.fullmatch(r"\{[^}]+\}", seg):
+        return 1
+    return 2
+
+
+def compile_routes(routes):
+    compiled = []
+    for r in routes:
+        is_default = r["path"] == "$default"
+        segs = [] if is_default else [s for s in r["path"].split("/") if s]
+        route = dict(r, method=(r.get("method") or "ANY").upper(), isDefault=is_default)
+        route.update(segs=segs, ranks=[segment_rank(s) for s in segs])
+        resource = "$default" if is_default else "/" + "/".join(segs)
+        route.update(resource=resource, resourceId=hashlib.sha1(resource.encode()).hexdigest()[:6])
+        route["routeKey"] = "$default" if is_default else route["method"] + " " + r["path"]
+        compiled.append(route)
+    # Lexicographic on ranks (a missing segment ranks below greedy), then method.
+    compiled.sort(key=lambda r: (r["isDefault"], [-x for x in r["ranks"]] + [1], r["method"] == "ANY"))
+    return compiled
+
+
+def decode(text):
+    return urllib.parse.unquote(text, errors="strict") if "%" in text else text
+
+
+def safe_decode(text):
+    try:
+        return decode(text)
+    except UnicodeDecodeError:
+        return text
+
+
+def match_template(route, parts):
+    params = {}
+    for i, seg in enumerate(route["segs"]):
+        if i >= len(parts):
+            return None
+        rank = route["ranks"][i]
+        if rank == 0:
+            params[seg[1:-2]] = "/".join(safe_decode(p) for p in parts[i:])
+            return params
+        if rank == 1:
+            params[seg[1:-1]] = safe_decode(parts[i])
+        elif seg != parts[i]:
+            return None
+    return params if len(parts) == len(route["segs"]) else None
+
+
+def match_route(routes, method, raw_path):
+    parts = [p for p in raw_path.split("/") if p]
+    for route in routes:
+        if route["method"] not in ("ANY", method):
+            continue
+        if route["isDefault"]:
+            return route, {}
+        params = match_template(route, parts)
+        if params is not None:
+            return route, params
+    return None
+
+
+# ----------------------------------------------------------------- event ---
+
+
+def format_request_time(t):
+    """``dd/MMM/yyyy:HH:mm:ss +0000`` (REFERENCES.md section 3) from a struct_time."""
+    return "%02d/%s/%04d:%02d:%02d:%02d +0000" % (
+        t.tm_mday, MONTHS[t.tm_mon - 1], t.tm_year, t.tm_hour, t.tm_min, t.tm_sec
+    )
+
+
+REQUEST_TIME = SecondCache(format_request_time)
+HTTP_DATE = SecondCache(lambda t: time.strftime("%a, %d %b %Y %H:%M:%S GMT", t))
+LOG_TIME = SecondCache(lambda t: time.strftime("%Y-%m-%dT%H:%M:%S", t))
+
+
+def request_time(now):
+    return REQUEST_TIME.get(int(now))
+
+
+def parse_query(raw):
+    """Pairs in order; %XX decoded, '+' kept literally (as the Node shim)."""
+    pairs = []
+    for part in raw.split("&"):
+        if not part:
+            continue
+        key, _, value = part.partition("=")
+        pairs.append((safe_decode(key), safe_decode(value)))
+    return pairs
+
+
+def single_and_multi(pairs):
+    """v1: last value in the single map, all in the multi map; both None when empty."""
+    if not pairs:
+        return None, None
+    single, multi = {}, {}
+    for key, value in pairs:
+        single[key] = value
+        multi.setdefault(key, []).append(value)
+    return single, multi
+
+
+def comma_join(pairs, lower=False):
+    """v2: duplicates comma-joined (header names lower-cased)."""
+    out = {}
+    for key, value in pairs:
+        key = key.lower() if lower else key
+        out[key] = out[key] + "," + value if key in out else value
+    return out
+
+
+def media_type(content_type):
+    return (content_type or "").split(";")[0].strip().lower()
+
+
+def is_binary_v1(content_type, binary_types):
+    """v1: base64 only when Content-Type matches binaryMediaTypes (wildcards allowed)."""
+    kind = media_type(content_type)
+    if not kind:
+        return "*/*" in binary_types
+    for want in (t.lower() for t in binary_types):
+        if want in ("*/*", kind) or (want.endswith("/*") and kind.startswith(want[:-1])):
+            return True
+    return False
+
+
+def is_binary_v2(content_type):
+    return not TEXT_TYPES.match(media_type(content_type))
+
+
+def header(req, name):
+    """Last value of a header; ``name`` lower-case."""
+    return req["h"].get(name)
+
+
+def source_ip(req):
+    xff = header(req, "x-forwarded-for")
+    if xff:
+        return xff.split(",")[0].strip()
+    ip = req["peer"]
+    return ip[7:] if ip.startswith("::ffff:") else ip
+
+
+def encode_body(body, binary):
+    return base64.b64encode(body).decode("ascii") if binary else body.decode("utf-8", "replace")
+
+
+def stage_path(stage, path):
+    return path if stage == "$default" else "/" + stage + path  # no prefix on $default
+
+
+def domain_of(api, req):
+    return api.get("domainName") or header(req, "host") or "localhost"
+
+
+def build_event_v1(api, req, route, params, now):
+    h_single, h_multi = single_and_multi(req["headers"])
+    q_single, q_multi = single_and_multi(parse_query(req["query"]))
+    body = req["body"]
+    binary = bool(body) and is_binary_v1(header(req, "content-type"), api["binaryMediaTypes"])
+    # HTTP API $default route in payload 1.0: resource "$default", no path parameters.
+    resource = route["resource"]
+    domain = domain_of(api, req)
+    epoch_ms = int(now * 1000)
+    identity = dict.fromkeys(IDENTITY_KEYS)
+    identity.update(sourceIp=source_ip(req), userAgent=header(req, "user-agent"))
+    return {
+        "resource": resource,
+        "path": req["path"],
+        "httpMethod": req["method"],
+        "headers": h_single,
+        "multiValueHeaders": h_multi,
+        "queryStringParameters": q_single,
+        "multiValueQueryStringParameters": q_multi,
+        "pathParameters": params or None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourceId": route["resourceId"],
+            "resourcePath": resource,
+            "httpMethod": req["method"],
+            "extendedRequestId": fresh_id(),
+            "requestTime": request_time(now),
+            "path": stage_path(api["stage"], req["path"]),
+            "accountId": ACCOUNT_ID,
+            "protocol": req["version"],
+            "stage": api["stage"],
+            "domainPrefix": domain.split(".")[0],
+            "requestTimeEpoch": epoch_ms,
+            "requestId": fresh_id(),
+            "identity": identity,
+            "domainName": domain,
+            "apiId": api["id"],
+        },
+        "body": encode_body(body, binary) if body else None,
+        "isBase64Encoded": binary,
+    }
+
+
+def build_event_v2(api, req, route, params, now):
+    cookies = []
+    for key, value in req["headers"]:
+        if key.lower() == "cookie":
+            cookies.extend(c.strip() for c in value.split(";") if c.strip())
+    headers = comma_join([kv for kv in req["headers"] if kv[0].lower() != "cookie"], lower=True)
+    route_key = route["routeKey"]
+    event = {"version": "2.0", "routeKey": route_key, "rawPath": req["path"]}
+    event["rawQueryString"] = req["query"]
+    if cookies:
+        event["cookies"] = cookies
+    event["headers"] = headers
+    query = parse_query(req["query"])
+    if query:
+        event["queryStringParameters"] = comma_join(query)
+    domain = domain_of(api, req)
+    event["requestContext"] = {
+        "accountId": ACCOUNT_ID,
+        "apiId": api["id"],
+        "domainName": domain,
+        "domainPrefix": domain.split(".")[0],
+        "http": {
+            "method": req["method"],
+            "path": req["path"],
+            "protocol": req["version"],
+            "sourceIp": source_ip(req),
+            "userAgent": header(req, "user-agent") or "",
+        },
+        "requestId": fresh_id(),
+        "routeKey": route_key,
+        "stage": api["stage"],
+        "time": request_time(now),
+        "timeEpoch": int(now * 1000),
+    }
+    if params:
+        event["pathParameters"] = params
+    body = req["body"]
+    binary = bool(body) and is_binary_v2(header(req, "content-type"))
+    if body:
+        event["body"] = encode_body(body, binary)
+    event["isBase64Encoded"] = binary
+    return event
+
+
+# -------------------------------------------------------------- handlers ---
+
+
+class LambdaContext:
+    """The Python runtime's context object; one per invocation."""
+
+    _static = {}  # function name -> attributes fixed for the process
+
+    def __init__(self, name, fn_cfg, deadline):
+        static = self._static.get(name)
+        if static is None:
+            region = os.environ.get("AWS_REGION", "us-east-1")
+            static = self._static[name] = {
+                "function_name": name,
+                "function_version": "$LATEST",
+                "invoked_function_arn": "arn:aws:lambda:%s:%s:function:%s" % (region, ACCOUNT_ID, name),
+                "memory_limit_in_mb": str(fn_cfg.get("memory") or 128),
+                "log_group_name": "/aws/lambda/" + name,
+                "log_stream_name": "cloudexit/" + name,
+                "identity": None,
+                "client_context": None,
+            }
+        self.__dict__.update(static)
+        self.aws_request_id = fresh_id()
+        self._deadline = deadline
+
+    def get_remaining_time_in_millis(self):
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def code_dir(fn_cfg):
+    return os.path.abspath(os.path.join(TASK_ROOT, fn_cfg.get("codeDir") or "."))
+
+
+def load_handler(name, fn_cfg, consolidated):
+    """Like the Lambda Python runtime: "pkg/mod.func" -> module "pkg.mod", attribute "func"."""
+    spec = fn_cfg["handler"]
+    if "." not in spec:
+        raise ValueError("Bad handler '%s'" % spec)
+    mod_name, func = spec.rsplit(".", 1)
+    mod_name = mod_name.replace("/", ".")
+    directory = code_dir(fn_cfg)
+    if directory not in sys.path:
+        sys.path.insert(0, directory)
+    if consolidated:
+        file = os.path.join(directory, *mod_name.split(".")) + ".py"
+        unique = "cloudexit_fn_" + re.sub(r"\W", "_", name)
+        mod_spec = importlib.util.spec_from_file_location(unique, file)
+        if mod_spec is None or mod_spec.loader is None:
+            raise ImportError("Cannot find module '%s' in %s" % (mod_name, directory))
+        module = importlib.util.module_from_spec(mod_spec)
+        sys.modules[unique] = module
+        mod_spec.loader.exec_module(module)
+    else:
+        module = importlib.import_module(mod_name)
+    fn = getattr(module, func, None)
+    if not callable(fn):
+        raise AttributeError("Handler '%s' missing on module '%s'" % (func, mod_name))
+    return fn
+
+
+def lambda_env(name, fn_cfg, consolidated):
+    env = {
+        "AWS_LAMBDA_FUNCTION_NAME": name,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(fn_cfg.get("memory") or 128),
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/" + name,
+        "AWS_LAMBDA_LOG_STREAM_NAME": "cloudexit/" + name,
+        "AWS_EXECUTION_ENV": "AWS_Lambda_" + (fn_cfg.get("runtime") or "python"),
+        "_HANDLER": fn_cfg["handler"],
+    }
+    if not consolidated:
+        env["LAMBDA_TASK_ROOT"] = code_dir(fn_cfg)
+    env.update({k: str(v) for k, v in (fn_cfg.get("environment") or {}).items()})
+    return env
+
+
+def error_info(exc):
+    return {
+        "errorType": type(exc).__name__,
+        "errorMessage": str(exc),
+        "stack": traceback.format_exception(type(exc), exc, exc.__traceback__),
+    }
+
+
+def log_error(request_id, function, info):
+    line = {"level": "ERROR", "requestId": request_id, "function": function}
+    line.update(info)
+    sys.stderr.write(json.dumps(line) + "\n")
+    sys.stderr.flush()
+
+
+# -------------------------------------------------------------- response ---
+
+
+class MalformedResponse(Exception):
+    pass
+
+
+def to_json(value):
+    """Serialise as the Lambda Python runtime does (Decimal from boto3 allowed)."""
+
+    def default(obj):
+        if isinstance(obj, decimal.Decimal):
+            return int(obj) if obj == obj.to_integral_value() else float(obj)
+        raise TypeError("Object of type %s is not JSON serializable" % type(obj).__name__)
+
+    return json.dumps(value, default=default, separators=(",", ":"))
+
+
+def header_value(value):
+    if value is None:
+        return None
+    if isinstance(value, (dict, list)):
+        raise MalformedResponse("header value must be a scalar")
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = str(value)
+    if "\r" in text or "\n" in text:
+        raise MalformedResponse("header value contains a line break")
+    return text
+
+
+def check_status(code):
+    if isinstance(code, str) and re.fullmatch(r"\d{3}", code):
+        code = int(code)
+    if isinstance(code, bool) or not isinstance(code, int) or not 100 <= code <= 599:
+        raise MalformedResponse("statusCode must be an integer")
+    return code
+
+
+def check_body(body):
+    if body is None:
+        return ""
+    if not isinstance(body, str):
+        raise MalformedResponse("body must be a string")
+    return body
+
+
+def decode_body(body, is_base64):
+    return base64.b64decode(body) if is_base64 else body.encode("utf-8")
+
+
+def map_response_v1(result):
+    """v1: statusCode required, string body, headers merged into multiValueHeaders
+    (a pair present in both appears once), body decoded when isBase64Encoded."""
+    if not isinstance(result, dict):
+        raise MalformedResponse("result must be an object")
+    status = check_status(result.get("statusCode"))
+    body = check_body(result.get("body"))
+    merged = {}  # lower name -> (name, values)
+    for key, values in (result.get("multiValueHeaders") or {}).items():
+        if not isinstance(values, list):
+            raise MalformedResponse("multiValueHeaders values must be arrays")
+        kept = [v for v in map(header_value, values) if v is not None]
+        merged[key.lower()] = (key, kept)
+    for key, value in (result.get("headers") or {}).items():
+        text = header_value(value)
+        if text is None:
+            continue
+        entry = merged.setdefault(key.lower(), (key, []))
+        if text not in entry[1]:
+            entry[1].append(text)
+    merged.setdefault("content-type", ("Content-Type", ["application/json"]))
+    return status, list(merged.values()), decode_body(body, result.get("isBase64Encoded"))
+
+
+def map_response_v2(result):
+    """v2: an object without statusCode (or any non-object) is the JSON body of a 200;
+    a string is the body as is; each cookies[] entry is its own Set-Cookie."""
+    if isinstance(result, str):
+        return 200, JSON_HEADERS, result.encode("utf-8")
+    if not isinstance(result, dict) or "statusCode" not in result:
+        return 200, JSON_HEADERS, to_json(result).encode("utf-8")
+    status = check_status(result["statusCode"])
+    body = check_body(result.get("body"))
+    headers = []
+    for key, value in (result.get("headers") or {}).items():
+        text = header_value(value)
+        if text is not None:
+            headers.append((key, [text]))
+    if not any(k.lower() == "content-type" for k, _ in headers):
+        headers.append(("Content-Type", ["application/json"]))
+    cookies = result.get("cookies") or []
+    if not isinstance(cookies, list):
+        raise MalformedResponse("cookies must be an array")
+    if cookies:
+        headers.append(("Set-Cookie", [header_value(c) for c in cookies]))
+    return status, headers, decode_body(body, result.get("isBase64Encoded"))
+
+
+COMPACT = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def json_response(status, obj):
+    return status, JSON_HEADERS, COMPACT(obj).encode()
+
+
+GATEWAY_TIMEOUT = json_response(504, {"message": "Endpoint request timed out"})
+
+
+# ------------------------------------------------------------------ http ---
+
+
+class BadRequest(Exception):
+    def __init__(self, status=400, message="Bad Request"):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class ClientGone(Exception):
+    """The connection ended in the middle of a request."""
+
+
+def read_line(rfile, limit):
+    line = rfile.readline(limit + 1)
+    if not line.endswith(b"\n"):
+        if len(line) > limit:
+            raise BadRequest(431, "Request Header Fields Too Large")
+        raise ClientGone()
+    return line
+
+
+def read_head(rfile):
+    """Request line and header lines, or None at a clean end of the connection."""
+    first = rfile.readline(MAX_HEAD + 1)
+    while first in (b"\r\n", b"\n"):  # RFC 9112: ignore a CRLF before the request line
+        first = rfile.readline(MAX_HEAD + 1)
+    if not first:
+        return None
+    if not first.endswith(b"\n"):
+        if len(first) > MAX_HEAD:
+            raise BadRequest(431, "Request Header Fields Too Large")
+        raise BadRequest()
+    lines, size = [first], len(first)
+    while True:
+        line = read_line(rfile, MAX_HEAD)
+        size += len(line)
+        if size > MAX_HEAD:
+            raise BadRequest(431, "Request Header Fields Too Large")
+        if line in (b"\r\n", b"\n"):
+            return lines
+        lines.append(line)
+
+
+def read_request(rfile, peer):
+    """One HTTP/1.x request as a dict, or None at a clean end of the connection."""
+    lines = read_head(rfile)
+    if lines is None:
+        return None
+    try:
+        method, target, version = lines[0].decode("latin-1").rstrip("\r\n").split(" ")
+    except ValueError:
+        raise BadRequest()
+    headers = []
+    for line in lines[1:]:
+        name, colon, value = line.decode("latin-1").partition(":")
+        if not colon:
+            raise BadRequest()
+        headers.append((name.strip(), value.strip()))
+    if not version.startswith("HTTP/1."):
+        raise BadRequest()
+    path, _, query = target.partition("?")
+    req = {"method": method, "path": path, "query": query, "version": version}
+    req.update(headers=headers, peer=peer, h={k.lower(): v for k, v in headers})
+    req["body"] = read_body(rfile, req)
+    return req
+
+
+def read_exactly(rfile, length):
+    data = rfile.read(length)
+    if len(data) != length:
+        raise ClientGone()
+    return data
+
+
+def read_chunked(rfile):
+    chunks, size = [], 0
+    while True:
+        line = read_line(rfile, 1024)
+        try:
+            length = int(line.split(b";")[0].strip() or b"0", 16)
+        except ValueError:
+            raise BadRequest()
+        if length == 0:
+            while read_line(rfile, MAX_HEAD) not in (b"\r\n", b"\n"):
+                pass  # trailers
+            return b"".join(chunks)
+        size += length
+        if size > MAX_BODY:
+            raise BadRequest(413, "Request Entity Too Large")
+        chunks.append(read_exactly(rfile, length))
+        read_line(rfile, 2)
+
+
+def read_body(rfile, req):
+    if (header(req, "transfer-encoding") or "").lower().endswith("chunked"):
+        return read_chunked(rfile)
+    length = header(req, "content-length")
+    if not length:
+        return b""
+    if not length.isdigit():
+        raise BadRequest()
+    if int(length) > MAX_BODY:
+        raise BadRequest(413, "Request Entity Too Large")
+    return read_exactly(rfile, int(length))
+
+
+def keep_alive(req):
+    conn = (header(req, "connection") or "").lower()
+    if req["version"] == "HTTP/1.0":
+        return conn == "keep-alive"
+    return conn != "close"
+
+
+REASONS = {s.value: s.phrase for s in http.HTTPStatus}
+
+
+def serialize(status, headers, body, close):
+    lines = ["HTTP/1.1 %d %s" % (status, REASONS.get(status, "Unknown"))]
+    for name, values in headers:
+        lines.extend("%s: %s" % (name, v) for v in values)
+    lines.append("Content-Length: %d" % len(body))
+    lines.append("Date: " + HTTP_DATE.get(int(time.time())))
+    lines.append("Connection: " + ("close" if close else "keep-alive"))
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+def write_line(fd, text):
+    data = (text + "\n").encode("utf-8", "replace")
+    while data:
+        data = data[os.write(fd, data) :]
+
+
+class Connection:
+    """One client connection; ``lock`` orders the handler's answer against the watchdog's 504."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.lock = threading.Lock()
+        self.pending = None  # the invocation the watchdog may time out
+        self.timed_out = False
+        self.idle = True
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def shutdown(self):
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+class Invocation:
+    __slots__ = ("conn", "deadline", "function", "request_id", "timeout", "timeout_response")
+
+    def __init__(self, conn, function, request_id, timeout, timeout_response):
+        self.conn = conn
+        self.function = function
+        self.request_id = request_id
+        self.timeout = timeout
+        self.deadline = time.monotonic() + timeout
+        self.timeout_response = timeout_response
+
+
+class Shim:
+    def __init__(self, config):
+        self.config = config
+        self.names = list(config["functions"])
+        self.consolidated = len(self.names) > 1
+        self.handlers = {}  # name -> callable or exception
+        self.in_flight = 0
+        self.count_lock = threading.Lock()
+        self.draining = False
+        self.connections = set()
+        self.watched = {}  # id(invocation) -> invocation, scanned by the watchdog
+        limit = int(os.environ.get("CLOUDEXIT_MAX_CONNECTIONS", "1024"))
+        self.slots = threading.BoundedSemaphore(limit)
+
+    def init_handlers(self):
+        for name in self.names:
+            try:
+                self.handlers[name] = load_handler(name, self.config["functions"][name], self.consolidated)
+            except Exception as exc:  # reported per request, like Runtime.ImportModuleError
+                self.handlers[name] = exc
+                log_error(None, name, error_info(exc))
+
+    # -- connections
+
+    def connection(self, sock, peer):
+        conn = Connection(sock)
+        self.connections.add(conn)
+        try:
+            self.serve(conn, sock.makefile("rb"), peer)
+        except (OSError, ClientGone):
+            pass
+        finally:
+            self.connections.discard(conn)
+            conn.shutdown()
+            sock.close()
+            self.slots.release()
+
+    def serve(self, conn, rfile, peer):
+        while not self.draining:
+            conn.idle = True
+            try:
+                req = read_request(rfile, peer)
+            except BadRequest as exc:
+                conn.send(serialize(*json_response(exc.status, {"message": exc.message}), True))
+                return
+            if req is None:
+                return
+            conn.idle = False
+            with self.count_lock:
+                self.in_flight += 1
+            try:
+                out = self.dispatch(req, conn)
+            finally:
+                with self.count_lock:
+                    self.in_flight -= 1
+            if out is None:
+                return  # timed out: the watchdog answered and closed the connection
+            close = self.draining or not keep_alive(req)
+            conn.send(serialize(*out, close))
+            if close:
+                return
+
+    # -- requests
+
+    def dispatch(self, req, conn):
+        started = time.perf_counter()
+        now = time.time()
+        log = {"time": "%s.%06dZ" % (LOG_TIME.get(int(now)), int(now % 1 * 1e6))}
+        log.update(requestId=None, method=req["method"], path=req["path"])
+        if req["path"] == HEALTH_PATH:
+            out = json_response(200, {"status": "ok"})
+        elif req["path"].startswith(INVOKE_PREFIX):
+            out = self.invoke_direct(req, conn, log)
+        else:
+            found = match_route(self.config["routes"], req["method"], req["path"])
+            if found:
+                out = self.invoke_route(req, conn, found[0], found[1], log, now)
+            else:
+                out = json_response(404, {"message": "Not Found"})
+        log.update(status=out[0] if out else 504, durationMs=round((time.perf_counter() - started) * 1000, 3))
+        log.setdefault("function", None)
+        write_line(1, json.dumps(log))
+        return out
+
+    def invoke_route(self, req, conn, route, params, log, now):
+        name = route["function"]
+        log["function"] = name
+        handler = self.handlers.get(name)
+        if self.config["functions"].get(name) is None or handler is None:
+            return json_response(502, {"message": "Internal server error"})
+        api = self.config["api"]
+        v2 = api["payloadVersion"] == "2.0"
+        event = (build_event_v2 if v2 else build_event_v1)(api, req, route, params, now)
+        log["requestId"] = event["requestContext"]["requestId"]
+        try:
+            result = self.run(conn, name, event, log["requestId"], GATEWAY_TIMEOUT)
+        except TimedOut:
+            return None
+        except Exception as exc:
+            log_error(log["requestId"], name, error_info(exc))
+            return json_response(502, {"message": "Internal server error"})
+        return self.map_result(result, v2, log)
+
+    def invoke_direct(self, req, conn, log):
+        """POST /__cloudexit/invoke/<name>: raw event in, raw result out (module docstring)."""
+        name = safe_decode(req["path"][len(INVOKE_PREFIX) :])
+        log["function"] = name
+        if header(req, "x-forwarded-for") is not None:
+            return json_response(403, {"message": "Forbidden"})
+        if req["method"] != "POST":
+            return json_response(405, {"message": "Method Not Allowed"})
+        if name not in self.config["functions"]:
+            return json_response(404, {"message": "Function not found"})
+        try:
+            event = json.loads(req["body"] or b"{}")
+        except ValueError:
+            return json_response(400, {"message": "The request body must be a JSON event"})
+        request_id = fresh_id()
+        log["requestId"] = request_id
+        timeout = float(self.config["functions"][name].get("timeout") or 3)
+        message = "Task timed out after %.2f seconds" % timeout
+        timeout_response = json_response(504, {"errorType": "TimeoutError", "errorMessage": message})
+        try:
+            result = self.run(conn, name, event, request_id, timeout_response)
+            return 200, JSON_HEADERS, to_json(result).encode("utf-8")
+        except TimedOut:
+            return None
+        except Exception as exc:
+            info = error_info(exc)
+            log_error(request_id, name, info)
+            body = {"errorType": info["errorType"], "errorMessage": info["errorMessage"]}
+            headers = JSON_HEADERS + [("X-Amz-Function-Error", ["Unhandled"])]
+            return 502, headers, json.dumps(body).encode()
+
+    def run(self, conn, name, event, request_id, timeout_response):
+        """Run the handler inline; raise TimedOut when the watchdog already answered."""
+        handler = self.handlers.get(name)
+        if isinstance(handler, Exception):
+            raise handler
+        fn_cfg = self.config["functions"][name]
+        timeout = float(fn_cfg.get("timeout") or 3)
+        invocation = Invocation(conn, name, request_id, timeout, timeout_response)
+        context = LambdaContext(name, fn_cfg, invocation.deadline)
+        if self.consolidated:
+            os.environ.update(lambda_env(name, fn_cfg, True))
+        conn.pending = invocation
+        self.watched[id(invocation)] = invocation
+        try:
+            return handler(event, context)
+        finally:
+            self.watched.pop(id(invocation), None)
+            with conn.lock:
+                conn.pending = None
+                if conn.timed_out:
+                    raise TimedOut()
+
+    def expire(self, invocation):
+        """Watchdog: answer 504 for an invocation past its deadline, then close."""
+        conn = invocation.conn
+        with conn.lock:
+            if conn.pending is not invocation:
+                return
+            conn.pending = None
+            conn.timed_out = True
+            message = "Task timed out after %.2f seconds" % invocation.timeout
+            log_error(invocation.request_id, invocation.function, {"errorType": "TimeoutError", "errorMessage": message})
+            try:
+                conn.send(serialize(*invocation.timeout_response, True))
+            except OSError:
+                pass
+            conn.shutdown()
+
+    def watchdog(self):
+        while True:
+            time.sleep(WATCHDOG_TICK)
+            now = time.monotonic()
+            for invocation in list(self.watched.values()):
+                if invocation.deadline <= now:
+                    self.watched.pop(id(invocation), None)
+                    self.expire(invocation)
+
+    def map_result(self, result, v2, log):
+        try:
+            return map_response_v2(result) if v2 else map_response_v1(result)
+        except (MalformedResponse, ValueError, TypeError) as exc:
+            log_error(log["requestId"], log["function"], error_info(exc))
+            return json_response(502, {"message": "Internal server error"})
+
+    # -- process
+
+    def accept_loop(self, listener):
+        while not self.draining:
+            self.slots.acquire()
+            try:
+                sock, addr = listener.accept()
+            except OSError:
+                self.slots.release()
+                if self.draining:
+                    return
+                continue
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            peer = addr[0] if addr else ""
+            threading.Thread(target=self.connection, args=(sock, peer), daemon=True).start()
+
+    def drain(self):
+        """SIGTERM: stop accepting, let in-flight requests finish (bounded by the
+        longest function timeout), close idle keep-alive connections."""
+        longest = max([3.0] + [float(f.get("timeout") or 3) for f in self.config["functions"].values()])
+        deadline = time.monotonic() + longest + 1
+        while self.in_flight and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.05)  # let the last answers leave
+        for conn in list(self.connections):
+            if conn.idle:
+                conn.shutdown()
+
+
+class TimedOut(Exception):
+    pass
+
+
+class Stop(BaseException):
+    pass
+
+
+WATCHDOG_TICK = 0.02
+
+
+def listen():
+    port = int(os.environ.get("PORT", "8080"))
+    host = os.environ.get("CLOUDEXIT_HOST", "0.0.0.0")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((host, port))
+    listener.listen(1024)
+    return listener
+
+
+def main():
+    config = load_config()
+    os.environ.setdefault("AWS_REGION", "us-east-1")
+    os.environ.setdefault("AWS_DEFAULT_REGION", os.environ["AWS_REGION"])
+    shim = Shim(config)
+    if len(shim.names) == 1:
+        name = shim.names[0]
+        os.environ.update(lambda_env(name, config["functions"][name], False))
+    shim.init_handlers()
+    listener = listen()
+
+    def stop(signum, frame):
+        if not shim.draining:
+            shim.draining = True
+            listener.close()
+            raise Stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    threading.Thread(target=shim.watchdog, daemon=True).start()
+    try:
+        shim.accept_loop(listener)
+    except Stop:
+        pass
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    shim.drain()
+    sys.stdout.flush()
+    os._exit(0)  # do not wait for handler threads still running past their timeout
+
+
+def healthcheck():
+    url = "http://127.0.0.1:%s%s" % (os.environ.get("PORT", "8080"), HEALTH_PATH)
+    try:
+        with urllib.request.urlopen(url, timeout=3) as resp:
+            return 0 if resp.status == 200 else 1
+    except Exception:
+        return 1
+
+
+if __name__ == "__main__":
+    if "--healthcheck" in sys.argv[1:]:
+        sys.exit(healthcheck())
+    main()

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from syrupy.assertion import SnapshotAssertion
+
+from tests.mappers.helpers import stack_of, status, view
+
+HCL = """
+resource "aws_elasticache_cluster" "sessions" {
+  cluster_id      = "sessions"
+  engine          = "redis"
+  engine_version  = "7.0"
+  node_type       = "cache.t4g.micro"
+  num_cache_nodes = 1
+}
+resource "aws_elasticache_cluster" "mc" {
+  cluster_id      = "mc"
+  engine          = "memcached"
+  num_cache_nodes = 3
+}
+resource "aws_elasticache_replication_group" "rg" {
+  replication_group_id = "rg"
+  description          = "x"
+  auth_token           = "token-do-not-leak-123456"
+  num_node_groups      = 3
+}
+resource "aws_elasticache_serverless_cache" "sv" {
+  name   = "sv"
+  engine = "valkey"
+}
+"""
+
+
+def test_elasticache_snapshot(tmp_path: Path, snapshot: SnapshotAssertion) -> None:
+    stack = stack_of(tmp_path, HCL)
+    assert view(stack, ("sessions", "mc", "rg", "sv")) == snapshot
+
+
+def test_engines_and_losses(tmp_path: Path) -> None:
+    stack = stack_of(tmp_path, HCL)
+    assert stack.services["sessions"].image.startswith("valkey/valkey:")  # type: ignore[union-attr]
+    assert stack.services["mc"].image.startswith("memcached:")  # type: ignore[union-attr]
+    rg = next(c for c in stack.coverage if c.origin.address.endswith(".rg"))
+    assert any("sharding" in x for x in rg.lost)
+    assert dict(stack.services["rg"].environment)["VALKEY_PASSWORD"] == "${RG_AUTH_TOKEN}"
+    assert status(stack, "aws_elasticache_serverless_cache.sv") == "mapped"
+    assert "do-not-leak" not in repr(view(stack, tuple(stack.services)))
