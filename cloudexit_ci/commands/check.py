@@ -59,6 +59,10 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"unknown format {fmt!r}", where="format", hint=", ".join(FORMATS))
     reports, changed = _check_all(args, config, inline_ignores=inline)
     _emit(reports, fmt, args)
+    for report in reports:  # user errors also get their one line on stderr
+        for error in report.errors:
+            print(UserError(error.message, where=error.where, hint=error.hint).one_line(),
+                  file=sys.stderr)  # fmt: skip
     if args.fix:
         return 1 if changed else combined_exit_code(reports, fail_on - {"drift"}, soft_fail)
     return combined_exit_code(reports, fail_on, soft_fail)
