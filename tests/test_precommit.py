@@ -66,7 +66,8 @@ def user_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_drift_blocks_the_commit_and_the_fixing_hook_repairs_it(user_repo: Path) -> None:
     main_tf = user_repo / "infra" / "main.tf"
-    main_tf.write_text(main_tf.read_text().replace("timeout          = 10", "timeout          = 20"))
+    text = main_tf.read_text()
+    main_tf.write_text(text.replace("timeout          = 10", "timeout          = 20"))
     _git(user_repo, "add", "infra/main.tf")
 
     blocked = _git(user_repo, "commit", "-m", "longer timeout", check=False)
