@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cloudexit_ci.cqlnames import keyspace_name, table_name
 from cloudexit_ci.mappers.base import MapContext, cover, mapped_or_partial
 from cloudexit_ci.stack import Coverage, DataMove, Index, KeySchema, Table
 from cloudexit_ci.terraform.model import Resource, Values
@@ -39,7 +40,13 @@ def map_table(resource: Resource, ctx: MapContext) -> Coverage:
     if ctx.options.dynamodb_mode == "alternator":
         target["endpoint"] = "http://scylladb:8000"
     else:
-        target |= {"keyspace": ctx.options.stack_name.replace("-", "_"), "hosts": "scylladb"}
+        target |= {
+            "keyspace": keyspace_name(ctx.options.stack_name),
+            "table": table_name(name),
+            "hosts": "scylladb",
+            # typed columns besides `doc` (index keys need them for the views)
+            "columns": ",".join(f"{n}:{t}" for n, t in attributes),
+        }
     ctx.stack.data_plan.append(
         DataMove(
             "dynamodb",

@@ -10,22 +10,11 @@ secondary index would scan for range conditions). Per-item TTL is lost.
 
 from __future__ import annotations
 
-import re
-
+from cloudexit_ci.cqlnames import keyspace_name, table_name
 from cloudexit_ci.options import Options
 from cloudexit_ci.stack import Index, Stack, Table
 
 CQL_TYPES = {"S": "text", "N": "decimal", "B": "blob"}
-
-
-def keyspace_name(options: Options) -> str:
-    name = re.sub(r"[^a-z0-9_]+", "_", options.stack_name.lower()).strip("_")[:48]
-    return name if name and name[0].isalpha() else f"ks_{name}"[:48]
-
-
-def table_name(dynamodb_name: str) -> str:
-    """CQL table names are [A-Za-z0-9_] (≤ 48), even quoted; DynamoDB allows ``.`` and ``-``."""
-    return re.sub(r"[^A-Za-z0-9_]", "_", dynamodb_name)[:48]
 
 
 def quote(identifier: str) -> str:
@@ -33,7 +22,7 @@ def quote(identifier: str) -> str:
 
 
 def schema_cql(stack: Stack, options: Options, header: str) -> str:
-    keyspace = quote(keyspace_name(options))
+    keyspace = quote(keyspace_name(options.stack_name))
     lines = [
         f"-- {header}",
         f"CREATE KEYSPACE IF NOT EXISTS {keyspace}",
