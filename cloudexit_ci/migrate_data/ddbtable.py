@@ -76,12 +76,14 @@ def create_like(client: Any, table: str, source: dict[str, Any]) -> None:
         params["LocalSecondaryIndexes"] = [
             _index(x, False) for x in source["LocalSecondaryIndexes"]
         ]
-    retry.call(lambda: client.create_table(**params))
-    for _ in range(600):
+    created = retry.call(lambda: client.create_table(**params))
+    if created.get("TableDescription", {}).get("TableStatus") == "ACTIVE":
+        return
+    for attempt in range(600):
         desc = describe(client, table, "--target-table")
         if desc and desc.get("TableStatus") == "ACTIVE":
             return
-        time.sleep(0.2)
+        time.sleep(min(1.0, 0.02 * 2**attempt))
     raise UserError(f"table {table!r} did not become ACTIVE", where="--target-table")
 
 

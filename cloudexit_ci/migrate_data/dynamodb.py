@@ -148,8 +148,10 @@ class TableCopy:
         start = decode_key(state["lek"])
         count = int(state["items"])
         pending: tuple[list[Future[None]], Any, int] | None = None
+        limit = min(100, self.options.page_size)  # a small first page: writers start at once
         while not self._stop.is_set():
-            items, lek = self._scan_page(segment, total, start)
+            items, lek = self._scan_page(segment, total, start, limit)
+            limit = self.options.page_size
             futures = self._submit(items)
             if pending is not None:
                 count = self._settle(segment, pending, count)
@@ -184,12 +186,14 @@ class TableCopy:
         self.sink.write(chunk)
         self.progress.add(len(chunk), sum(approx_size(item) for item in chunk))
 
-    def _scan_page(self, segment: int, total: int, start: Item | None) -> tuple[list[Item], Any]:
+    def _scan_page(
+        self, segment: int, total: int, start: Item | None, limit: int
+    ) -> tuple[list[Item], Any]:
         params: dict[str, Any] = {
             "TableName": self.options.table,
             "Segment": segment,
             "TotalSegments": total,
-            "Limit": self.options.page_size,
+            "Limit": limit,
         }
         if start is not None:
             params["ExclusiveStartKey"] = start
