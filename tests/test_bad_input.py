@@ -251,7 +251,12 @@ def test_hostile_values_round_trip_through_yaml_and_compose(
         assert _unescape_compose(service_env[name]) == values[name], name
     manifest = json.loads((out / ".cloudexit" / "manifest.json").read_text())
     moved = {m["source"].get("table") or m["source"].get("bucket") for m in manifest["dataPlan"]}
-    assert moved == {values["table"], values["bucket"]}
+    # a table name round-trips exactly; a bucket name that is not a valid S3 name is
+    # sanitised (and the README says so), never passed on raw
+    bucket = next(m["source"]["bucket"] for m in manifest["dataPlan"] if m["kind"] == "s3")
+    assert moved == {values["table"], bucket}
+    assert re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", bucket)
+    assert "is not a valid S3 name" in (out / "README.md").read_text()
     tables = list((out / "init" / "dynamodb" / "tables").glob("*.json"))
     assert [json.loads(t.read_text())["TableName"] for t in tables] == [values["table"]]
 
@@ -293,4 +298,7 @@ def test_hostile_values_never_run_in_generated_scripts(
     calls = [json.loads(line) for line in log.read_text().splitlines()]
     table_args = [c[c.index("--table-name") + 1] for c in calls if "--table-name" in c]
     assert table_args and set(table_args) == {values["table"]}
-    assert ["mb", "--ignore-existing", f"local/{values['bucket']}"] in calls
+    manifest = json.loads((out / ".cloudexit" / "manifest.json").read_text())
+    bucket = next(m["target"]["bucket"] for m in manifest["dataPlan"] if m["kind"] == "s3")
+    assert bucket != values["bucket"] and "touch" in bucket  # sanitised, recognisable
+    assert ["mb", "--ignore-existing", f"local/{bucket}"] in calls

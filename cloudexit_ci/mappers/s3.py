@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from cloudexit_ci.mappers.base import MapContext, cover, mapped_or_partial, safe_name
 from cloudexit_ci.stack import Bucket, Cors, Coverage, DataMove
 from cloudexit_ci.terraform.model import Resource, Values
+
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 # inline (AWS provider v3) arguments and what is lost with them
 _INLINE_LOST = {
@@ -49,6 +52,10 @@ def map_bucket(resource: Resource, ctx: MapContext) -> Coverage:
         prefix = values.string("bucket_prefix")
         name = safe_name(prefix or resource.name, "bucket")
         ctx.note(resource, f"bucket name unknown before apply; using {name!r}")
+    if not _BUCKET_NAME.match(name):
+        fixed = safe_name(name, "bucket")[:63]
+        ctx.note(resource, f"bucket name {name!r} is not a valid S3 name; using {fixed!r}")
+        name = fixed
     lost = [text for arg, text in _INLINE_LOST.items() if values.has(arg)]
     bucket = Bucket(
         name=name,
