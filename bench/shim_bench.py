@@ -1,12 +1,15 @@
 """Benchmark the Lambda-over-HTTP shims against bare servers on the same HTTP layer.
 
-    .venv/bin/python bench/shim_bench.py [--duration 5] [--connections 10]
+    .venv/bin/python bench/shim_bench.py [--duration 3] [--rounds 3] [--connections 10]
 
 autocannon (tests/node/node_modules/.bin) on loopback, after a 1 s warm-up per
-target. Targets: a bare node:http server answering inline vs the Node shim
-with the same trivial handler; two candidate Python HTTP layers bare (asyncio
-streams with the shim's own parser, ThreadingHTTPServer) vs the Python shim.
-Prints a markdown table and writes bench/results/shim.json.
+target; targets are measured in interleaved rounds and the medians kept (the
+machine is shared: the 1-minute load average is recorded). Targets: a bare
+node:http server answering inline vs the Node shim with the same trivial
+handler; three bare Python servers running the handler inline (single-thread
+asyncio streams; one thread per connection, as the shim; the stdlib
+ThreadingHTTPServer) vs the Python shim. Prints a markdown table and writes
+bench/results/shim.json.
 """
 
 from __future__ import annotations
@@ -241,6 +244,10 @@ def measure(url: str, connections: int, duration: int) -> dict[str, float]:
     }
 
 
+def median_of(runs: list[dict[str, float]]) -> dict[str, float]:
+    return {key: round(statistics.median(r[key] for r in runs), 4) for key in runs[0]}
+
+
 def compare(results: dict[str, dict[str, float]], shim: str, bare: str) -> dict[str, Any]:
     s, b = results[shim], results[bare]
     return {
@@ -267,30 +274,38 @@ def table(results: dict[str, dict[str, float]], ratios: list[dict[str, Any]]) ->
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=int, default=5)
+    parser.add_argument("--duration", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; medians kept")
     parser.add_argument("--connections", type=int, default=10)
     parser.add_argument("--only", help="run the targets whose name contains this (no JSON written)")
     args = parser.parse_args(argv)
-    results: dict[str, dict[str, float]] = {}
+    rounds: dict[str, list[dict[str, float]]] = {}
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
-        for name, (cmd, env) in targets(Path(tmp)).items():
-            if args.only and args.only not in name:
-                continue
-            with server(cmd, env) as url:
-                results[name] = measure(url, args.connections, args.duration)
+        chosen = {n: t for n, t in targets(Path(tmp)).items() if not args.only or args.only in n}
+        for _ in range(args.rounds):  # interleaved, so a busy moment hits every target
+            for name, (cmd, env) in chosen.items():
+                with server(cmd, env) as url:
+                    rounds.setdefault(name, []).append(
+                        measure(url, args.connections, args.duration)
+                    )
+    results = {name: median_of(runs) for name, runs in rounds.items()}
     if args.only:
         print(json.dumps(results, indent=2))
         return 0
     ratios = [
         compare(results, "node shim", "node bare (node:http)"),
         compare(results, "python shim", "python bare (asyncio streams)"),
-        compare(results, "python bare (asyncio streams)", "python bare (ThreadingHTTPServer)"),
+        compare(results, "python shim", "python bare (thread per connection)"),
+        compare(results, "python shim", "python bare (ThreadingHTTPServer)"),
     ]
     print(table(results, ratios))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     meta = {
         "connections": args.connections,
         "duration_s": args.duration,
+        "rounds": args.rounds,
+        "loadavg_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "node": subprocess.run(["node", "-v"], capture_output=True, text=True).stdout.strip(),
         "python": platform.python_version(),
         "cpus": os.cpu_count(),

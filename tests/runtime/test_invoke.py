@@ -20,7 +20,9 @@ INVOKE = "/__cloudexit/invoke/"
 JSON = [("Host", "shim:8080"), ("Content-Type", "application/json")]
 
 
-def invoke(shim: Shim, name: str, event: object, headers: list[tuple[str, str]] = JSON):
+def invoke(
+    shim: Shim, name: str, event: object, headers: list[tuple[str, str]] = JSON
+) -> harness.Response:
     return shim.request("POST", INVOKE + name, headers, json.dumps(event).encode())
 
 
