@@ -117,3 +117,26 @@ def test_unknown_sdk_fails() -> None:
             functions=FUNCTIONS,
             uid=10001,
         )
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        pytest.param(
+            "Dockerfile.python.j2",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="generator bug: the `{#-` comment on line 7 of "
+                "templates/function/Dockerfile.python.j2 eats the newline after "
+                "`FROM … AS unpack`, giving `AS unpack# function …` (docker build fails)",
+            ),
+        ),
+        "Dockerfile.node.j2",
+    ],
+)
+def test_every_from_line_is_well_formed(template: str) -> None:
+    base = "python:3.12.10-slim-bookworm" if "python" in template else "node:18.20.8-alpine3.21"
+    sdk = "boto3" if "python" in template else "v3"
+    text = render(template, base_image=base, runtime="x", sdk=sdk, functions=FUNCTIONS, uid=1)
+    froms = [x for x in text.splitlines() if x.startswith("FROM ")]
+    assert froms == [f"FROM {base} AS unpack", f"FROM {base}"]
