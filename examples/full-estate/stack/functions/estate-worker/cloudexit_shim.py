@@ -608,21 +608,24 @@ def read_request(rfile, peer):
     lines = read_head(rfile)
     if lines is None:
         return None
+    text = b"".join(lines).decode("latin-1").split("\n")
     try:
-        method, target, version = lines[0].decode("latin-1").rstrip("\r\n").split(" ")
+        method, target, version = text[0].rstrip("\r").split(" ")
     except ValueError:
         raise BadRequest()
-    headers = []
-    for line in lines[1:]:
-        name, colon, value = line.decode("latin-1").partition(":")
-        if not colon:
-            raise BadRequest()
-        headers.append((name.strip(), value.strip()))
     if not version.startswith("HTTP/1."):
         raise BadRequest()
+    headers, lower = [], {}
+    for line in text[1:-1]:
+        name, colon, value = line.partition(":")
+        if not colon:
+            raise BadRequest()
+        name, value = name.strip(), value.strip()
+        headers.append((name, value))
+        lower[name.lower()] = value
     path, _, query = target.partition("?")
     req = {"method": method, "path": path, "query": query, "version": version}
-    req.update(headers=headers, peer=peer, h={k.lower(): v for k, v in headers})
+    req.update(headers=headers, peer=peer, h=lower)
     req["body"] = read_body(rfile, req)
     return req
 
