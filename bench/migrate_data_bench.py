@@ -111,13 +111,22 @@ def ours(url: str, source: str, target: str, state: Path) -> float:
     return time.perf_counter() - started
 
 
+PEAK = (
+    "import sys; from cloudexit_ci.main import main; code = main(sys.argv[1:]); "
+    "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0]; "
+    "print(int(hwm.split()[1]) / 1024, file=sys.stderr); sys.exit(code)"
+)
+
+
 def peak_rss_mb(args: list[str]) -> float:
-    cmd = [sys.executable, "-m", "cloudexit_ci", "migrate-data", *args, "--progress", "none"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    if status != 0:
-        raise RuntimeError(f"{cmd} failed: {status}")
-    return usage.ru_maxrss / 1024
+    """VmHWM of the CLI process itself (ru_maxrss would include the forked parent's pages)."""
+    cmd = [sys.executable, "-c", PEAK, "migrate-data", *args, "--progress", "none"]
+    done = subprocess.run(
+        cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{cmd} failed: {done.stderr}")
+    return float(done.stderr.strip().splitlines()[-1])
 
 
 def dynamodb_suite(url: str, count: int, mixed: bool, tmp: Path) -> dict[str, Any]:
