@@ -8,7 +8,7 @@ files. Nothing here knows Terraform or Compose syntax. Every record keeps its
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 Status = Literal["mapped", "partial", "inferred", "not-needed", "unmapped"]
 STATUSES: tuple[Status, ...] = ("mapped", "partial", "inferred", "not-needed", "unmapped")
@@ -249,3 +249,4 @@ class Stack:
     coverage: list[Coverage] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     paths: dict[str, str] = field(default_factory=dict)  # repo-root, terraform-dir, output-dir
+    extra_files: dict[str, Any] = field(default_factory=dict)  # path -> mappers' file specs

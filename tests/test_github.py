@@ -191,29 +191,34 @@ def _commit_plan(repo: Path, plan: list[dict[str, Any]], message: str) -> str:
 def test_merged_pull_request_migrates_changed_stacks_once(
     tmp_path: Path, gh: GitHubStandIn, dynamodb_endpoint: str, s3_endpoint: str
 ) -> None:
+    import uuid
+
     import boto3
 
+    # unique names: the DynamoDB Local and SeaweedFS of the session are shared
+    table, bucket = f"items-{uuid.uuid4().hex[:8]}", f"uploads-{uuid.uuid4().hex[:8]}"
+
     ddb = boto3.client("dynamodb", endpoint_url=dynamodb_endpoint)
-    ddb.create_table(TableName="items", BillingMode="PAY_PER_REQUEST",
+    ddb.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
                      AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
                      KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])  # fmt: skip
     for index in range(120):
-        ddb.put_item(TableName="items", Item={"id": {"S": f"i{index:03d}"}, "n": {"N": str(index)}})
+        ddb.put_item(TableName=table, Item={"id": {"S": f"i{index:03d}"}, "n": {"N": str(index)}})
     s3 = boto3.client("s3", endpoint_url=s3_endpoint)
-    s3.create_bucket(Bucket="uploads")
+    s3.create_bucket(Bucket=bucket)
     for index in range(7):
-        s3.put_object(Bucket="uploads", Key=f"photos/{index}.jpg", Body=b"x" * (index + 1))
+        s3.put_object(Bucket=bucket, Key=f"photos/{index}.jpg", Body=b"x" * (index + 1))
 
     runner = Runner(tmp_path, gh, "pull_request", FIXTURES / "pull_request.closed.merged.json")
     repo = runner.workspace
     _run_git(repo, "init", "-q", "-b", "main")
     before = _commit_plan(repo, [], "stack without data")
     plan = [
-        {"address": "aws_dynamodb_table.items", "kind": "dynamodb", "source": {"table": "items"},
-         "target": {"table": "items-selfhosted", "endpoint": dynamodb_endpoint,
+        {"address": "aws_dynamodb_table.items", "kind": "dynamodb", "source": {"table": table},
+         "target": {"table": f"{table}-selfhosted", "endpoint": dynamodb_endpoint,
                     "service": "scylla", "mode": "alternator"}},
-        {"address": "aws_s3_bucket.uploads", "kind": "s3", "source": {"bucket": "uploads"},
-         "target": {"bucket": "uploads-selfhosted", "endpoint": s3_endpoint,
+        {"address": "aws_s3_bucket.uploads", "kind": "s3", "source": {"bucket": bucket},
+         "target": {"bucket": f"{bucket}-selfhosted", "endpoint": s3_endpoint,
                     "service": "seaweedfs"}},
     ]  # fmt: skip
     after = _commit_plan(repo, plan, "add the items table and the uploads bucket")
@@ -226,14 +231,14 @@ def test_merged_pull_request_migrates_changed_stacks_once(
         assert first.ok, first.log
         assert "data plan changed in 1 stack(s)" in first.log
         assert gh.requests == []  # a closed pull request gets no comment
-        assert ddb.scan(TableName="items-selfhosted", Select="COUNT")["Count"] == 120
-        keys = s3.list_objects_v2(Bucket="uploads-selfhosted")["Contents"]
+        assert ddb.scan(TableName=f"{table}-selfhosted", Select="COUNT")["Count"] == 120
+        keys = s3.list_objects_v2(Bucket=f"{bucket}-selfhosted")["Contents"]
         assert sorted(o["Key"] for o in keys) == [f"photos/{i}.jpg" for i in range(7)]
 
         second = runner.run(**{"migrate-data": "true", "fail-on": "never"})
         assert second.ok, second.log
         assert second.log.count("already migrated") == 2, second.log
-        assert ddb.scan(TableName="items-selfhosted", Select="COUNT")["Count"] == 120
+        assert ddb.scan(TableName=f"{table}-selfhosted", Select="COUNT")["Count"] == 120
     finally:
         del os.environ["AWS_ENDPOINT_URL_DYNAMODB"], os.environ["AWS_ENDPOINT_URL_S3"]
 

@@ -179,11 +179,8 @@ class ExtraFile:
 
 
 def extra_files(stack: Stack) -> dict[str, ExtraFile]:
-    """Per-stack files from the estate mappers (the Stack IR has no slot of its own yet)."""
-    found: dict[str, ExtraFile] | None = getattr(stack, "_estate_files", None)
-    if found is None:
-        found = {}
-        setattr(stack, "_estate_files", found)  # noqa: B010
+    """Per-stack files from the estate mappers (ElasticMQ config, scheduler, poller…)."""
+    found: dict[str, ExtraFile] = stack.extra_files
     return found
 
 

@@ -75,7 +75,8 @@ def _labels(svc: Service) -> dict[str, str]:
     labels = {"cloudexit.source": sources, "cloudexit.role": svc.role}
     if svc.comment:
         labels["cloudexit.description"] = svc.comment
-    return labels
+    # Terraform text is literal: `$` must not start a Compose interpolation
+    return {k: v.replace("$", "$$") for k, v in labels.items()}
 
 
 def _deploy(svc: Service) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from cloudexit_ci.options import Options
-from cloudexit_ci.stack import Build, Dependency, Function, HealthCheck, Service, Stack
+from cloudexit_ci.stack import Build, Dependency, EnvVar, Function, HealthCheck, Service, Stack
 from cloudexit_ci.targets import images
 from cloudexit_ci.targets.datastores import ALTERNATOR_URL
 
@@ -76,11 +76,17 @@ def _service(name: str, functions: list[Function], stack: Stack, options: Option
 
 
 def _image_service(function: Function, stack: Stack) -> Service:
+    image = function.code.path
+    if not image or "${" in image:  # an ECR URI known only after apply
+        var = function.key.upper().replace("-", "_") + "_IMAGE"
+        text = f"{function.origin.address}: the function's container image (image_uri)"
+        stack.env_vars[var] = EnvVar(var, text, function.origin, secret=False)
+        image = "${" + var + ":?set " + var + " in .env}"
     return Service(
         name=function.key,
         origins=(function.origin,),
         role="function",
-        image=function.code.path or None,
+        image=image,
         environment=tuple([*_platform_env(stack), *function.environment]),
         networks=("frontend", "backend"),
         expose=(8080,),

@@ -24,7 +24,6 @@ ALIASES: dict[tuple[str, str], str] = {
     ("aws_iam_role", "id"): "name",
     ("aws_iam_policy", "id"): "name",
     ("aws_cloudwatch_log_group", "id"): "name",
-    ("aws_sqs_queue", "id"): "name",
     ("aws_sns_topic", "id"): "name",
     ("aws_secretsmanager_secret", "id"): "name",
     ("aws_ssm_parameter", "id"): "name",
@@ -35,6 +34,27 @@ ALIASES: dict[tuple[str, str], str] = {
     ("aws_api_gateway_stage", "id"): "stage_name",
     ("data.archive_file", "id"): "output_path",
 }
+
+
+# Arguments that hold secrets: a reference to them from another resource never
+# yields the literal (it would be copied into a generated file); it reads as Computed.
+SECRET_ATTRIBUTES: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("aws_db_instance", "password"),
+        ("aws_rds_cluster", "master_password"),
+        ("aws_docdb_cluster", "master_password"),
+        ("aws_redshift_cluster", "master_password"),
+        ("aws_secretsmanager_secret_version", "secret_string"),
+        ("aws_secretsmanager_secret_version", "secret_binary"),
+        ("aws_ssm_parameter", "value"),
+        ("aws_ssm_parameter", "insecure_value"),
+        ("aws_elasticache_replication_group", "auth_token"),
+        ("aws_iam_access_key", "secret"),
+        ("aws_mq_broker", "password"),
+        ("random_password", "result"),
+        ("tls_private_key", "private_key_pem"),
+    }
+)
 
 
 def computed_attribute(resource: Resource, name: str) -> Any:

@@ -14,7 +14,7 @@ from typing import Any
 
 from cloudexit_ci.errors import UserError
 from cloudexit_ci.terraform import ast
-from cloudexit_ci.terraform.computed import computed_attribute
+from cloudexit_ci.terraform.computed import SECRET_ATTRIBUTES, computed_attribute
 from cloudexit_ci.terraform.expressions import Computed, Evaluator, Namespace, Unknown
 from cloudexit_ci.terraform.files import (
     parse_file,
@@ -61,6 +61,8 @@ class _Instance:
 
     def get_attr(self, name: str) -> Any:
         values = self.resource.values
+        if (self.resource.type, name) in SECRET_ATTRIBUTES:
+            return Computed(self.resource.address, name)  # never the literal secret
         if values.body.attr(name) is not None:
             return values.raw(name)
         if values.body.blocks_of(name):

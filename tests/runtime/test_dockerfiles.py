@@ -121,18 +121,7 @@ def test_unknown_sdk_fails() -> None:
 
 @pytest.mark.parametrize(
     "template",
-    [
-        pytest.param(
-            "Dockerfile.python.j2",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="generator bug: the `{#-` comment on line 7 of "
-                "templates/function/Dockerfile.python.j2 eats the newline after "
-                "`FROM … AS unpack`, giving `AS unpack# function …` (docker build fails)",
-            ),
-        ),
-        "Dockerfile.node.j2",
-    ],
+    ["Dockerfile.python.j2", "Dockerfile.node.j2"],
 )
 def test_every_from_line_is_well_formed(template: str) -> None:
     base = "python:3.12.10-slim-bookworm" if "python" in template else "node:18.20.8-alpine3.21"

@@ -1,29 +1,36 @@
 #!/usr/bin/env python3
 """cloudexit Lambda-over-HTTP shim for Python handlers.
 
-One stdlib-only file (Python 3.9-3.13). It serves an HTTP port with asyncio
-streams (chosen over ThreadingHTTPServer by measurement, see
-bench/shim_bench.py), turns each request into the exact API Gateway proxy
-event (payload 1.0 or 2.0, REFERENCES.md section 3), runs the Lambda handler in
-a thread pool and maps the result back to HTTP. Configuration comes only from
-the JSON file named by $CLOUDEXIT_CONFIG (default /opt/cloudexit/config.json).
+One stdlib-only file (Python 3.9-3.13). It serves an HTTP/1.1 port with one
+thread per keep-alive connection that parses the request, turns it into the
+exact API Gateway proxy event (payload 1.0 or 2.0, REFERENCES.md section 3),
+runs the Lambda handler inline in that thread and writes the mapped response.
+No thread hop per request: measured in bench/shim_bench.py, a thread pool
+behind asyncio cost 80 % of the throughput. A watchdog thread answers 504 at a
+function's deadline. Configuration comes only from the JSON file named by
+$CLOUDEXIT_CONFIG (default /opt/cloudexit/config.json).
 
 Deliberate, documented differences from AWS Lambda:
-- Requests are served concurrently (handlers run in a thread pool of
-  $CLOUDEXIT_WORKERS threads, default 64); module state is shared as in a warm
-  Lambda, so handlers mutating globals must be thread-safe.
-- On timeout the client gets 504 at the deadline; the handler thread cannot be
-  killed and finishes in the background.
+- Requests are served concurrently (one thread per connection, at most
+  $CLOUDEXIT_MAX_CONNECTIONS, default 1024); module state is shared as in a
+  warm Lambda, so handlers mutating globals must be thread-safe.
+- On timeout the client gets 504 at the deadline (within 20 ms) and the
+  connection is closed; the handler thread cannot be killed and finishes in
+  the background, its result discarded.
 - In consolidated mode (several functions in one process) the AWS_LAMBDA_*
   variables are process-wide and set just before each invocation; handler
   modules live under unique names (cloudexit_fn_<function>) and every codeDir
   is on sys.path, so sibling helper modules with equal names can collide.
+
+Besides the API routes, `POST /__cloudexit/invoke/<function-name>` runs a
+function with a raw event (the request body, JSON) and answers with the
+handler's raw result as JSON: 200, 502 on an exception (body: errorType,
+errorMessage), 504 on timeout, 404 for an unknown function. Used by the SQS
+poller and the scheduler. It refuses (403) requests that came through a proxy
+(an X-Forwarded-For header), so Traefik never exposes it.
 """
 
-import asyncio
 import base64
-import concurrent.futures
-import datetime
 import decimal
 import hashlib
 import http
@@ -31,16 +38,19 @@ import importlib
 import importlib.util
 import json
 import os
+import random
 import re
 import signal
+import socket
 import sys
+import threading
 import time
 import traceback
 import urllib.parse
 import urllib.request
-import uuid
 
 HEALTH_PATH = "/__cloudexit/health"
+INVOKE_PREFIX = "/__cloudexit/invoke/"
 MAX_BODY = 10 * 1024 * 1024  # API Gateway payload limit
 MAX_HEAD = 64 * 1024
 ACCOUNT_ID = os.environ.get("CLOUDEXIT_ACCOUNT_ID", "000000000000")
@@ -53,6 +63,32 @@ TEXT_TYPES = re.compile(
     re.IGNORECASE,
 )
 JSON_HEADERS = [("Content-Type", ["application/json"])]
+IDENTITY_KEYS = (
+    "cognitoIdentityPoolId", "accountId", "cognitoIdentityId", "caller", "sourceIp",
+    "principalOrgId", "accessKey", "cognitoAuthenticationType",
+    "cognitoAuthenticationProvider", "userArn", "userAgent", "user",
+)
+_rng = random.Random(random.SystemRandom().getrandbits(128))  # seeded from the OS
+
+
+def fresh_id():
+    """A random (version 4) UUID string, without a syscall per call like uuid4()."""
+    h = "%032x" % ((_rng.getrandbits(128) & ~(0xF000 << 64) & ~(0xC << 60)) | (0x4000 << 64) | (0x8 << 60))
+    return "%s-%s-%s-%s-%s" % (h[:8], h[8:12], h[12:16], h[16:20], h[20:])
+
+
+class SecondCache:
+    """Text formatted from a whole-second UTC timestamp, recomputed once per second."""
+
+    def __init__(self, fmt):
+        self.fmt = fmt
+        self.second = -1
+        self.text = ""
+
+    def get(self, second):
+        if second != self.second:
+            self.text, self.second = self.fmt(time.gmtime(second)), second
+        return self.text
 
 
 # ---------------------------------------------------------------- config ---
@@ -91,6 +127,9 @@ def compile_routes(routes):
         segs = [] if is_default else [s for s in r["path"].split("/") if s]
         route = dict(r, method=(r.get("method") or "ANY").upper(), isDefault=is_default)
         route.update(segs=segs, ranks=[segment_rank(s) for s in segs])
+        resource = "$default" if is_default else "/" + "/".join(segs)
+        route.update(resource=resource, resourceId=hashlib.sha1(resource.encode()).hexdigest()[:6])
+        route["routeKey"] = "$default" if is_default else route["method"] + " " + r["path"]
         compiled.append(route)
     # Lexicographic on ranks (a missing segment ranks below greedy), then method.
     compiled.sort(key=lambda r: (r["isDefault"], [-x for x in r["ranks"]] + [1], r["method"] == "ANY"))
@@ -140,11 +179,20 @@ def match_route(routes, method, raw_path):
 # ----------------------------------------------------------------- event ---
 
 
-def request_time(now):
-    """``dd/MMM/yyyy:HH:mm:ss +0000`` (REFERENCES.md section 3)."""
+def format_request_time(t):
+    """``dd/MMM/yyyy:HH:mm:ss +0000`` (REFERENCES.md section 3) from a struct_time."""
     return "%02d/%s/%04d:%02d:%02d:%02d +0000" % (
-        now.day, MONTHS[now.month - 1], now.year, now.hour, now.minute, now.second
+        t.tm_mday, MONTHS[t.tm_mon - 1], t.tm_year, t.tm_hour, t.tm_min, t.tm_sec
     )
+
+
+REQUEST_TIME = SecondCache(format_request_time)
+HTTP_DATE = SecondCache(lambda t: time.strftime("%a, %d %b %Y %H:%M:%S GMT", t))
+LOG_TIME = SecondCache(lambda t: time.strftime("%Y-%m-%dT%H:%M:%S", t))
+
+
+def request_time(now):
+    return REQUEST_TIME.get(int(now))
 
 
 def parse_query(raw):
@@ -198,12 +246,8 @@ def is_binary_v2(content_type):
 
 
 def header(req, name):
-    """Last value of a header, name case-insensitive."""
-    found = None
-    for key, value in req["headers"]:
-        if key.lower() == name:
-            found = value
-    return found
+    """Last value of a header; ``name`` lower-case."""
+    return req["h"].get(name)
 
 
 def source_ip(req):
@@ -232,14 +276,10 @@ def build_event_v1(api, req, route, params, now):
     body = req["body"]
     binary = bool(body) and is_binary_v1(header(req, "content-type"), api["binaryMediaTypes"])
     # HTTP API $default route in payload 1.0: resource "$default", no path parameters.
-    resource = "$default" if route["isDefault"] else "/" + "/".join(route["segs"])
+    resource = route["resource"]
     domain = domain_of(api, req)
-    epoch_ms = int(now.timestamp() * 1000)
-    identity = dict.fromkeys(
-        ["cognitoIdentityPoolId", "accountId", "cognitoIdentityId", "caller", "sourceIp"]
-        + ["principalOrgId", "accessKey", "cognitoAuthenticationType"]
-        + ["cognitoAuthenticationProvider", "userArn", "userAgent", "user"]
-    )
+    epoch_ms = int(now * 1000)
+    identity = dict.fromkeys(IDENTITY_KEYS)
     identity.update(sourceIp=source_ip(req), userAgent=header(req, "user-agent"))
     return {
         "resource": resource,
@@ -252,10 +292,10 @@ def build_event_v1(api, req, route, params, now):
         "pathParameters": params or None,
         "stageVariables": None,
         "requestContext": {
-            "resourceId": hashlib.sha1(resource.encode()).hexdigest()[:6],
+            "resourceId": route["resourceId"],
             "resourcePath": resource,
             "httpMethod": req["method"],
-            "extendedRequestId": str(uuid.uuid4()),
+            "extendedRequestId": fresh_id(),
             "requestTime": request_time(now),
             "path": stage_path(api["stage"], req["path"]),
             "accountId": ACCOUNT_ID,
@@ -263,7 +303,7 @@ def build_event_v1(api, req, route, params, now):
             "stage": api["stage"],
             "domainPrefix": domain.split(".")[0],
             "requestTimeEpoch": epoch_ms,
-            "requestId": str(uuid.uuid4()),
+            "requestId": fresh_id(),
             "identity": identity,
             "domainName": domain,
             "apiId": api["id"],
@@ -279,7 +319,7 @@ def build_event_v2(api, req, route, params, now):
         if key.lower() == "cookie":
             cookies.extend(c.strip() for c in value.split(";") if c.strip())
     headers = comma_join([kv for kv in req["headers"] if kv[0].lower() != "cookie"], lower=True)
-    route_key = "$default" if route["isDefault"] else route["method"] + " " + route["path"]
+    route_key = route["routeKey"]
     event = {"version": "2.0", "routeKey": route_key, "rawPath": req["path"]}
     event["rawQueryString"] = req["query"]
     if cookies:
@@ -301,11 +341,11 @@ def build_event_v2(api, req, route, params, now):
             "sourceIp": source_ip(req),
             "userAgent": header(req, "user-agent") or "",
         },
-        "requestId": str(uuid.uuid4()),
+        "requestId": fresh_id(),
         "routeKey": route_key,
         "stage": api["stage"],
         "time": request_time(now),
-        "timeEpoch": int(now.timestamp() * 1000),
+        "timeEpoch": int(now * 1000),
     }
     if params:
         event["pathParameters"] = params
@@ -323,17 +363,24 @@ def build_event_v2(api, req, route, params, now):
 class LambdaContext:
     """The Python runtime's context object; one per invocation."""
 
+    _static = {}  # function name -> attributes fixed for the process
+
     def __init__(self, name, fn_cfg, deadline):
-        region = os.environ.get("AWS_REGION", "us-east-1")
-        self.function_name = name
-        self.function_version = "$LATEST"
-        self.invoked_function_arn = "arn:aws:lambda:%s:%s:function:%s" % (region, ACCOUNT_ID, name)
-        self.memory_limit_in_mb = str(fn_cfg.get("memory") or 128)
-        self.aws_request_id = str(uuid.uuid4())
-        self.log_group_name = "/aws/lambda/" + name
-        self.log_stream_name = "cloudexit/" + name
-        self.identity = None
-        self.client_context = None
+        static = self._static.get(name)
+        if static is None:
+            region = os.environ.get("AWS_REGION", "us-east-1")
+            static = self._static[name] = {
+                "function_name": name,
+                "function_version": "$LATEST",
+                "invoked_function_arn": "arn:aws:lambda:%s:%s:function:%s" % (region, ACCOUNT_ID, name),
+                "memory_limit_in_mb": str(fn_cfg.get("memory") or 128),
+                "log_group_name": "/aws/lambda/" + name,
+                "log_stream_name": "cloudexit/" + name,
+                "identity": None,
+                "client_context": None,
+            }
+        self.__dict__.update(static)
+        self.aws_request_id = fresh_id()
         self._deadline = deadline
 
     def get_remaining_time_in_millis(self):
@@ -501,8 +548,14 @@ def map_response_v2(result):
     return status, headers, decode_body(body, result.get("isBase64Encoded"))
 
 
+COMPACT = json.JSONEncoder(separators=(",", ":")).encode
+
+
 def json_response(status, obj):
-    return status, JSON_HEADERS, json.dumps(obj, separators=(",", ":")).encode()
+    return status, JSON_HEADERS, COMPACT(obj).encode()
+
+
+GATEWAY_TIMEOUT = json_response(504, {"message": "Endpoint request timed out"})
 
 
 # ------------------------------------------------------------------ http ---
@@ -515,50 +568,97 @@ class BadRequest(Exception):
         self.message = message
 
 
-async def read_chunked(reader):
+class ClientGone(Exception):
+    """The connection ended in the middle of a request."""
+
+
+def read_line(rfile, limit):
+    line = rfile.readline(limit + 1)
+    if not line.endswith(b"\n"):
+        if len(line) > limit:
+            raise BadRequest(431, "Request Header Fields Too Large")
+        raise ClientGone()
+    return line
+
+
+def read_head(rfile):
+    """Request line and header lines, or None at a clean end of the connection."""
+    first = rfile.readline(MAX_HEAD + 1)
+    while first in (b"\r\n", b"\n"):  # RFC 9112: ignore a CRLF before the request line
+        first = rfile.readline(MAX_HEAD + 1)
+    if not first:
+        return None
+    if not first.endswith(b"\n"):
+        if len(first) > MAX_HEAD:
+            raise BadRequest(431, "Request Header Fields Too Large")
+        raise BadRequest()
+    lines, size = [first], len(first)
+    while True:
+        line = read_line(rfile, MAX_HEAD)
+        size += len(line)
+        if size > MAX_HEAD:
+            raise BadRequest(431, "Request Header Fields Too Large")
+        if line in (b"\r\n", b"\n"):
+            return lines
+        lines.append(line)
+
+
+def read_request(rfile, peer):
+    """One HTTP/1.x request as a dict, or None at a clean end of the connection."""
+    lines = read_head(rfile)
+    if lines is None:
+        return None
+    text = b"".join(lines).decode("latin-1").split("\n")
+    try:
+        method, target, version = text[0].rstrip("\r").split(" ")
+    except ValueError:
+        raise BadRequest()
+    if not version.startswith("HTTP/1."):
+        raise BadRequest()
+    headers, lower = [], {}
+    for line in text[1:-1]:
+        name, colon, value = line.partition(":")
+        if not colon:
+            raise BadRequest()
+        name, value = name.strip(), value.strip()
+        headers.append((name, value))
+        lower[name.lower()] = value
+    path, _, query = target.partition("?")
+    req = {"method": method, "path": path, "query": query, "version": version}
+    req.update(headers=headers, peer=peer, h=lower)
+    req["body"] = read_body(rfile, req)
+    return req
+
+
+def read_exactly(rfile, length):
+    data = rfile.read(length)
+    if len(data) != length:
+        raise ClientGone()
+    return data
+
+
+def read_chunked(rfile):
     chunks, size = [], 0
     while True:
-        line = await reader.readuntil(b"\r\n")
-        length = int(line.split(b";")[0].strip() or b"0", 16)
+        line = read_line(rfile, 1024)
+        try:
+            length = int(line.split(b";")[0].strip() or b"0", 16)
+        except ValueError:
+            raise BadRequest()
         if length == 0:
-            while (await reader.readuntil(b"\r\n")) != b"\r\n":
+            while read_line(rfile, MAX_HEAD) not in (b"\r\n", b"\n"):
                 pass  # trailers
             return b"".join(chunks)
         size += length
         if size > MAX_BODY:
             raise BadRequest(413, "Request Entity Too Large")
-        chunks.append(await reader.readexactly(length))
-        await reader.readexactly(2)
+        chunks.append(read_exactly(rfile, length))
+        read_line(rfile, 2)
 
 
-async def read_request(reader, peer):
-    """One HTTP/1.x request, or None at a clean end of the connection."""
-    try:
-        head = await reader.readuntil(b"\r\n\r\n")
-    except asyncio.IncompleteReadError as exc:
-        if not exc.partial.strip():
-            return None
-        raise BadRequest()
-    except asyncio.LimitOverrunError:
-        raise BadRequest(431, "Request Header Fields Too Large")
-    lines = head[:-4].decode("latin-1").split("\r\n")
-    try:
-        method, target, version = lines[0].split(" ")
-        headers = [tuple(x.strip() for x in line.split(":", 1)) for line in lines[1:]]
-    except ValueError:
-        raise BadRequest()
-    if any(len(h) != 2 for h in headers):
-        raise BadRequest()
-    path, _, query = target.partition("?")
-    req = {"method": method, "path": path, "query": query, "version": version}
-    req.update(headers=headers, peer=peer)
-    req["body"] = await read_body(reader, req)
-    return req
-
-
-async def read_body(reader, req):
+def read_body(rfile, req):
     if (header(req, "transfer-encoding") or "").lower().endswith("chunked"):
-        return await read_chunked(reader)
+        return read_chunked(rfile)
     length = header(req, "content-length")
     if not length:
         return b""
@@ -566,7 +666,7 @@ async def read_body(reader, req):
         raise BadRequest()
     if int(length) > MAX_BODY:
         raise BadRequest(413, "Request Entity Too Large")
-    return await reader.readexactly(int(length))
+    return read_exactly(rfile, int(length))
 
 
 def keep_alive(req):
@@ -576,18 +676,55 @@ def keep_alive(req):
     return conn != "close"
 
 
+REASONS = {s.value: s.phrase for s in http.HTTPStatus}
+
+
 def serialize(status, headers, body, close):
-    try:
-        reason = http.HTTPStatus(status).phrase
-    except ValueError:
-        reason = "Unknown"
-    lines = ["HTTP/1.1 %d %s" % (status, reason)]
+    lines = ["HTTP/1.1 %d %s" % (status, REASONS.get(status, "Unknown"))]
     for name, values in headers:
         lines.extend("%s: %s" % (name, v) for v in values)
     lines.append("Content-Length: %d" % len(body))
-    lines.append("Date: " + time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime()))
+    lines.append("Date: " + HTTP_DATE.get(int(time.time())))
     lines.append("Connection: " + ("close" if close else "keep-alive"))
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+def write_line(fd, text):
+    data = (text + "\n").encode("utf-8", "replace")
+    while data:
+        data = data[os.write(fd, data) :]
+
+
+class Connection:
+    """One client connection; ``lock`` orders the handler's answer against the watchdog's 504."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.lock = threading.Lock()
+        self.pending = None  # the invocation the watchdog may time out
+        self.timed_out = False
+        self.idle = True
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def shutdown(self):
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+class Invocation:
+    __slots__ = ("conn", "deadline", "function", "request_id", "timeout", "timeout_response")
+
+    def __init__(self, conn, function, request_id, timeout, timeout_response):
+        self.conn = conn
+        self.function = function
+        self.request_id = request_id
+        self.timeout = timeout
+        self.deadline = time.monotonic() + timeout
+        self.timeout_response = timeout_response
 
 
 class Shim:
@@ -596,12 +733,13 @@ class Shim:
         self.names = list(config["functions"])
         self.consolidated = len(self.names) > 1
         self.handlers = {}  # name -> callable or exception
-        workers = int(os.environ.get("CLOUDEXIT_WORKERS", "64"))
-        self.pool = concurrent.futures.ThreadPoolExecutor(workers, "lambda")
         self.in_flight = 0
+        self.count_lock = threading.Lock()
         self.draining = False
-        self.idle = None  # asyncio.Event set when draining and nothing in flight
         self.connections = set()
+        self.watched = {}  # id(invocation) -> invocation, scanned by the watchdog
+        limit = int(os.environ.get("CLOUDEXIT_MAX_CONNECTIONS", "1024"))
+        self.slots = threading.BoundedSemaphore(limit)
 
     def init_handlers(self):
         for name in self.names:
@@ -611,88 +749,164 @@ class Shim:
                 self.handlers[name] = exc
                 log_error(None, name, error_info(exc))
 
-    async def connection(self, reader, writer):
-        peer = (writer.get_extra_info("peername") or ("",))[0]
-        task = asyncio.current_task()
-        self.connections.add(task)
+    # -- connections
+
+    def connection(self, sock, peer):
+        conn = Connection(sock)
+        self.connections.add(conn)
         try:
-            await self.serve(reader, writer, peer)
-        except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
+            self.serve(conn, sock.makefile("rb"), peer)
+        except (OSError, ClientGone):
             pass
         finally:
-            self.connections.discard(task)
-            writer.close()
+            self.connections.discard(conn)
+            conn.shutdown()
+            sock.close()
+            self.slots.release()
 
-    async def serve(self, reader, writer, peer):
+    def serve(self, conn, rfile, peer):
         while not self.draining:
+            conn.idle = True
             try:
-                req = await read_request(reader, peer)
+                req = read_request(rfile, peer)
             except BadRequest as exc:
-                writer.write(serialize(*json_response(exc.status, {"message": exc.message}), True))
-                await writer.drain()
+                conn.send(serialize(*json_response(exc.status, {"message": exc.message}), True))
                 return
             if req is None:
                 return
-            self.in_flight += 1
+            conn.idle = False
+            with self.count_lock:
+                self.in_flight += 1
             try:
-                status, headers, body = await self.dispatch(req)
+                out = self.dispatch(req, conn)
             finally:
-                self.in_flight -= 1
+                with self.count_lock:
+                    self.in_flight -= 1
+            if out is None:
+                return  # timed out: the watchdog answered and closed the connection
             close = self.draining or not keep_alive(req)
-            writer.write(serialize(status, headers, body, close))
-            await writer.drain()
-            if self.draining and self.in_flight == 0:
-                self.idle.set()
+            conn.send(serialize(*out, close))
             if close:
                 return
 
-    async def dispatch(self, req):
+    # -- requests
+
+    def dispatch(self, req, conn):
         started = time.perf_counter()
-        log = {"time": datetime.datetime.now(datetime.timezone.utc).isoformat()}
+        now = time.time()
+        log = {"time": "%s.%06dZ" % (LOG_TIME.get(int(now)), int(now % 1 * 1e6))}
         log.update(requestId=None, method=req["method"], path=req["path"])
         if req["path"] == HEALTH_PATH:
             out = json_response(200, {"status": "ok"})
+        elif req["path"].startswith(INVOKE_PREFIX):
+            out = self.invoke_direct(req, conn, log)
         else:
             found = match_route(self.config["routes"], req["method"], req["path"])
             if found:
-                out = await self.invoke_route(req, found[0], found[1], log)
+                out = self.invoke_route(req, conn, found[0], found[1], log, now)
             else:
                 out = json_response(404, {"message": "Not Found"})
-        log.update(status=out[0], durationMs=round((time.perf_counter() - started) * 1000, 3))
+        log.update(status=out[0] if out else 504, durationMs=round((time.perf_counter() - started) * 1000, 3))
         log.setdefault("function", None)
-        print(json.dumps(log), flush=True)
+        write_line(1, json.dumps(log))
         return out
 
-    async def invoke_route(self, req, route, params, log):
+    def invoke_route(self, req, conn, route, params, log, now):
         name = route["function"]
         log["function"] = name
-        fn_cfg = self.config["functions"].get(name)
         handler = self.handlers.get(name)
-        if fn_cfg is None or handler is None:
+        if self.config["functions"].get(name) is None or handler is None:
             return json_response(502, {"message": "Internal server error"})
         api = self.config["api"]
-        build = build_event_v2 if api["payloadVersion"] == "2.0" else build_event_v1
-        now = datetime.datetime.now(datetime.timezone.utc)
-        event = build(api, req, route, params, now)
+        v2 = api["payloadVersion"] == "2.0"
+        event = (build_event_v2 if v2 else build_event_v1)(api, req, route, params, now)
         log["requestId"] = event["requestContext"]["requestId"]
-        if isinstance(handler, Exception):
-            log_error(log["requestId"], name, error_info(handler))
-            return json_response(502, {"message": "Internal server error"})
-        timeout = float(fn_cfg.get("timeout") or 3)
-        context = LambdaContext(name, fn_cfg, time.monotonic() + timeout)
-        env = lambda_env(name, fn_cfg, True) if self.consolidated else None
-        loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self.pool, run_handler, handler, event, context, env)
         try:
-            result = await asyncio.wait_for(future, timeout)
-        except asyncio.TimeoutError:
-            message = "Task timed out after %.2f seconds" % timeout
-            log_error(log["requestId"], name, {"errorType": "TimeoutError", "errorMessage": message})
-            return json_response(504, {"message": "Endpoint request timed out"})
+            result = self.run(conn, name, event, log["requestId"], GATEWAY_TIMEOUT)
+        except TimedOut:
+            return None
         except Exception as exc:
             log_error(log["requestId"], name, error_info(exc))
             return json_response(502, {"message": "Internal server error"})
-        return self.map_result(result, build is build_event_v2, log)
+        return self.map_result(result, v2, log)
+
+    def invoke_direct(self, req, conn, log):
+        """POST /__cloudexit/invoke/<name>: raw event in, raw result out (module docstring)."""
+        name = safe_decode(req["path"][len(INVOKE_PREFIX) :])
+        log["function"] = name
+        if header(req, "x-forwarded-for") is not None:
+            return json_response(403, {"message": "Forbidden"})
+        if req["method"] != "POST":
+            return json_response(405, {"message": "Method Not Allowed"})
+        if name not in self.config["functions"]:
+            return json_response(404, {"message": "Function not found"})
+        try:
+            event = json.loads(req["body"] or b"{}")
+        except ValueError:
+            return json_response(400, {"message": "The request body must be a JSON event"})
+        request_id = fresh_id()
+        log["requestId"] = request_id
+        timeout = float(self.config["functions"][name].get("timeout") or 3)
+        message = "Task timed out after %.2f seconds" % timeout
+        timeout_response = json_response(504, {"errorType": "TimeoutError", "errorMessage": message})
+        try:
+            result = self.run(conn, name, event, request_id, timeout_response)
+            return 200, JSON_HEADERS, to_json(result).encode("utf-8")
+        except TimedOut:
+            return None
+        except Exception as exc:
+            info = error_info(exc)
+            log_error(request_id, name, info)
+            body = {"errorType": info["errorType"], "errorMessage": info["errorMessage"]}
+            headers = JSON_HEADERS + [("X-Amz-Function-Error", ["Unhandled"])]
+            return 502, headers, json.dumps(body).encode()
+
+    def run(self, conn, name, event, request_id, timeout_response):
+        """Run the handler inline; raise TimedOut when the watchdog already answered."""
+        handler = self.handlers.get(name)
+        if isinstance(handler, Exception):
+            raise handler
+        fn_cfg = self.config["functions"][name]
+        timeout = float(fn_cfg.get("timeout") or 3)
+        invocation = Invocation(conn, name, request_id, timeout, timeout_response)
+        context = LambdaContext(name, fn_cfg, invocation.deadline)
+        if self.consolidated:
+            os.environ.update(lambda_env(name, fn_cfg, True))
+        conn.pending = invocation
+        self.watched[id(invocation)] = invocation
+        try:
+            return handler(event, context)
+        finally:
+            self.watched.pop(id(invocation), None)
+            with conn.lock:
+                conn.pending = None
+                if conn.timed_out:
+                    raise TimedOut()
+
+    def expire(self, invocation):
+        """Watchdog: answer 504 for an invocation past its deadline, then close."""
+        conn = invocation.conn
+        with conn.lock:
+            if conn.pending is not invocation:
+                return
+            conn.pending = None
+            conn.timed_out = True
+            message = "Task timed out after %.2f seconds" % invocation.timeout
+            log_error(invocation.request_id, invocation.function, {"errorType": "TimeoutError", "errorMessage": message})
+            try:
+                conn.send(serialize(*invocation.timeout_response, True))
+            except OSError:
+                pass
+            conn.shutdown()
+
+    def watchdog(self):
+        while True:
+            time.sleep(WATCHDOG_TICK)
+            now = time.monotonic()
+            for invocation in list(self.watched.values()):
+                if invocation.deadline <= now:
+                    self.watched.pop(id(invocation), None)
+                    self.expire(invocation)
 
     def map_result(self, result, v2, log):
         try:
@@ -701,38 +915,55 @@ class Shim:
             log_error(log["requestId"], log["function"], error_info(exc))
             return json_response(502, {"message": "Internal server error"})
 
-    async def drain(self, server):
-        """SIGTERM: stop accepting, let in-flight requests finish (bounded by the
-        longest function timeout), then return so the process exits 0."""
-        self.draining = True
-        server.close()
-        longest = max([3.0] + [float(f.get("timeout") or 3) for f in self.config["functions"].values()])
-        if self.in_flight:
+    # -- process
+
+    def accept_loop(self, listener):
+        while not self.draining:
+            self.slots.acquire()
             try:
-                await asyncio.wait_for(self.idle.wait(), longest + 1)
-            except asyncio.TimeoutError:
-                pass
-        for task in list(self.connections):
-            task.cancel()  # idle keep-alive connections
+                sock, addr = listener.accept()
+            except OSError:
+                self.slots.release()
+                if self.draining:
+                    return
+                continue
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            peer = addr[0] if addr else ""
+            threading.Thread(target=self.connection, args=(sock, peer), daemon=True).start()
+
+    def drain(self):
+        """SIGTERM: stop accepting, let in-flight requests finish (bounded by the
+        longest function timeout), close idle keep-alive connections."""
+        longest = max([3.0] + [float(f.get("timeout") or 3) for f in self.config["functions"].values()])
+        deadline = time.monotonic() + longest + 1
+        while self.in_flight and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.05)  # let the last answers leave
+        for conn in list(self.connections):
+            if conn.idle:
+                conn.shutdown()
 
 
-def run_handler(handler, event, context, env):
-    if env is not None:
-        os.environ.update(env)
-    return handler(event, context)
+class TimedOut(Exception):
+    pass
 
 
-async def serve_forever(shim):
+class Stop(BaseException):
+    pass
+
+
+WATCHDOG_TICK = 0.02
+
+
+def listen():
     port = int(os.environ.get("PORT", "8080"))
     host = os.environ.get("CLOUDEXIT_HOST", "0.0.0.0")
-    shim.idle = asyncio.Event()
-    server = await asyncio.start_server(shim.connection, host, port, limit=MAX_HEAD)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
-    await shim.drain(server)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((host, port))
+    listener.listen(1024)
+    return listener
 
 
 def main():
@@ -744,8 +975,24 @@ def main():
         name = shim.names[0]
         os.environ.update(lambda_env(name, config["functions"][name], False))
     shim.init_handlers()
-    asyncio.run(serve_forever(shim))
-    shim.pool.shutdown(wait=False)
+    listener = listen()
+
+    def stop(signum, frame):
+        if not shim.draining:
+            shim.draining = True
+            listener.close()
+            raise Stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    threading.Thread(target=shim.watchdog, daemon=True).start()
+    try:
+        shim.accept_loop(listener)
+    except Stop:
+        pass
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    shim.drain()
+    sys.stdout.flush()
     os._exit(0)  # do not wait for handler threads still running past their timeout
 
 

@@ -16,6 +16,16 @@
 // - In consolidated mode (several functions in one process) the AWS_LAMBDA_*
 //   variables are process-wide: they are set just before each invocation, so
 //   code reading them after an `await` may see another function's values.
+// - With AWS_S3_FORCE_PATH_STYLE=true (set by the generated compose file: MinIO
+//   and SeaweedFS need path-style URLs) `S3Client`/`S3` from @aws-sdk/client-s3
+//   default to `forcePathStyle: true`; an explicit option still wins.
+//
+// Besides the API routes, `POST /__cloudexit/invoke/<function-name>` runs a
+// function with a raw event (the request body, JSON) and answers with the
+// handler's raw result as JSON: 200, 502 on an exception (body: errorType,
+// errorMessage), 504 on timeout, 404 for an unknown function. Used by the SQS
+// poller and the scheduler. It refuses (403) requests that came through a
+// proxy (an X-Forwarded-For header), so Traefik never exposes it.
 'use strict';
 
 const http = require('node:http');
@@ -23,8 +33,10 @@ const fs = require('node:fs');
 const path = require('node:path');
 const crypto = require('node:crypto');
 const { pathToFileURL } = require('node:url');
+const Module = require('node:module');
 
 const HEALTH_PATH = '/__cloudexit/health';
+const INVOKE_PREFIX = '/__cloudexit/invoke/';
 const MAX_BODY = 10 * 1024 * 1024; // API Gateway payload limit
 // Captured before LAMBDA_TASK_ROOT is re-pointed at the single function's codeDir.
 const TASK_ROOT = process.env.LAMBDA_TASK_ROOT || '/var/task';
@@ -57,7 +69,10 @@ function compileRoutes(routes) {
     const isDefault = r.path === '$default';
     const segs = isDefault ? [] : r.path.split('/').filter(Boolean);
     const method = (r.method || 'ANY').toUpperCase();
-    return { ...r, method, isDefault, segs, ranks: segs.map(segmentRank) };
+    const resource = isDefault ? '$default' : '/' + segs.join('/');
+    const resourceId = crypto.createHash('sha1').update(resource).digest('hex').slice(0, 6);
+    const routeKey = isDefault ? '$default' : `${method} ${r.path}`;
+    return { ...r, method, isDefault, segs, ranks: segs.map(segmentRank), resource, resourceId, routeKey };
   });
   return compiled.sort(compareRoutes);
 }
@@ -105,11 +120,17 @@ function matchRoute(routes, method, rawPath) {
 
 // ---------------------------------------------------------------- event ---
 
+let timeCache = [-1, ''];
+
 function requestTime(date) {
-  // "dd/MMM/yyyy:HH:mm:ss +0000" (REFERENCES.md §3)
+  // "dd/MMM/yyyy:HH:mm:ss +0000" (REFERENCES.md §3); formatted once per second.
+  const second = Math.floor(date.getTime() / 1000);
+  if (timeCache[0] === second) return timeCache[1];
   const p = (n) => String(n).padStart(2, '0');
-  return `${p(date.getUTCDate())}/${MONTHS[date.getUTCMonth()]}/${date.getUTCFullYear()}:` +
+  const text = `${p(date.getUTCDate())}/${MONTHS[date.getUTCMonth()]}/${date.getUTCFullYear()}:` +
     `${p(date.getUTCHours())}:${p(date.getUTCMinutes())}:${p(date.getUTCSeconds())} +0000`;
+  timeCache = [second, text];
+  return text;
 }
 
 function parseQuery(raw) {
@@ -188,7 +209,7 @@ function buildEventV1(api, req, match, raw, body, now) {
   const [qSingle, qMulti] = singleAndMulti(parseQuery(raw.query));
   const binary = body.length > 0 && isBinaryV1(req.headers['content-type'], api.binaryMediaTypes);
   // HTTP API $default route in payload 1.0: resource "$default", no path parameters.
-  const resource = match.route.isDefault ? '$default' : '/' + match.route.segs.join('/');
+  const resource = match.route.resource;
   const params = match.params;
   const domainName = api.domainName || req.headers.host || 'localhost';
   return {
@@ -202,7 +223,7 @@ function buildEventV1(api, req, match, raw, body, now) {
     pathParameters: Object.keys(params).length ? params : null,
     stageVariables: null,
     requestContext: {
-      resourceId: crypto.createHash('sha1').update(resource).digest('hex').slice(0, 6),
+      resourceId: match.route.resourceId,
       resourcePath: resource,
       httpMethod: req.method,
       extendedRequestId: crypto.randomUUID(),
@@ -234,7 +255,7 @@ function buildEventV2(api, req, match, raw, body, now) {
     .flatMap(([, v]) => v.split(';').map((c) => c.trim()).filter(Boolean));
   const headers = joinedLower(pairs.filter(([k]) => k.toLowerCase() !== 'cookie'));
   const query = parseQuery(raw.query);
-  const routeKey = match.route.isDefault ? '$default' : `${match.route.method} ${match.route.path}`;
+  const routeKey = match.route.routeKey;
   const domainName = api.domainName || req.headers.host || 'localhost';
   const event = { version: '2.0', routeKey, rawPath: raw.path, rawQueryString: raw.query };
   if (cookies.length) event.cookies = cookies;
@@ -264,6 +285,41 @@ function commaJoin(pairs) {
 }
 
 // ------------------------------------------------------------- handlers ---
+
+const S3_CLASSES = ['S3Client', 'S3'];
+const S3_MODULE = /[\\/]@aws-sdk[\\/]client-s3[\\/]dist-cjs[\\/]index\.js$/;
+
+function pathStyleExports(exports) {
+  // The exports of @aws-sdk/client-s3 with S3Client and S3 defaulting to
+  // forcePathStyle: true (their esbuild exports are getters, so a Proxy).
+  const wrapped = new Map();
+  for (const name of S3_CLASSES) {
+    const Base = exports[name];
+    if (typeof Base !== 'function') continue;
+    wrapped.set(name, { [name]: class extends Base {
+      constructor(config, ...rest) { super({ forcePathStyle: true, ...(config || {}) }, ...rest); }
+    } }[name]);
+  }
+  return new Proxy(exports, {
+    get(target, key, receiver) {
+      return wrapped.has(key) ? wrapped.get(key) : Reflect.get(target, key, receiver);
+    },
+  });
+}
+
+function installPathStyleHook() {
+  // Handlers `require('@aws-sdk/client-s3')` (or import it from ESM, which loads
+  // the CJS build by file name): hand them the patched exports.
+  const originalLoad = Module._load;
+  const patched = new WeakMap();
+  Module._load = function load(request, parent, isMain) {
+    const exports = originalLoad.apply(this, arguments);
+    if (request !== '@aws-sdk/client-s3' && !S3_MODULE.test(request)) return exports;
+    if (!exports || typeof exports !== 'object') return exports;
+    if (!patched.has(exports)) patched.set(exports, pathStyleExports(exports));
+    return patched.get(exports);
+  };
+}
 
 const loaded = new Map(); // function name -> Promise<handler function>
 
@@ -407,10 +463,10 @@ function mapResponseV1(result) {
 function mapResponseV2(result) {
   // v2: an object without statusCode (or any non-object) is the JSON body of a 200;
   // a string is the body as is; each cookies[] entry is its own Set-Cookie.
-  if (typeof result === 'string') return { status: 200, headers: [['Content-Type', ['application/json']]], body: Buffer.from(result) };
+  if (typeof result === 'string') return { status: 200, headers: [['Content-Type', ['application/json']]], body: result };
   if (!result || typeof result !== 'object' || !('statusCode' in result)) {
     const json = JSON.stringify(result === undefined ? null : result);
-    return { status: 200, headers: [['Content-Type', ['application/json']]], body: Buffer.from(json) };
+    return { status: 200, headers: [['Content-Type', ['application/json']]], body: json };
   }
   const status = checkStatus(result.statusCode);
   const body = checkBody(result.body);
@@ -427,11 +483,12 @@ function mapResponseV2(result) {
 }
 
 function decodeBody(body, isBase64) {
-  return isBase64 ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
+  // Text stays a string: res.end(string) writes head and body in one syscall.
+  return isBase64 ? Buffer.from(body, 'base64') : body;
 }
 
 function jsonResponse(status, obj) {
-  return { status, headers: [['Content-Type', ['application/json']]], body: Buffer.from(JSON.stringify(obj)) };
+  return { status, headers: [['Content-Type', ['application/json']]], body: JSON.stringify(obj) };
 }
 
 // --------------------------------------------------------------- server ---
@@ -471,33 +528,61 @@ function withTimeout(promise, ms) {
 
 function send(res, out, draining) {
   for (const [name, values] of out.headers) res.setHeader(name, values.length === 1 ? values[0] : values);
-  res.setHeader('Content-Length', out.body.length);
+  res.setHeader('Content-Length', typeof out.body === 'string' ? Buffer.byteLength(out.body) : out.body.length);
   if (draining()) res.setHeader('Connection', 'close');
   res.writeHead(out.status);
   res.end(out.body);
 }
 
-async function invokeRoute(state, req, match, raw, body, log) {
-  const name = match.route.function;
+async function runFunction(state, name, event) {
+  // The handler's result; rejects with the handler's error or a timedOut error.
   const fnCfg = state.config.functions[name];
-  log.function = name;
-  if (!fnCfg) return jsonResponse(502, { message: 'Internal server error' });
-  const now = new Date();
-  const build = state.config.api.payloadVersion === '2.0' ? buildEventV2 : buildEventV1;
-  const event = build(state.config.api, req, match, raw, body, now);
-  log.requestId = event.requestContext.requestId;
   const timeoutMs = (fnCfg.timeout || 3) * 1000;
   const deadline = Date.now() + timeoutMs;
+  const fn = await getHandler(name, fnCfg);
+  if (state.consolidated) Object.assign(process.env, lambdaEnv(name, fnCfg, true));
+  return withTimeout(invoke(fn, event, (done) => makeContext(name, fnCfg, deadline, done)), timeoutMs);
+}
+
+async function invokeRoute(state, req, match, raw, body, log) {
+  const name = match.route.function;
+  log.function = name;
+  if (!state.config.functions[name]) return jsonResponse(502, { message: 'Internal server error' });
+  const build = state.config.api.payloadVersion === '2.0' ? buildEventV2 : buildEventV1;
+  const event = build(state.config.api, req, match, raw, body, new Date());
+  log.requestId = event.requestContext.requestId;
   try {
-    const fn = await getHandler(name, fnCfg);
-    if (state.consolidated) Object.assign(process.env, lambdaEnv(name, fnCfg, true));
-    const result = await withTimeout(invoke(fn, event, (done) => makeContext(name, fnCfg, deadline, done)), timeoutMs);
-    const map = build === buildEventV2 ? mapResponseV2 : mapResponseV1;
-    return map(result);
+    const result = await runFunction(state, name, event);
+    return (build === buildEventV2 ? mapResponseV2 : mapResponseV1)(result);
   } catch (err) {
     logError(log.requestId, name, err);
     if (err && err.timedOut) return jsonResponse(504, { message: 'Endpoint request timed out' });
     return jsonResponse(502, { message: 'Internal server error' });
+  }
+}
+
+async function invokeDirect(state, req, raw, body, log) {
+  // POST /__cloudexit/invoke/<name>: raw event in, raw result out (see header).
+  const name = decodeSegment(raw.path.slice(INVOKE_PREFIX.length));
+  log.function = name;
+  if (req.headers['x-forwarded-for'] !== undefined) return jsonResponse(403, { message: 'Forbidden' });
+  if (req.method !== 'POST') return jsonResponse(405, { message: 'Method Not Allowed' });
+  if (!Object.prototype.hasOwnProperty.call(state.config.functions, name)) return jsonResponse(404, { message: 'Function not found' });
+  let event;
+  try {
+    event = body.length ? JSON.parse(body.toString('utf8')) : {};
+  } catch {
+    return jsonResponse(400, { message: 'The request body must be a JSON event' });
+  }
+  try {
+    const result = await runFunction(state, name, event);
+    return { status: 200, headers: [['Content-Type', ['application/json']]], body: JSON.stringify(result === undefined ? null : result) };
+  } catch (err) {
+    logError(null, name, err);
+    const isErr = err instanceof Error;
+    const info = { errorType: isErr ? (err.name || 'Error') : typeof err, errorMessage: isErr ? err.message : String(err) };
+    if (err && err.timedOut) return jsonResponse(504, { errorType: 'TimeoutError', errorMessage: err.message });
+    return { ...jsonResponse(502, info), headers: [['Content-Type', ['application/json']], ['X-Amz-Function-Error', ['Unhandled']]] };
   }
 }
 
@@ -511,6 +596,7 @@ async function dispatch(state, req, res) {
   try {
     const body = await readBody(req);
     if (raw.path === HEALTH_PATH) out = jsonResponse(200, { status: 'ok' });
+    else if (raw.path.startsWith(INVOKE_PREFIX)) out = await invokeDirect(state, req, raw, body, log);
     else {
       const match = matchRoute(state.config.routes, req.method, raw.path);
       out = match ? await invokeRoute(state, req, match, raw, body, log) : jsonResponse(404, { message: 'Not Found' });
@@ -550,6 +636,7 @@ function main() {
   const state = { config, consolidated: names.length > 1, draining: false };
   process.env.AWS_REGION = process.env.AWS_REGION || 'us-east-1';
   process.env.AWS_DEFAULT_REGION = process.env.AWS_DEFAULT_REGION || process.env.AWS_REGION;
+  if ((process.env.AWS_S3_FORCE_PATH_STYLE || '').toLowerCase() === 'true') installPathStyleHook();
   if (names.length === 1) Object.assign(process.env, lambdaEnv(names[0], config.functions[names[0]], false));
   for (const name of names) getHandler(name, config.functions[name]).catch((err) => logError(null, name, err));
   const server = http.createServer((req, res) => { dispatch(state, req, res); });
