@@ -33,8 +33,8 @@ from cloudexit_ci.migrate_data.plan import BucketJob, TableJob  # noqa: E402
 from cloudexit_ci.migrate_data.runner import Settings, run_job  # noqa: E402
 from tests import servers  # noqa: E402
 
-os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
-os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
+os.environ["AWS_ACCESS_KEY_ID"] = "test"
+os.environ["AWS_SECRET_ACCESS_KEY"] = "test"
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 THREADS = 8
 
