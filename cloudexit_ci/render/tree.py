@@ -97,7 +97,14 @@ def _scripts(stack: Stack, head: str) -> Files:
     for kind, script in (("dynamodb", "migrate-dynamodb.sh"), ("s3", "migrate-s3.sh")):
         moves = [m for m in stack.data_plan if m.kind == kind]
         if moves:
-            text = render("init/migrate-data.sh.j2", header=head, kind=kind, example=examples[kind])
+            addresses = sorted(m.origin.address for m in moves)
+            text = render(
+                "init/migrate-data.sh.j2",
+                header=head,
+                kind=kind,
+                example=examples[kind],
+                addresses=addresses,
+            )
             files[f"scripts/{script}"] = (
                 text.encode(),
                 tuple(sorted(m.origin.address for m in moves)),

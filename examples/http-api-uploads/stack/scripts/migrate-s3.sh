@@ -6,4 +6,6 @@
 #   --target-endpoint-override minio=http://127.0.0.1:9000
 set -eu
 stack_dir="$(cd "$(dirname "$0")/.." && pwd)"
-exec cloudexit-ci migrate-data --stack "$stack_dir" --kind s3 "$@"
+exec cloudexit-ci migrate-data --stack "$stack_dir" \
+  --only aws_s3_bucket.files \
+  "$@"

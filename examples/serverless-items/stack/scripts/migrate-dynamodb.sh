@@ -6,4 +6,6 @@
 #   --target-endpoint-override scylladb=http://127.0.0.1:8000
 set -eu
 stack_dir="$(cd "$(dirname "$0")/.." && pwd)"
-exec cloudexit-ci migrate-data --stack "$stack_dir" --kind dynamodb "$@"
+exec cloudexit-ci migrate-data --stack "$stack_dir" \
+  --only aws_dynamodb_table.items \
+  "$@"
