@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from cloudexit_ci.mappers.base import MapContext
-from cloudexit_ci.stack import Dependency, EnvVar, HealthCheck, Origin, Service, Stack, Volume
-from cloudexit_ci.targets import images
+from cloudexit_ci.stack import EnvVar, HealthCheck, Origin, Service, Stack, Volume
+from cloudexit_ci.targets.gateway import put_traefik
 from cloudexit_ci.terraform import ast
 from cloudexit_ci.terraform.expressions import Computed
 from cloudexit_ci.terraform.model import Resource, Values
@@ -139,29 +139,10 @@ def add_data_service(ctx: MapContext, service: Service) -> None:
 
 def ensure_gateway(ctx: MapContext, origins: tuple[Origin, ...], backends: list[str]) -> None:
     """Traefik for the load balancer / Keycloak (targets.gateway adds it only for APIs)."""
-    stack = ctx.stack
-    if stack.routes or stack.apis:
+    if ctx.stack.routes or ctx.stack.apis:
         return  # targets.gateway builds it (and the API routers)
-    existing = stack.services.get("traefik")
-    deps = {d.service for d in existing.depends_on} if existing else set()
-    deps |= set(backends)
-    stack.volumes["traefik-acme"] = Volume("traefik-acme")
-    stack.services["traefik"] = Service(
-        name="traefik",
-        origins=tuple(sorted({*(existing.origins if existing else ()), *origins})),
-        role="gateway",
-        image=images.TRAEFIK,
-        volumes=(
-            ("./traefik/traefik.yml", "/etc/traefik/traefik.yml:ro"),
-            ("./traefik/dynamic", "/etc/traefik/dynamic:ro"),
-            ("traefik-acme", "/acme"),
-        ),
-        ports=("80:80", "443:443"),
-        networks=("frontend",),
-        healthcheck=HealthCheck(("CMD", "traefik", "healthcheck", "--ping"), interval_s=10),
-        depends_on=tuple(Dependency(b, "service_started") for b in sorted(deps)),
-        comment="load balancer replacement: routers in traefik/dynamic, TLS via ACME",
-    )
+    comment = "load balancer replacement: routers in traefik/dynamic, TLS via ACME"
+    put_traefik(ctx.stack, origins, backends, comment)
 
 
 @dataclass
