@@ -248,5 +248,6 @@ class Stack:
     function_env: dict[str, str] = field(default_factory=dict)  # for every function container
     coverage: list[Coverage] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    resource_notes: list[tuple[Origin, str]] = field(default_factory=list)  # for inventory
     paths: dict[str, str] = field(default_factory=dict)  # repo-root, terraform-dir, output-dir
     extra_files: dict[str, Any] = field(default_factory=dict)  # path -> mappers' file specs

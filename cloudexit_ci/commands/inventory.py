@@ -36,11 +36,22 @@ def run(args: argparse.Namespace) -> int:
         }
         for u in module.diagnostics.unresolved
     ]
+    entries += [
+        {
+            "address": origin.address,
+            "type": "note",
+            "status": "note",
+            "reason": message,
+            "file": origin.file,
+            "line": origin.line,
+        }
+        for origin, message in stack.resource_notes
+    ]
     if args.format == "json":
         json.dump(entries, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        _print_table(entries, stack.notes)
+        _print_table(entries)
     return 0
 
 
@@ -58,7 +69,7 @@ def _entry(coverage: Coverage) -> dict[str, object]:
     }
 
 
-def _print_table(entries: list[dict[str, object]], notes: list[str]) -> None:
+def _print_table(entries: list[dict[str, object]]) -> None:
     width = max((len(str(e["address"])) for e in entries), default=10)
     for entry in entries:
         lost = entry.get("lost") or []
@@ -67,8 +78,6 @@ def _print_table(entries: list[dict[str, object]], notes: list[str]) -> None:
             f"{entry['status']:<11} {entry['address']!s:<{width}}  "
             f"{entry['file']}:{entry['line']}  {entry['reason']}{extra}"
         )
-    for note in notes:
-        print(f"note: {note}")
     counts: dict[str, int] = {}
     for entry in entries:
         counts[str(entry["status"])] = counts.get(str(entry["status"]), 0) + 1

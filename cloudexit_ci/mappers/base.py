@@ -33,6 +33,7 @@ class MapContext:
 
     def note(self, resource: Resource, message: str) -> None:
         self.stack.notes.append(f"{resource.where}: {resource.address}: {message}")
+        self.stack.resource_notes.append((resource.origin, message))
 
 
 class Mapper(Protocol):

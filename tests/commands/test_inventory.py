@@ -11,7 +11,7 @@ from tests.servers import REPO
 
 FIXTURES = REPO / "tests" / "fixtures" / "terraform"
 REQUIRED = {"address", "type", "status", "reason", "file", "line"}
-STATUSES = {"mapped", "partial", "inferred", "not-needed", "unmapped", "unresolved"}
+STATUSES = {"mapped", "partial", "inferred", "not-needed", "unmapped", "unresolved", "note"}
 
 
 def _inventory(capsys: pytest.CaptureFixture[str], directory: str) -> list[dict[str, object]]:

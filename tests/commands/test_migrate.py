@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -101,12 +102,19 @@ def test_absent_function_code_still_migrates_with_a_note(
     dockerfile = (output / build["context"] / "Dockerfile").read_text()
     assert '"dist/hello.zip"' in dockerfile
     capsys.readouterr()
-    assert main(["inventory", str(MISSING)]) == 0
-    out = capsys.readouterr().out
-    assert (
-        "note: tests/fixtures/terraform/missing_code/main.tf:2: aws_lambda_function.hello: "
-        "function code tests/fixtures/terraform/missing_code/dist/hello.zip does not exist yet"
-    ) in out
+    assert main(["inventory", str(MISSING), "--format", "json"]) == 0
+    notes = [e for e in json.loads(capsys.readouterr().out) if e["status"] == "note"]
+    assert notes == [
+        {
+            "address": "aws_lambda_function.hello",
+            "type": "note",
+            "status": "note",
+            "reason": "function code tests/fixtures/terraform/missing_code/dist/hello.zip "
+            "does not exist yet: needed at image build",
+            "file": "tests/fixtures/terraform/missing_code/main.tf",
+            "line": 2,
+        }
+    ]
 
 
 def test_code_context_of_the_example_points_at_its_zips(tmp_path: Path) -> None:
