@@ -21,9 +21,17 @@ demo: $(STAMP)
 	$(BIN)/docker-compose -f demo-out/docker-compose.yml config -q
 	@echo "demo-out/ holds the generated stack; see demo-out/README.md"
 
-## Lint, type-check and run every test (the CI command).
-test: $(STAMP) lint typecheck
+## Lint, type-check, check the examples' generated stacks (dogfooding) and run every test.
+test: $(STAMP) lint typecheck check-examples
 	$(BIN)/pytest -q
+
+## The project's own drift check: every stack of .cloudexit.yml must be in sync.
+check-examples: $(STAMP)
+	$(BIN)/cloudexit-ci check
+
+## Regenerate every example stack after changing the generator.
+regen-examples: $(STAMP)
+	$(BIN)/cloudexit-ci migrate || true
 
 lint: $(STAMP)
 	$(BIN)/ruff check cloudexit_ci tests bench
