@@ -7,13 +7,14 @@ status ``inferred`` (see :attr:`Report.inferred`).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any, Literal
 
 from cloudexit_ci import __version__, yamlio
-from cloudexit_ci.diff import Drift, Tree, diff_trees
+from cloudexit_ci.diff import MANIFEST_PATH, Drift, Tree, diff_trees
 from cloudexit_ci.errors import UserError
 from cloudexit_ci.stack import Coverage
 
@@ -52,6 +53,60 @@ class ServiceDelta:
 
 
 @dataclass(frozen=True)
+class DataMove:
+    """One entry of a manifest's ``dataPlan``: what ``migrate-data`` copies, and where."""
+
+    address: str
+    kind: str
+    source: dict[str, Any]
+    target: dict[str, Any]
+
+    @classmethod
+    def from_manifest(cls, entry: Any) -> DataMove | None:
+        if not isinstance(entry, dict) or not isinstance(entry.get("address"), str):
+            return None
+        source, target = entry.get("source"), entry.get("target")
+        return cls(
+            address=entry["address"],
+            kind=str(entry.get("kind", "")),
+            source=dict(source) if isinstance(source, dict) else {},
+            target=dict(target) if isinstance(target, dict) else {},
+        )
+
+
+@dataclass(frozen=True)
+class DataPlanChange:
+    """A move whose kind, source or target differs: ``before`` (checked in) -> ``after``."""
+
+    before: DataMove
+    after: DataMove
+
+
+@dataclass(frozen=True)
+class DataPlanDelta:
+    """The fresh render's ``dataPlan`` vs the checked-in manifest's, keyed by address.
+
+    ``added`` and ``changed`` are what the action's migrate-on-merge step would copy
+    once the regenerated stack is merged; ``removed`` is no longer migrated (nothing
+    is deleted).
+    """
+
+    added: tuple[DataMove, ...] = ()
+    changed: tuple[DataPlanChange, ...] = ()
+    removed: tuple[DataMove, ...] = ()
+
+    @property
+    def any(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+    @property
+    def to_copy(self) -> tuple[DataMove, ...]:
+        """The moves that would run on merge because they are new or changed."""
+        return tuple(sorted([*self.added, *(c.after for c in self.changed)],
+                            key=lambda m: (m.kind, m.address)))  # fmt: skip
+
+
+@dataclass(frozen=True)
 class Counts:
     files_drifted: int
     changed: int
@@ -81,6 +136,7 @@ class Report:
     coverage: tuple[Coverage, ...] = ()
     errors: tuple[ReportError, ...] = ()
     services: ServiceDelta = ServiceDelta()
+    data_plan: DataPlanDelta = DataPlanDelta()
     generator_version: str = __version__
 
     @property
@@ -213,6 +269,39 @@ def service_delta(expected_compose: bytes | None, actual_compose: bytes | None) 
     )
 
 
+# --- data plan delta ------------------------------------------------------------------------
+
+
+def _data_plan(manifest: bytes | None) -> dict[str, DataMove]:
+    if manifest is None:
+        return {}
+    try:
+        data = json.loads(manifest.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return {}
+    plan = data.get("dataPlan") if isinstance(data, dict) else None
+    moves = (DataMove.from_manifest(e) for e in plan) if isinstance(plan, list) else ()
+    return {m.address: m for m in moves if m is not None}
+
+
+def data_plan_delta(
+    expected_manifest: bytes | None, actual_manifest: bytes | None
+) -> DataPlanDelta:
+    """Data moves added/changed/removed going from the checked-in manifest to the fresh one."""
+    if expected_manifest == actual_manifest:
+        return DataPlanDelta()
+    new, old = _data_plan(expected_manifest), _data_plan(actual_manifest)
+    return DataPlanDelta(
+        added=tuple(new[a] for a in sorted(new.keys() - old.keys())),
+        changed=tuple(
+            DataPlanChange(old[a], new[a])
+            for a in sorted(new.keys() & old.keys())
+            if new[a] != old[a]
+        ),
+        removed=tuple(old[a] for a in sorted(old.keys() - new.keys())),
+    )
+
+
 def build_report(
     *,
     stack: str,
@@ -233,6 +322,7 @@ def build_report(
         coverage=tuple(sorted(coverage, key=lambda c: (c.origin.address, c.status))),
         errors=tuple(errors),
         services=service_delta(expected.get(compose_path), actual.get(compose_path)),
+        data_plan=data_plan_delta(expected.get(MANIFEST_PATH), actual.get(MANIFEST_PATH)),
     )
 
 

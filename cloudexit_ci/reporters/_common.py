@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from cloudexit_ci.diff import DRIFT_KINDS, MANIFEST_PATH, Drift
-from cloudexit_ci.report import Report
+from cloudexit_ci.report import DataMove, Report
 from cloudexit_ci.stack import Coverage
 
 TOOL_NAME = "cloudexit-ci"
@@ -78,3 +78,33 @@ def coverage_file(entry: Coverage) -> str:
 def stacks_label(reports: Iterable[Report]) -> str:
     names = [r.stack for r in reports]
     return ("stack " if len(names) == 1 else "stacks ") + ", ".join(names)
+
+
+_NAME_KEYS = ("table", "bucket", "keyspace", "database", "identifier", "queue")
+_QUALIFIER_KEYS = ("engine", "mode")
+
+
+def endpoint_parts(end: dict[str, object], default_where: str = "") -> tuple[str, str, str]:
+    """(what, name, where) of a data plan source or target: ("table", "items", "scylladb
+    (alternator)"); ``where`` is the service (or ``default_where``) plus engine/mode."""
+    what = next((k for k in _NAME_KEYS if end.get(k) not in (None, "")), "")
+    name = str(end.get(what, "")) if what else ""
+    where = str(end.get("service") or default_where)
+    qualifiers = [str(end[k]) for k in _QUALIFIER_KEYS if end.get(k) not in (None, "")]
+    if qualifiers:
+        where = f"{where} ({', '.join(qualifiers)})" if where else ", ".join(qualifiers)
+    return what, name, where
+
+
+def endpoint_text(end: dict[str, object], default_where: str = "") -> str:
+    """Plain one-line text: ``table items on scylladb (alternator)``."""
+    what, name, where = endpoint_parts(end, default_where)
+    if not name:
+        return where or "?"
+    return f"{what} {name} on {where}" if where else f"{what} {name}"
+
+
+def move_text(move: DataMove) -> str:
+    """``dynamodb aws_dynamodb_table.items: table items on AWS -> table items on scylladb``."""
+    source = endpoint_text(move.source, "AWS")
+    return f"{move.kind} {move.address}: {source} -> {endpoint_text(move.target)}"

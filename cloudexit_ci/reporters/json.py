@@ -12,7 +12,7 @@ from typing import Any
 
 from cloudexit_ci import __version__
 from cloudexit_ci.diff import Drift
-from cloudexit_ci.report import Report, ReportError, ServiceDelta
+from cloudexit_ci.report import DataMove, DataPlanDelta, Report, ReportError, ServiceDelta
 from cloudexit_ci.reporters._common import TOOL_NAME, coverage_file
 from cloudexit_ci.stack import Coverage
 
@@ -67,6 +67,23 @@ def _services(delta: ServiceDelta) -> dict[str, Any]:
     }
 
 
+def _move(move: DataMove) -> dict[str, Any]:
+    return {
+        "address": move.address,
+        "kind": move.kind,
+        "source": move.source,
+        "target": move.target,
+    }
+
+
+def _data_plan(delta: DataPlanDelta) -> dict[str, Any]:
+    return {
+        "added": [_move(m) for m in delta.added],
+        "changed": [{"before": _move(c.before), "after": _move(c.after)} for c in delta.changed],
+        "removed": [_move(m) for m in delta.removed],
+    }
+
+
 def report_data(report: Report) -> dict[str, Any]:
     c = report.counts
     return {
@@ -86,6 +103,7 @@ def report_data(report: Report) -> dict[str, Any]:
             "errors": c.errors,
         },
         "services": _services(report.services),
+        "dataPlan": _data_plan(report.data_plan),
         "drifts": [_drift(report, d) for d in report.drifts],
         "coverage": [_coverage(e) for e in report.coverage],
         "errors": [_error(e) for e in report.errors],

@@ -1,7 +1,8 @@
 """The PR comment / job summary body, within GitHub's size limit.
 
 Layout: hidden marker line, status title, one count line, a warning when a
-service or data store would be removed, one ``<details>`` per drifted file
+service or data store would be removed, the data migration that would run on merge
+(when the stack's data plan changed), one ``<details>`` per drifted file
 with a ``diff`` fence, the unmapped table (always expanded), partly mapped and
 inferred entries (collapsed), a notice when something was cut, the run link.
 
@@ -17,10 +18,11 @@ import json
 from dataclasses import dataclass
 
 from cloudexit_ci.diff import Drift
-from cloudexit_ci.report import Report
+from cloudexit_ci.report import DataMove, Report
 from cloudexit_ci.reporters._common import (
     MAX_CHANGES_LISTED,
     coverage_file,
+    endpoint_parts,
     ordered_drifts,
     plural,
 )
@@ -33,6 +35,7 @@ MARKER_SUFFIX = " -->"
 _NOTICE_RESERVE = 1500
 _MIN_DIFF = 300
 _NAMES_SHOWN = 10
+_MOVES_SHOWN = 25
 
 
 def marker_line(report: Report) -> str:
@@ -103,6 +106,59 @@ def _errors(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _endpoint(end: dict[str, object], default_where: str) -> str:
+    what, name, where = endpoint_parts(end, default_where)
+    where = cell(clip(where, 80))
+    if not name:
+        return where or "?"
+    text = f"{cell(what)} {code_span(clip(name, 80), in_table=True)}"
+    return f"{text} on {where}" if where else text
+
+
+def _move_row(change: str, move: DataMove, source: str, target: str) -> str:
+    address = code_span(clip(move.address, 120), in_table=True)
+    return f"| {change} | {cell(clip(move.kind, 40))} | {address} | {source} | {target} |\n"
+
+
+def _data_migration(report: Report) -> str:
+    """What the action's migrate-on-merge step would copy once this change is merged."""
+    delta = report.data_plan
+    if not delta.any:
+        return ""
+    rows = [
+        _move_row("added", m, _endpoint(m.source, "AWS"), _endpoint(m.target, ""))
+        for m in delta.added
+    ]
+    for change in delta.changed:
+        before, after = change.before, change.after
+        source = _endpoint(after.source, "AWS")
+        if before.source != after.source:
+            source = f"{_endpoint(before.source, 'AWS')} → {source}"
+        target = _endpoint(after.target, "")
+        if before.target != after.target:
+            target = f"{_endpoint(before.target, '')} → {target}"
+        rows.append(_move_row("changed", after, source, target))
+    rows += [
+        _move_row(
+            "removed", m, _endpoint(m.source, "AWS"), "_no longer migrated (nothing is deleted)_"
+        )
+        for m in delta.removed
+    ]
+    more = len(rows) - _MOVES_SHOWN
+    copies = len(delta.to_copy)
+    text = (
+        "#### Data migration on merge\n\n"
+        f"Once the regenerated stack is merged, {plural(copies, 'data store')} "
+        f"{'is' if copies == 1 else 'are'} copied by `cloudexit-ci migrate-data` "
+        "(the action's `migrate-data: true`); entries already migrated are skipped.\n\n"
+        "| Change | Kind | Resource | Source | Target |\n|---|---|---|---|---|\n"
+        + "".join(rows[:_MOVES_SHOWN])
+    )
+    if more > 0:
+        text += f"\n_… and {plural(more, 'more data plan change')} (see the json report)._\n"
+    return text
+
+
 def _fix_line(report: Report) -> str:
     if not report.drifts:
         return ""
@@ -117,7 +173,7 @@ def _head(report: Report) -> str:
     text = "\n".join(parts) + "\n"
     if report.drifts:
         text += _fix_line(report) + "\n"
-    for block in (_warning(report), _errors(report)):
+    for block in (_warning(report), _errors(report), _data_migration(report)):
         if block:
             text += block + "\n"
     return text

@@ -8,6 +8,7 @@ from cloudexit_ci.reporters._common import (
     FIX_HINTS,
     change_lines,
     coverage_file,
+    move_text,
     ordered_drifts,
     plural,
     stacks_label,
@@ -60,6 +61,12 @@ def _report_lines(report: Report, color: bool) -> list[str]:
         lines.append(_paint(text, YELLOW, color))
     for entry in report.inferred:
         lines.append(f"{coverage_file(entry)}:{entry.origin.line}: inferred: {entry.reason}")
+    delta = report.data_plan
+    moves = [("added", m) for m in delta.added] + [("changed", c.after) for c in delta.changed]
+    for change, move in moves:
+        lines.append(f"data migration on merge: {change}: {move_text(move)}")
+    for move in delta.removed:
+        lines.append(f"data migration on merge: removed (no longer migrated): {move_text(move)}")
     return lines
 
 
