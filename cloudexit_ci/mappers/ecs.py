@@ -108,7 +108,8 @@ def _service(
     lost: list[str],
 ) -> Service:
     name = names[str(container.get("name", "app"))]
-    env = _environment(ctx, resource, name, container) + _secrets(ctx, name, container, lost)
+    secrets = _secrets(ctx, name, container, lost)
+    env = _environment(ctx, resource, name, container) + secrets
     cpu, memory = _limits(task, container)
     lost += [f"{name}: {k}" for k in ("mountPoints", "volumesFrom", "links") if container.get(k)]
     return Service(
@@ -126,6 +127,7 @@ def _service(
         memory_mb=memory,
         cpus=cpu,
         replicas=max(replicas, 0),
+        secrets=tuple(sorted({value[2:-1] for _, value in secrets})),  # ${VAR} → VAR
         comment=f"ECS {resource.values.string('name') or resource.name}: container "
         f"{container.get('name', 'app')}",
     )

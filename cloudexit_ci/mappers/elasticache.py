@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from cloudexit_ci.mappers import estate
 from cloudexit_ci.mappers.base import MapContext, cover, mapped_or_partial, safe_name, unique_name
 from cloudexit_ci.stack import Coverage, HealthCheck, Service
@@ -25,6 +27,12 @@ _ATTRS = (
     "configuration_endpoint_address",
     "cluster_address",
 )
+
+
+_PARAM_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
+_PARAM_VALUE = re.compile(r"^[A-Za-z0-9_.,:+-]*$")
+# ElastiCache-only parameters (cluster mode is lost; memory reservation is AWS's own)
+_AWS_ONLY = re.compile(r"^(cluster-|reserved-memory|close-on-)")
 
 
 def map_cluster(resource: Resource, ctx: MapContext) -> Coverage:
@@ -69,7 +77,7 @@ def _map_cache(resource: Resource, ctx: MapContext, ident: str, engine: str) -> 
     if engine == "memcached":
         service, port = _memcached(name, resource, values, lost), 11211
     else:
-        service, port = _valkey(name, resource, ctx), 6379
+        service, port = _valkey(name, resource, ctx, lost), 6379
         if engine == "redis":
             version = values.string("engine_version") or "(unset)"
             lost.append(f"Redis {version} runs as Valkey 8 (wire-compatible)")
@@ -89,9 +97,33 @@ def _set(values: Values, arg: str) -> bool:
     return bool(value) and value not in ("false", 0, "0")
 
 
-def _valkey(name: str, resource: Resource, ctx: MapContext) -> Service:
+def _parameter_group(ctx: MapContext, resource: Resource) -> Resource | None:
+    return estate.find_by(
+        ctx,
+        "aws_elasticache_parameter_group",
+        "name",
+        resource.values.raw("parameter_group_name"),
+    )
+
+
+def _flags(group: Resource | None) -> tuple[list[str], list[str]]:
+    """Plain Redis/Valkey directives → ``--name value`` flags; the rest is reported lost."""
+    flags: list[str] = []
+    lost: list[str] = []
+    for param in group.values.blocks("parameter") if group else []:
+        key, value = param.string("name"), param.string("value")
+        if _AWS_ONLY.match(key) or not _PARAM_NAME.match(key) or not _PARAM_VALUE.match(value):
+            lost.append(f"parameter {key} (ElastiCache-only or not a plain directive)")
+        elif value:
+            flags += [f"--{key}", value]
+    return flags, lost
+
+
+def _valkey(name: str, resource: Resource, ctx: MapContext, lost: list[str]) -> Service:
     environment: tuple[tuple[str, str], ...] = ()
-    command = ("valkey-server", "--appendonly", "yes")
+    flags, flag_lost = _flags(_parameter_group(ctx, resource))
+    lost += flag_lost
+    command: tuple[str, ...] = ("valkey-server", "--appendonly", "yes", *flags)
     check: tuple[str, ...] = ("CMD", "valkey-cli", "ping")
     if resource.values.has("auth_token"):
         ref = estate.secret_var(
@@ -104,7 +136,13 @@ def _valkey(name: str, resource: Resource, ctx: MapContext) -> Service:
         command = (
             "sh",
             "-c",
-            'exec valkey-server --appendonly yes --requirepass "$${VALKEY_PASSWORD}"',
+            " ".join(
+                [
+                    "exec valkey-server --appendonly yes",
+                    *flags,
+                    '--requirepass "$${VALKEY_PASSWORD}"',
+                ]
+            ),
         )
         check = (
             "CMD-SHELL",
@@ -156,3 +194,20 @@ def map_unmapped_rbac(resource: Resource, ctx: MapContext) -> Coverage:
         "ElastiCache RBAC users/groups: Valkey ACLs must be written by hand "
         "(the generated service uses one password)",
     )
+
+
+def map_parameter_group(resource: Resource, ctx: MapContext) -> Coverage:
+    flags, lost = _flags(resource)
+    family = resource.values.string("family")
+    if family.startswith("memcached"):
+        return cover(
+            resource,
+            "unmapped",
+            "Memcached parameter groups are not applied: memcached takes command-line "
+            "flags (-m, -c, -I…); set them on the service by hand",
+        )
+    reason = (
+        f"{len(flags) // 2} parameter(s) become valkey-server flags of the caches that use "
+        "the group"
+    )
+    return cover(resource, "partial" if lost else "mapped", reason, lost=lost)

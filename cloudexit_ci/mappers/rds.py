@@ -236,3 +236,16 @@ def map_proxy(resource: Resource, ctx: MapContext) -> Coverage:
         "unmapped",
         "RDS Proxy: connect to the database service directly (or add PgBouncer/ProxySQL)",
     )
+
+
+def map_option_group(resource: Resource, ctx: MapContext) -> Coverage:
+    options = [o.string("option_name") for o in resource.values.blocks("option")]
+    listed = ", ".join(sorted(o for o in options if o)) or "none"
+    return cover(
+        resource,
+        "unmapped",
+        f"DB option groups are RDS add-ons (options: {listed}): install the matching "
+        "extension/plugin in the database image by hand (e.g. MariaDB audit plugin, "
+        "Oracle/SQL Server features have no counterpart)",
+        blocking=False,
+    )

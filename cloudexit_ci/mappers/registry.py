@@ -129,6 +129,14 @@ MAPPERS: dict[str, Entry] = {
     "aws_rds_cluster_parameter_group": Entry(
         rds.map_parameter_group, "server flags", ("AWS-only parameters",)
     ),
+    "aws_db_option_group": Entry(
+        rds.map_option_group, "(unmapped)", ("RDS options: plugins/extensions installed by hand",)
+    ),
+    "aws_elasticache_parameter_group": Entry(
+        elasticache.map_parameter_group,
+        "valkey-server flags (--name value)",
+        ("ElastiCache-only parameters (cluster-*, reserved-memory*)", "Memcached parameters"),
+    ),
     "aws_db_proxy": Entry(rds.map_proxy, "(unmapped)", ("connection pooling",)),
     "aws_elasticache_cluster": Entry(
         elasticache.map_cluster, "Valkey (pinned valkey/valkey) or Memcached", _CACHE_LOST, -1
@@ -249,4 +257,5 @@ FINISHERS: tuple[Finisher, ...] = (
     pollers.finish,
     schedule.finish,
     loadbalancer.finish,
+    secrets.finish,
 )

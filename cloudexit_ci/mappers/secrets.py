@@ -14,6 +14,7 @@ from cloudexit_ci.mappers.base import MapContext, cover
 from cloudexit_ci.stack import Coverage
 from cloudexit_ci.terraform.model import Resource
 
+_FILE = " Services that use it as an ECS secret also get the file /run/secrets/{name}."
 _API_LOST = "the Secrets Manager/SSM API: code calling GetSecretValue/GetParameter must read ${VAR}"
 
 
@@ -26,7 +27,11 @@ def variable_of(resource: Resource) -> str:
 def map_secret(resource: Resource, ctx: MapContext) -> Coverage:
     var = variable_of(resource)
     ref = estate.secret_var(
-        ctx, var, f"{resource.address}: secret value (set it here; never from Terraform)", None
+        ctx,
+        var,
+        f"{resource.address}: secret value (set it here; never from Terraform)."
+        + _FILE.format(name=var.lower()),
+        None,
     )
     name = resource.values.string("name") or resource.name
     arn = f"arn:aws:secretsmanager:{estate.REGION}:{estate.ACCOUNT}:secret:{name}"
@@ -63,7 +68,7 @@ def map_parameter(resource: Resource, ctx: MapContext) -> Coverage:
     secure = resource.values.string("type", "String") == "SecureString"
     description = f"{resource.address}: SSM parameter value (never copied from Terraform)"
     if secure:
-        ref = estate.secret_var(ctx, var, description, None)
+        ref = estate.secret_var(ctx, var, description + "." + _FILE.format(name=var.lower()), None)
     else:
         ref = estate.plain_var(ctx, var, description, resource.origin)
     for attr in ("value", "insecure_value"):
@@ -85,3 +90,16 @@ def map_rotation(resource: Resource, ctx: MapContext) -> Coverage:
 
 def map_secret_policy(resource: Resource, ctx: MapContext) -> Coverage:
     return cover(resource, "not-needed", "secret resource policies: .env is readable only by root")
+
+
+def finish(ctx: MapContext) -> None:
+    if not ctx.family("secrets.by_address", dict):
+        return
+    ctx.stack.notes.append(
+        "Secrets (Secrets Manager secrets, SSM parameters): put each value in `.env` "
+        "(`cp .env.example .env && chmod 600 .env`). Services read it as an environment "
+        "variable; containers that declared it as an ECS secret (and every service reading "
+        "the same variable) also get the file `/run/secrets/<variable in lower case>` "
+        "(top-level `secrets:` with an `environment:` source, filled from `.env`). "
+        "No value is ever copied from Terraform or its state."
+    )

@@ -1,20 +1,50 @@
-"""Services (IR) → docker-compose.yml, dumped from data (Compose spec, no `version:`)."""
+"""Services (IR) → docker-compose.yml, dumped from data (Compose spec, no `version:`).
+
+Secrets: the .env variables a mapper declared in ``Service.secrets`` (ECS
+``secrets`` from Secrets Manager / SSM SecureString, Keycloak credentials…)
+become top-level Compose secrets with an ``environment:`` source (the value
+comes from ``.env``, never from this file), mounted at
+``/run/secrets/<var lower-cased>`` in the declaring services and in every
+other service whose environment reads the same ``${VAR}``.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from cloudexit_ci.stack import HealthCheck, Service, Stack
 
 
 def compose_document(stack: Stack) -> dict[str, Any]:
-    services = {name: _service(svc) for name, svc in sorted(stack.services.items(), key=_order)}
+    secret_vars = {v for svc in stack.services.values() for v in svc.secrets}
+    services = {
+        name: _service(svc, secrets_of(svc, secret_vars))
+        for name, svc in sorted(stack.services.items(), key=_order)
+    }
     doc: dict[str, Any] = {"name": stack.name, "services": services}
     networks = sorted({n for s in stack.services.values() for n in s.networks})
     doc["networks"] = {n: ({"internal": True} if n == "backend" else {}) for n in networks}
     if stack.volumes:
         doc["volumes"] = {name: {} for name in sorted(stack.volumes)}
+    used = sorted({v for svc in stack.services.values() for v in secrets_of(svc, secret_vars)})
+    if used:
+        doc["secrets"] = {secret_name(v): {"environment": v} for v in used}
     return doc
+
+
+# `${VAR}`, `${VAR:?msg}`, `${VAR:-x}`, not the escaped `$${VAR}`
+_REFERENCE = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def secret_name(var: str) -> str:
+    return var.lower()
+
+
+def secrets_of(svc: Service, secret_vars: set[str]) -> tuple[str, ...]:
+    """The declared secret variables a service reads, plus the ones it declares."""
+    read = {m for _, value in svc.environment for m in _REFERENCE.findall(value)}
+    return tuple(sorted((read & secret_vars) | set(svc.secrets)))
 
 
 _ROLE_ORDER = {"gateway": 0, "function": 1, "worker": 2, "data": 3, "init": 4}
@@ -24,7 +54,7 @@ def _order(item: tuple[str, Service]) -> tuple[int, str]:
     return _ROLE_ORDER[item[1].role], item[0]
 
 
-def _service(svc: Service) -> dict[str, Any]:
+def _service(svc: Service, secrets: tuple[str, ...] = ()) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if svc.image:
         out["image"] = svc.image
@@ -49,6 +79,8 @@ def _service(svc: Service) -> dict[str, Any]:
     if svc.volumes:
         out["volumes"] = [f"{src}:{dst}" for src, dst in svc.volumes]
     out["networks"] = list(svc.networks)
+    if secrets:
+        out["secrets"] = [secret_name(v) for v in secrets]
     if svc.depends_on:
         out["depends_on"] = {d.service: {"condition": d.condition} for d in svc.depends_on}
     if svc.healthcheck:

@@ -8,12 +8,21 @@ from cloudexit_ci.stack import Coverage, Stack
 from cloudexit_ci.terraform.model import Diagnostics
 
 LICENCE_NOTES = {
+    # keyed by the service name; cache services are named after the cluster, see _notes
+    "valkey": "Valkey is BSD-3-Clause (the Linux Foundation fork of Redis 7.2); Redis 7.4+ is "
+    "RSAL/SSPL/AGPL, so do not swap the image for `redis:` without checking its licence.",
     "scylladb": "ScyllaDB 2025.1 and later is source-available: free up to 10 TB of data and "
     "50 vCPUs in total; check the licence before you grow past that.",
     "minio": "MinIO Community Edition is source-only since 2025-10 and its Docker Hub images were "
     "removed; the pinned `quay.io/minio/...` tags are a frozen snapshot that gets no "
     "security fixes. "
     "`--object-store seaweedfs` generates the maintained Apache-2.0 alternative.",
+    "elasticmq": "ElasticMQ keeps queues and messages in memory: a restart of the `elasticmq` "
+    "service loses every message in flight (queue definitions come back from "
+    "`elasticmq/elasticmq.conf`). Drain queues before you stop it.",
+    "keycloak": "Keycloak is Apache-2.0 (a CNCF project). The realm is imported once at first "
+    "start (`--import-realm` skips realms that already exist): change it in the admin console "
+    "afterwards, or delete the realm to re-import.",
     "seaweedfs": "SeaweedFS runs here without S3 authentication inside the private `backend` "
     "network; configure identities before exposing it.",
 }
@@ -143,8 +152,9 @@ def _unresolved(diagnostics: Diagnostics) -> list[str]:
 
 def _notes(stack: Stack) -> list[str]:
     lines = ["## Notes", ""]
+    images = {(s.image or "").split(":")[0].rsplit("/", 1)[-1] for s in stack.services.values()}
     for service, note in LICENCE_NOTES.items():
-        if service in stack.services:
+        if service in stack.services or (service == "valkey" and "valkey" in images):
             lines.append(f"- {note}")
     lines += [f"- {md(n)}" for n in stack.notes]
     lines.append(

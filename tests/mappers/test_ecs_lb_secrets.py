@@ -143,3 +143,16 @@ def test_ecs_service_details(tmp_path: Path) -> None:
     assert status(stack, "aws_vpc.v") == "not-needed"
     assert status(stack, "aws_sns_topic.t") == "unmapped"
     assert "do-not-leak" not in repr(view(stack, tuple(stack.services)))
+
+
+def test_compose_secrets_come_from_env_never_values(tmp_path: Path) -> None:
+    from cloudexit_ci.render import compose
+
+    stack = stack_of(tmp_path, HCL)
+    doc = compose.compose_document(stack)
+    assert doc["secrets"] == {"secret_app_db": {"environment": "SECRET_APP_DB"}}
+    assert doc["services"]["api-api"]["secrets"] == ["secret_app_db"]
+    assert "secrets" not in doc["services"]["api-sidecar"]
+    assert stack.env_vars["SECRET_APP_DB"].secret
+    assert "/run/secrets/secret_app_db" in stack.env_vars["SECRET_APP_DB"].description
+    assert any("/run/secrets/" in note for note in stack.notes)
