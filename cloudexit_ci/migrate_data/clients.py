@@ -21,7 +21,7 @@ class Endpoint:
     secret_key_env: str | None = None
 
 
-def _credentials(endpoint: Endpoint, flag: str) -> dict[str, str]:
+def credentials(endpoint: Endpoint, flag: str) -> dict[str, str]:
     found: dict[str, str] = {}
     pairs = (
         ("aws_access_key_id", endpoint.access_key_env),
@@ -58,5 +58,5 @@ def client(service: str, endpoint: Endpoint, *, pool: int, flag: str = "--source
         endpoint_url=endpoint.url,
         region_name=region or "us-east-1",
         config=config,
-        **_credentials(endpoint, flag),
+        **credentials(endpoint, flag),
     )

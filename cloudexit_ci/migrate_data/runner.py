@@ -31,6 +31,7 @@ class Settings:
     part_size: int = 16 * 1024 * 1024
     skip_invalid_keys: bool = False
     cql_concurrency: int = 32
+    raw_http: bool = True  # Scan/BatchWriteItem as raw signed JSON (False: through botocore)
 
 
 def _fingerprint(job: Job) -> dict[str, Any]:
@@ -67,7 +68,14 @@ def _run_table(job: TableJob, settings: Settings, out: TextIO) -> verify.Result 
     keys = ddbtable.ensure_target(
         source, job.source_table, target, job.target_table, settings.create_target
     )
-    _copy_table(job, settings, source, _alternator_sink(target, job, settings), checkpoint, out)
+    scanner, writer = source, target
+    if settings.raw_http:
+        from cloudexit_ci.migrate_data.rawddb import RawDynamo
+
+        scanner = RawDynamo(job.source, pool=pool)
+        writer = RawDynamo(job.target, pool=pool, flag="--target-endpoint")
+    sink = _alternator_sink(writer, job, settings)
+    _copy_table(job, settings, source, sink, checkpoint, out, scanner)
     if not settings.verify:
         return None
     return verify.verify_table(
@@ -95,7 +103,9 @@ def _copy_table(
     sink: Any,
     checkpoint: Checkpoint,
     out: TextIO,
+    scanner: Any = None,
 ) -> None:
+    """Copy with ``scanner`` (default: ``source``) doing the Scans; ``source`` describes."""
     from cloudexit_ci.migrate_data.dynamodb import ScanOptions, TableCopy
 
     if checkpoint.done:
@@ -114,7 +124,7 @@ def _copy_table(
     )
     total = int(desc.get("ItemCount") or 0) or None
     with Progress(job.address, total_items=total, mode=settings.progress) as progress:
-        TableCopy(source, sink, options, checkpoint, progress).run()
+        TableCopy(scanner or source, sink, options, checkpoint, progress).run()
     print(f"{job.address}: copied {progress.items:,} items", file=out)
 
 

@@ -118,6 +118,16 @@ def _json_av(av: AttrValue) -> Any:
     return {kind: value}
 
 
+def to_wire_item(item: Item) -> dict[str, Any]:
+    """An item as the JSON wire carries it (B and BS as base64 text)."""
+    return {name: _json_av(av) for name, av in item.items()}
+
+
+def from_wire_item(raw: dict[str, Any]) -> Item:
+    """Inverse of :func:`to_wire_item`: B and BS back to bytes, as botocore gives them."""
+    return {name: _from_json_av(av) for name, av in raw.items()}
+
+
 def from_json(text: str) -> Item:
     """Inverse of :func:`to_json`."""
     raw = json.loads(text)
