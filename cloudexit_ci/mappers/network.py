@@ -53,18 +53,6 @@ UNMAPPED: dict[str, tuple[str, bool]] = {
     "aws_ecr_repository": ("ECR: push images to a self-hosted registry (e.g. Harbor)", False),
     "aws_ecr_lifecycle_policy": ("ECR lifecycle: configure the registry by hand", False),
     "aws_ses_domain_identity": ("SES: configure an SMTP relay by hand", False),
-    "aws_cognito_user_pool": (
-        "Cognito user pools: no Keycloak realm is generated yet; password hashes and TOTP "
-        "secrets cannot be exported, so users must reset passwords",
-        True,
-    ),
-    "aws_cognito_user_pool_client": ("Cognito app clients: see the user pool", True),
-    "aws_cognito_identity_pool": (
-        "identity pools hand out AWS credentials: no STS self-hosted",
-        True,
-    ),
-    "aws_cognito_user_group": ("Cognito groups: see the user pool", False),
-    "aws_cognito_resource_server": ("Cognito resource servers: see the user pool", False),
     "aws_cloudfront_distribution": (
         "CloudFront: edge caching, Lambda@Edge, CloudFront Functions, signed URLs and geo "
         "restriction are lost; serve the origin through Traefik by hand",

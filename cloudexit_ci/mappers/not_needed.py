@@ -60,7 +60,6 @@ REASONS: dict[str, str] = {
     "aws_sqs_queue_policy": "queue policies: no IAM; ElasticMQ is only on the internal network",
     "aws_sns_topic_policy": "topic policies: no SNS self-hosted",
     "aws_secretsmanager_secret_policy": "secret policies: .env is readable only by its owner",
-    "aws_cognito_user_pool_domain": "Keycloak serves its login pages on --domain/auth",
     "aws_cloudwatch_query_definition": "no CloudWatch Logs Insights self-hosted",
 }
 

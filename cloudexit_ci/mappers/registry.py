@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from cloudexit_ci.mappers import (
     apigateway,
     apigatewayv2,
+    cognito,
     dynamodb,
     ecs,
     elasticache,
@@ -200,6 +201,32 @@ MAPPERS: dict[str, Entry] = {
     "aws_ssm_parameter": Entry(
         secrets.map_parameter, ".env variable (no value written)", ("the SSM API",), -1
     ),
+    "aws_cognito_user_pool": Entry(
+        cognito.map_user_pool,
+        "Keycloak realm (pinned quay.io/keycloak/keycloak, own postgres, realm import JSON)",
+        (
+            "password hashes and TOTP secrets (users reset and re-enrol)",
+            "Lambda triggers",
+            "advanced security",
+            "the Cognito API (SDK calls)",
+        ),
+        0,
+    ),
+    "aws_cognito_user_pool_client": Entry(
+        cognito.map_client,
+        "Keycloak client (redirect URIs, OAuth flows, secret as ${VAR})",
+        ("SRP / custom auth flows", "custom scopes"),
+    ),
+    "aws_cognito_user_pool_domain": Entry(
+        cognito.map_domain, "Keycloak login pages on --domain/auth", ("hosted UI customisation",)
+    ),
+    "aws_cognito_user_group": Entry(
+        cognito.map_group, "Keycloak realm group", ("IAM role", "memberships")
+    ),
+    **{
+        type_: Entry(cognito.map_unmapped, "(unmapped)", (reason,))
+        for type_, (reason, _) in cognito.UNMAPPED.items()
+    },
     "aws_ecs_task_definition": Entry(
         ecs.map_task_definition,
         "container definitions (run by the service)",
@@ -258,4 +285,5 @@ FINISHERS: tuple[Finisher, ...] = (
     schedule.finish,
     loadbalancer.finish,
     secrets.finish,
+    cognito.finish,
 )

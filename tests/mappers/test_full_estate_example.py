@@ -64,7 +64,8 @@ def test_no_terraform_secret_anywhere(fresh: Path) -> None:
 def test_expected_services() -> None:
     compose = (STACK / "docker-compose.yml").read_text()
     for service in ("estate-db:", "estate-cache:", "elasticmq:", "poll-estate-worker:",
-                    "scheduler:", "estate-web:", "traefik:"):  # fmt: skip
+                    "scheduler:", "estate-web:", "traefik:", "keycloak:",
+                    "keycloak-db:"):  # fmt: skip
         assert f"\n  {service}" in compose
     assert not re.search(r"image: \S+:latest", compose)
     assert "5432:" not in compose and "6379:" not in compose
@@ -94,3 +95,12 @@ def test_compose_spec_schema() -> None:
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_keycloak_realm_has_placeholders_not_secrets() -> None:
+    realm = json.loads((STACK / "keycloak" / "import" / "estate-users.json").read_text())
+    (client,) = realm["clients"]
+    assert client["secret"] == "${KEYCLOAK_CLIENT_ESTATE_WEB_SECRET}"
+    compose = (STACK / "docker-compose.yml").read_text()
+    assert "KEYCLOAK_CLIENT_ESTATE_WEB_SECRET: ${KEYCLOAK_CLIENT_ESTATE_WEB_SECRET}" in compose
+    assert "KEYCLOAK_CLIENT_ESTATE_WEB_SECRET=" in (STACK / ".env.example").read_text()

@@ -1,6 +1,7 @@
 # full-estate: the third cloudexit-ci example. RDS (postgres), ElastiCache
 # (redis → Valkey), SQS with a dead-letter queue and a worker function, a
-# scheduled function, a secret, and an ECS service behind an ALB.
+# scheduled function, a secret, an ECS service behind an ALB and a Cognito user
+# pool with an app client (→ Keycloak).
 # The literal credentials below are recognisable FAKES: the generated stack
 # must never contain them (tests grep the whole tree).
 
@@ -313,4 +314,43 @@ resource "aws_ecs_service" "web" {
     subnets         = [aws_subnet.private.id]
     security_groups = [aws_security_group.db.id]
   }
+}
+
+# ---------------------------------------------------------------- sign-in (Cognito → Keycloak)
+
+resource "aws_cognito_user_pool" "users" {
+  name                     = "${local.name}-users"
+  username_attributes      = ["email"]
+  auto_verified_attributes = ["email"]
+  mfa_configuration        = "OPTIONAL"
+
+  password_policy {
+    minimum_length    = 10
+    require_lowercase = true
+    require_uppercase = true
+    require_numbers   = true
+    require_symbols   = false
+  }
+
+  software_token_mfa_configuration {
+    enabled = true
+  }
+}
+
+resource "aws_cognito_user_pool_client" "web" {
+  name                                 = "${local.name}-web"
+  user_pool_id                         = aws_cognito_user_pool.users.id
+  generate_secret                      = true
+  allowed_oauth_flows_user_pool_client = true
+  allowed_oauth_flows                  = ["code"]
+  allowed_oauth_scopes                 = ["openid", "email", "profile"]
+  callback_urls                        = ["https://app.example.com/oauth2/callback"]
+  logout_urls                          = ["https://app.example.com/"]
+  supported_identity_providers         = ["COGNITO"]
+  explicit_auth_flows                  = ["ALLOW_REFRESH_TOKEN_AUTH"]
+}
+
+resource "aws_cognito_user_pool_domain" "login" {
+  domain       = "${local.name}-login"
+  user_pool_id = aws_cognito_user_pool.users.id
 }
