@@ -58,7 +58,7 @@ REASONS: dict[str, str] = {
     "aws_appautoscaling_target": "no autoscaling: set deploy.replicas (ECS desired_count is kept)",
     "aws_appautoscaling_policy": "no autoscaling self-hosted: scale replicas by hand",
     "aws_sqs_queue_policy": "queue policies: no IAM; ElasticMQ is only on the internal network",
-    "aws_sns_topic_policy": "topic policies: no SNS self-hosted",
+    "aws_sns_topic_policy": "topic policies: no IAM; the sns fan-out is on the backend network",
     "aws_secretsmanager_secret_policy": "secret policies: .env is readable only by its owner",
     "aws_cloudwatch_query_definition": "no CloudWatch Logs Insights self-hosted",
 }

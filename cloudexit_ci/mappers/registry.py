@@ -166,11 +166,14 @@ MAPPERS: dict[str, Entry] = {
     ),
     "aws_sns_topic": Entry(
         sns.map_topic,
-        "(unmapped: publish to subscribers directly)",
-        ("the SNS API", "email/SMS/push"),
+        "`sns` fan-out service (SNS Publish Query API, pinned python image)",
+        ("message signatures", "the subscription API", "KMS", "delivery policies"),
+        -1,
     ),
     "aws_sns_topic_subscription": Entry(
-        sns.map_subscription, "(unmapped: names the SQS/Lambda subscriber)", ("filter policies",)
+        sns.map_subscription,
+        "delivery to an ElasticMQ queue, a function (shim invoke) or an HTTP(S) endpoint",
+        ("filter policies", "email/SMS/mobile push/Firehose", "subscription DLQs"),
     ),
     "aws_cloudwatch_event_rule": Entry(
         schedule.map_rule,
@@ -284,6 +287,7 @@ FINISHERS: tuple[Finisher, ...] = (
     pollers.finish,
     schedule.finish,
     loadbalancer.finish,
+    sns.finish,
     secrets.finish,
     cognito.finish,
 )

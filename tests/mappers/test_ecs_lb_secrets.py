@@ -141,7 +141,8 @@ def test_ecs_service_details(tmp_path: Path) -> None:
     assert stack.services["traefik"].ports == ("80:80", "443:443")
     assert status(stack, "aws_sfn_state_machine.flow") == "unmapped"
     assert status(stack, "aws_vpc.v") == "not-needed"
-    assert status(stack, "aws_sns_topic.t") == "unmapped"
+    assert status(stack, "aws_sns_topic.t") == "partial"  # the fan-out serves Publish
+    assert status(stack, "aws_sns_topic_subscription.s") == "unmapped"  # email is not sent
     assert "do-not-leak" not in repr(view(stack, tuple(stack.services)))
 
 

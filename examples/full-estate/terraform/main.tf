@@ -1,7 +1,8 @@
 # full-estate: the third cloudexit-ci example. RDS (postgres), ElastiCache
 # (redis → Valkey), SQS with a dead-letter queue and a worker function, a
 # scheduled function, a secret, an ECS service behind an ALB and a Cognito user
-# pool with an app client (→ Keycloak).
+# pool with an app client (→ Keycloak) and an SNS topic fanning out to the queue
+# and a function (→ the generated `sns` Publish service).
 # The literal credentials below are recognisable FAKES: the generated stack
 # must never contain them (tests grep the whole tree).
 
@@ -353,4 +354,29 @@ resource "aws_cognito_user_pool_client" "web" {
 resource "aws_cognito_user_pool_domain" "login" {
   domain       = "${local.name}-login"
   user_pool_id = aws_cognito_user_pool.users.id
+}
+
+# ---------------------------------------------------------------- events (SNS → fan-out)
+
+resource "aws_sns_topic" "events" {
+  name = "${local.name}-events"
+}
+
+resource "aws_sns_topic_subscription" "jobs" {
+  topic_arn            = aws_sns_topic.events.arn
+  protocol             = "sqs"
+  endpoint             = aws_sqs_queue.jobs.arn
+  raw_message_delivery = true
+}
+
+resource "aws_sns_topic_subscription" "nightly" {
+  topic_arn = aws_sns_topic.events.arn
+  protocol  = "lambda"
+  endpoint  = aws_lambda_function.nightly.arn
+}
+
+resource "aws_sns_topic_subscription" "ops" {
+  topic_arn = aws_sns_topic.events.arn
+  protocol  = "email"
+  endpoint  = "ops@example.com"
 }
