@@ -264,7 +264,7 @@ def header(req, name):
 
 
 def source_ip(req):
-    xff = header(req, "x-forwarded-for")
+    xff = req["h"].get("x-forwarded-for")
     if xff:
         return xff.split(",")[0].strip()
     ip = req["peer"]
@@ -276,7 +276,7 @@ def encode_body(body, binary):
 
 
 def domain_of(api, req):
-    return api.get("domainName") or header(req, "host") or "localhost"
+    return api.get("domainName") or req["h"].get("host") or "localhost"
 
 
 def build_event_v1(api, req, route, params, now):
@@ -284,7 +284,7 @@ def build_event_v1(api, req, route, params, now):
     query = req["query"]
     q_single, q_multi = single_and_multi(parse_query(query)) if query else (None, None)
     body = req["body"]
-    binary = bool(body) and is_binary_v1(header(req, "content-type"), api["binaryMediaTypes"])
+    binary = bool(body) and is_binary_v1(req["h"].get("content-type"), api["binaryMediaTypes"])
     # HTTP API $default route in payload 1.0: resource "$default", no path parameters.
     resource = route["resource"]
     domain = domain_of(api, req)
@@ -484,6 +484,10 @@ def to_json(value):
 
 
 def header_value(value):
+    if type(value) is str:  # the common case, checked first
+        if "\r" in value or "\n" in value:
+            raise MalformedResponse("header value contains a line break")
+        return value
     if value is None:
         return None
     if isinstance(value, (dict, list)):
@@ -497,6 +501,8 @@ def header_value(value):
 
 
 def check_status(code):
+    if type(code) is int and 100 <= code <= 599:
+        return code
     if isinstance(code, str) and re.fullmatch(r"\d{3}", code):
         code = int(code)
     if isinstance(code, bool) or not isinstance(code, int) or not 100 <= code <= 599:
@@ -702,14 +708,19 @@ def keep_alive(req):
 REASONS = {s.value: s.phrase for s in http.HTTPStatus}
 
 
+STATUS_LINES = {code: "HTTP/1.1 %d %s" % (code, phrase) for code, phrase in REASONS.items()}
+
+
 def serialize(status, headers, body, close):
-    lines = ["HTTP/1.1 %d %s" % (status, REASONS.get(status, "Unknown"))]
+    lines = [STATUS_LINES.get(status) or "HTTP/1.1 %d Unknown" % status]
     for name, values in headers:
-        lines.extend("%s: %s" % (name, v) for v in values)
-    lines.append("Content-Length: %d" % len(body))
-    lines.append("Date: " + HTTP_DATE.get(int(time.time())))
-    lines.append("Connection: " + ("close" if close else "keep-alive"))
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+        for value in values:
+            lines.append("%s: %s" % (name, value))
+    lines.append(
+        "Content-Length: %d\r\nDate: %s\r\nConnection: %s\r\n\r\n"
+        % (len(body), HTTP_DATE.get(int(time.time())), "close" if close else "keep-alive")
+    )
+    return "\r\n".join(lines).encode("latin-1") + body
 
 
 def write_line(fd, text):
