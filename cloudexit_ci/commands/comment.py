@@ -79,20 +79,49 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     body = _read(args.body_file)
-    marker = _marker(body, args.stack)
-    if parse_marker(body) is None:
-        body = f"{marker_line(marker.stack)}\n{body}"
+    stacks = stack_bodies(body, args.stack)
+    if len(stacks) == 1:
+        body = stacks[0][1]  # with the marker line added when it had none
     if args.report_json:
-        marker = _with_report(marker, args.report_json)
-        write_outputs(_outputs(marker, args.body_file))
+        write_outputs(_outputs([m for m, _ in stacks], args.report_json, args.body_file))
     if args.step_summary:
         _append_summary(body)
     if args.no_post:
         return 0
-    fitted, was_cut = fit_body(body)
-    if was_cut:
-        warn(f"{args.body_file}: cut to {COMMENT_LIMIT} characters for the comment")
-    return _post(args, marker, fitted)
+    fitted = []
+    for marker, text in stacks:
+        cut, was_cut = fit_body(text)
+        if was_cut:
+            warn(f"{args.body_file}: stack {marker.stack} cut to {COMMENT_LIMIT} characters")
+        fitted.append((marker, cut))
+    return _post(args, fitted)
+
+
+STACK_SEPARATOR = re.compile(r"\n---\n\n(?=<!-- cloudexit-ci: \{)")
+
+
+def stack_bodies(body: str, stack: str | None = None) -> list[tuple[Marker, str]]:
+    """One (marker, body) per stack: check's markdown joins stacks with ``---`` rules.
+
+    A single body without a marker gets one for ``stack``. With several stacks,
+    ``stack`` picks one of them.
+    """
+    parts = STACK_SEPARATOR.split(body)
+    markers = [parse_marker(p) for p in parts]
+    if len(parts) > 1 and all(markers):
+        pairs = [(m, p) for m, p in zip(markers, parts, strict=True) if m is not None]
+        chosen = [(m, p) for m, p in pairs if not stack or m.stack == stack]
+        if not chosen:
+            raise UserError(
+                f"the body has no stack {stack!r}",
+                where="--stack",
+                hint="stacks in the body: " + ", ".join(m.stack for m, _ in pairs),
+            )
+        return chosen
+    marker = _marker(body, stack)
+    if markers[0] is None and len(parts) == 1:
+        body = f"{marker_line(marker.stack)}\n{body}"
+    return [(marker, body)]
 
 
 def marker_line(stack: str) -> str:
@@ -132,27 +161,32 @@ def _marker(body: str, stack: str | None) -> Marker:
     return Marker(stack=stack)
 
 
-def _with_report(marker: Marker, path: Path) -> Marker:
-    """Fill the marker's unknowns from check's json report (``summary.drift/unmapped``)."""
+def _summary(path: Path) -> dict[str, object]:
     try:
         summary = json.loads(path.read_text(encoding="utf-8")).get("summary", {})
     except (OSError, ValueError, AttributeError):
-        return marker
-    drift = summary.get("drift") if isinstance(summary, dict) else None
-    unmapped = summary.get("unmapped") if isinstance(summary, dict) else None
+        return {}
+    return summary if isinstance(summary, dict) else {}
+
+
+def _outputs(markers: list[Marker], report_json: Path, body_file: Path) -> dict[str, str]:
+    """drift / unmapped-count over every stack: check's json ``summary``, else the markers."""
+    summary = _summary(report_json)
+    drift = summary.get("drift")
+    unmapped = summary.get("unmapped")
     if isinstance(unmapped, list):
         unmapped = len(unmapped)
-    if marker.drift is None and isinstance(drift, bool):
-        marker = Marker(marker.stack, drift, marker.unmapped)
-    if marker.unmapped is None and type(unmapped) is int:
-        marker = Marker(marker.stack, marker.drift, unmapped)
-    return marker
-
-
-def _outputs(marker: Marker, body_file: Path) -> dict[str, str]:
-    drift = "" if marker.drift is None else str(marker.drift).lower()
-    unmapped = "" if marker.unmapped is None else str(marker.unmapped)
-    return {"drift": drift, "unmapped-count": unmapped, "report-path": str(body_file.resolve())}
+    if not isinstance(drift, bool):
+        known = [m.drift for m in markers]
+        drift = None if None in known else any(known)
+    if type(unmapped) is not int:
+        counts = [m.unmapped for m in markers]
+        unmapped = None if None in counts else sum(c or 0 for c in counts)
+    return {
+        "drift": "" if drift is None else str(drift).lower(),
+        "unmapped-count": "" if unmapped is None else str(unmapped),
+        "report-path": str(body_file.resolve()),
+    }
 
 
 def _append_summary(body: str) -> None:
@@ -164,23 +198,30 @@ def _append_summary(body: str) -> None:
         handle.write(text if text.endswith("\n") else text + "\n")
 
 
-def _post(args: argparse.Namespace, marker: Marker, body: str) -> int:
+def _post(args: argparse.Namespace, stacks: list[tuple[Marker, str]]) -> int:
+    """One sticky comment per stack; the comment-url output lists them, one a line."""
     repo, number, token = _target(args)
     api_url = os.environ.get("GITHUB_API_URL") or "https://api.github.com"
+    urls = []
     with GitHub(api_url, token) as github:
-        try:
-            comment = sticky(github, repo, number, marker, body, args.behaviour, args.skip_no_diff)
-        except PermissionDenied as exc:
-            warn(
-                f"no comment posted ({exc.one_line()}); a fork pull request or a read-only "
-                "token cannot comment; the report is in the job summary"
-            )
-            return 0
-    if comment is None:
-        print(f"cloudexit-ci: stack {marker.stack} is in sync; no comment (--skip-no-diff)")
-        return 0
-    print(comment.html_url)
-    write_outputs({"comment-url": comment.html_url})
+        for marker, body in stacks:
+            try:
+                comment = sticky(
+                    github, repo, number, marker, body, args.behaviour, args.skip_no_diff
+                )
+            except PermissionDenied as exc:
+                warn(
+                    f"no comment posted ({exc.one_line()}); a fork pull request or a read-only "
+                    "token cannot comment; the report is in the job summary"
+                )
+                break
+            if comment is None:
+                print(f"cloudexit-ci: stack {marker.stack} is in sync; no comment (--skip-no-diff)")
+                continue
+            print(comment.html_url)
+            urls.append(comment.html_url)
+    if urls:
+        write_outputs({"comment-url": "\n".join(urls)})
     return 0
 
 
