@@ -53,21 +53,6 @@ UNMAPPED: dict[str, tuple[str, bool]] = {
     "aws_ecr_repository": ("ECR: push images to a self-hosted registry (e.g. Harbor)", False),
     "aws_ecr_lifecycle_policy": ("ECR lifecycle: configure the registry by hand", False),
     "aws_ses_domain_identity": ("SES: configure an SMTP relay by hand", False),
-    "aws_cloudfront_distribution": (
-        "CloudFront: edge caching, Lambda@Edge, CloudFront Functions, signed URLs and geo "
-        "restriction are lost; serve the origin through Traefik by hand",
-        False,
-    ),
-    "aws_cloudfront_origin_access_identity": (
-        "CloudFront origin access: see the distribution",
-        False,
-    ),
-    "aws_cloudfront_origin_access_control": (
-        "CloudFront origin access: see the distribution",
-        False,
-    ),
-    "aws_cloudfront_function": ("CloudFront Functions run only at the edge", False),
-    "aws_cloudfront_cache_policy": ("CloudFront cache policies: no edge cache", False),
     "aws_lambda_function_url": (
         "function URLs: add a Traefik route by hand (API routes are generated)",
         False,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from cloudexit_ci.mappers import (
     apigateway,
     apigatewayv2,
+    cloudfront,
     cognito,
     dynamodb,
     ecs,
@@ -229,6 +230,21 @@ MAPPERS: dict[str, Entry] = {
     **{
         type_: Entry(cognito.map_unmapped, "(unmapped)", (reason,))
         for type_, (reason, _) in cognito.UNMAPPED.items()
+    },
+    "aws_cloudfront_distribution": Entry(
+        cloudfront.map_distribution,
+        "nginx (pinned) serving S3 origins of the stack from the object store, behind Traefik",
+        (
+            "edge caching",
+            "Lambda@Edge / CloudFront Functions",
+            "signed URLs",
+            "geo restriction",
+            "non-S3 origins",
+        ),
+    ),
+    **{
+        type_: Entry(cloudfront.map_companion, "(unmapped)", (reason,))
+        for type_, (reason, _) in cloudfront.COMPANIONS.items()
     },
     "aws_ecs_task_definition": Entry(
         ecs.map_task_definition,
