@@ -38,7 +38,6 @@ import importlib
 import importlib.util
 import json
 import os
-import random
 import re
 import signal
 import socket
@@ -63,18 +62,28 @@ TEXT_TYPES = re.compile(
     re.IGNORECASE,
 )
 JSON_HEADERS = [("Content-Type", ["application/json"])]
-IDENTITY_KEYS = (
-    "cognitoIdentityPoolId", "accountId", "cognitoIdentityId", "caller", "sourceIp",
-    "principalOrgId", "accessKey", "cognitoAuthenticationType",
-    "cognitoAuthenticationProvider", "userArn", "userAgent", "user",
-)
-_rng = random.Random(random.SystemRandom().getrandbits(128))  # seeded from the OS
+_ID_POOL = []  # ready-made ids; list.pop() and list.extend() are atomic under the GIL
+_ID_BATCH = 256
+_VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
+
+
+def _refill_ids():
+    """_ID_BATCH random (version 4, RFC 4122 variant) UUID strings from one
+    os.urandom() call: 122 random bits each, as uuid.uuid4()."""
+    h = os.urandom(16 * _ID_BATCH).hex()
+    _ID_POOL.extend(
+        "%s-%s-4%s-%s%s-%s" % (h[i : i + 8], h[i + 8 : i + 12], h[i + 13 : i + 16], _VARIANT[h[i + 16]], h[i + 17 : i + 20], h[i + 20 : i + 32])
+        for i in range(0, 32 * _ID_BATCH, 32)
+    )
 
 
 def fresh_id():
-    """A random (version 4) UUID string, without a syscall per call like uuid4()."""
-    h = "%032x" % ((_rng.getrandbits(128) & ~(0xF000 << 64) & ~(0xC << 60)) | (0x4000 << 64) | (0x8 << 60))
-    return "%s-%s-%s-%s-%s" % (h[:8], h[8:12], h[12:16], h[16:20], h[20:])
+    """A random (version 4) UUID string; one syscall per _ID_BATCH ids instead of one each."""
+    while True:
+        try:
+            return _ID_POOL.pop()
+        except IndexError:
+            _refill_ids()
 
 
 class SecondCache:
@@ -213,7 +222,11 @@ def single_and_multi(pairs):
     single, multi = {}, {}
     for key, value in pairs:
         single[key] = value
-        multi.setdefault(key, []).append(value)
+        values = multi.get(key)
+        if values is None:
+            multi[key] = [value]
+        else:
+            values.append(value)
     return single, multi
 
 
@@ -251,7 +264,7 @@ def header(req, name):
 
 
 def source_ip(req):
-    xff = header(req, "x-forwarded-for")
+    xff = req["h"].get("x-forwarded-for")
     if xff:
         return xff.split(",")[0].strip()
     ip = req["peer"]
@@ -262,25 +275,28 @@ def encode_body(body, binary):
     return base64.b64encode(body).decode("ascii") if binary else body.decode("utf-8", "replace")
 
 
-def stage_path(stage, path):
-    return path if stage == "$default" else "/" + stage + path  # no prefix on $default
-
-
 def domain_of(api, req):
-    return api.get("domainName") or header(req, "host") or "localhost"
+    return api.get("domainName") or req["h"].get("host") or "localhost"
 
 
 def build_event_v1(api, req, route, params, now):
     h_single, h_multi = single_and_multi(req["headers"])
-    q_single, q_multi = single_and_multi(parse_query(req["query"]))
+    query = req["query"]
+    q_single, q_multi = single_and_multi(parse_query(query)) if query else (None, None)
     body = req["body"]
-    binary = bool(body) and is_binary_v1(header(req, "content-type"), api["binaryMediaTypes"])
+    binary = bool(body) and is_binary_v1(req["h"].get("content-type"), api["binaryMediaTypes"])
     # HTTP API $default route in payload 1.0: resource "$default", no path parameters.
     resource = route["resource"]
     domain = domain_of(api, req)
     epoch_ms = int(now * 1000)
-    identity = dict.fromkeys(IDENTITY_KEYS)
-    identity.update(sourceIp=source_ip(req), userAgent=header(req, "user-agent"))
+    identity = {
+        "cognitoIdentityPoolId": None, "accountId": None, "cognitoIdentityId": None,
+        "caller": None, "sourceIp": source_ip(req), "principalOrgId": None, "accessKey": None,
+        "cognitoAuthenticationType": None, "cognitoAuthenticationProvider": None,
+        "userArn": None, "userAgent": req["h"].get("user-agent"), "user": None,
+    }
+    stage = api["stage"]
+    path = req["path"]
     return {
         "resource": resource,
         "path": req["path"],
@@ -297,11 +313,11 @@ def build_event_v1(api, req, route, params, now):
             "httpMethod": req["method"],
             "extendedRequestId": fresh_id(),
             "requestTime": request_time(now),
-            "path": stage_path(api["stage"], req["path"]),
+            "path": path if stage == "$default" else "/" + stage + path,  # no prefix on $default
             "accountId": ACCOUNT_ID,
             "protocol": req["version"],
-            "stage": api["stage"],
-            "domainPrefix": domain.split(".")[0],
+            "stage": stage,
+            "domainPrefix": domain.partition(".")[0],
             "requestTimeEpoch": epoch_ms,
             "requestId": fresh_id(),
             "identity": identity,
@@ -468,6 +484,10 @@ def to_json(value):
 
 
 def header_value(value):
+    if type(value) is str:  # the common case, checked first
+        if "\r" in value or "\n" in value:
+            raise MalformedResponse("header value contains a line break")
+        return value
     if value is None:
         return None
     if isinstance(value, (dict, list)):
@@ -481,6 +501,8 @@ def header_value(value):
 
 
 def check_status(code):
+    if type(code) is int and 100 <= code <= 599:
+        return code
     if isinstance(code, str) and re.fullmatch(r"\d{3}", code):
         code = int(code)
     if isinstance(code, bool) or not isinstance(code, int) or not 100 <= code <= 599:
@@ -605,10 +627,17 @@ def read_head(rfile):
 
 def read_request(rfile, peer):
     """One HTTP/1.x request as a dict, or None at a clean end of the connection."""
-    lines = read_head(rfile)
-    if lines is None:
-        return None
-    text = b"".join(lines).decode("latin-1").split("\n")
+    # Fast path: the whole head is already in the read buffer (one recv), so it
+    # is taken in one slice instead of a readline() per header line.
+    buffered = rfile.peek(MAX_HEAD)
+    end = buffered.find(b"\r\n\r\n")
+    if 0 < end < MAX_HEAD - 4 and buffered[:1] not in (b"\r", b"\n"):
+        text = rfile.read(end + 4)[: end + 2].decode("latin-1").split("\n")
+    else:
+        lines = read_head(rfile)
+        if lines is None:
+            return None
+        text = b"".join(lines).decode("latin-1").split("\n")
     try:
         method, target, version = text[0].rstrip("\r").split(" ")
     except ValueError:
@@ -679,20 +708,60 @@ def keep_alive(req):
 REASONS = {s.value: s.phrase for s in http.HTTPStatus}
 
 
+STATUS_LINES = {code: "HTTP/1.1 %d %s" % (code, phrase) for code, phrase in REASONS.items()}
+
+
 def serialize(status, headers, body, close):
-    lines = ["HTTP/1.1 %d %s" % (status, REASONS.get(status, "Unknown"))]
+    lines = [STATUS_LINES.get(status) or "HTTP/1.1 %d Unknown" % status]
     for name, values in headers:
-        lines.extend("%s: %s" % (name, v) for v in values)
-    lines.append("Content-Length: %d" % len(body))
-    lines.append("Date: " + HTTP_DATE.get(int(time.time())))
-    lines.append("Connection: " + ("close" if close else "keep-alive"))
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+        for value in values:
+            lines.append("%s: %s" % (name, value))
+    lines.append(
+        "Content-Length: %d\r\nDate: %s\r\nConnection: %s\r\n\r\n"
+        % (len(body), HTTP_DATE.get(int(time.time())), "close" if close else "keep-alive")
+    )
+    return "\r\n".join(lines).encode("latin-1") + body
 
 
 def write_line(fd, text):
     data = (text + "\n").encode("utf-8", "replace")
     while data:
         data = data[os.write(fd, data) :]
+
+
+_LOG_PENDING = []  # access-log lines not written yet
+_LOG_WRITER = threading.Lock()
+_json_str = json.encoder.encode_basestring_ascii  # what json.dumps uses for str
+
+
+def access_log(line):
+    """Queue a line; whoever gets the writer lock writes everything queued in one
+    write(2). Under load, threads answering while a write is in progress leave
+    their line to that writer (no syscall, no GIL hand-off of their own); an
+    idle server writes each line at once."""
+    _LOG_PENDING.append(line)
+    while _LOG_PENDING and _LOG_WRITER.acquire(False):
+        try:
+            count = len(_LOG_PENDING)
+            text = "\n".join(_LOG_PENDING[:count])
+            del _LOG_PENDING[:count]
+            write_line(1, text)
+        finally:
+            _LOG_WRITER.release()
+
+
+def log_line(log):
+    """json.dumps(log) for the access-log dict built in Shim.dispatch (same keys, same order)."""
+    request_id, function = log["requestId"], log.get("function")
+    return '{"time": "%s", "requestId": %s, "method": %s, "path": %s, "status": %d, "durationMs": %r, "function": %s}' % (
+        log["time"],
+        "null" if request_id is None else _json_str(request_id),
+        _json_str(log["method"]),
+        _json_str(log["path"]),
+        log["status"],
+        log["durationMs"],
+        "null" if function is None else _json_str(function),
+    )
 
 
 class Connection:
@@ -733,8 +802,6 @@ class Shim:
         self.names = list(config["functions"])
         self.consolidated = len(self.names) > 1
         self.handlers = {}  # name -> callable or exception
-        self.in_flight = 0
-        self.count_lock = threading.Lock()
         self.draining = False
         self.connections = set()
         self.watched = {}  # id(invocation) -> invocation, scanned by the watchdog
@@ -774,18 +841,16 @@ class Shim:
                 return
             if req is None:
                 return
-            conn.idle = False
-            with self.count_lock:
-                self.in_flight += 1
-            try:
-                out = self.dispatch(req, conn)
-            finally:
-                with self.count_lock:
-                    self.in_flight -= 1
+            conn.idle = False  # in flight until its answer is sent (see drain)
+            out, log = self.dispatch(req, conn)
             if out is None:
+                access_log(log_line(log))
                 return  # timed out: the watchdog answered and closed the connection
             close = self.draining or not keep_alive(req)
-            conn.send(serialize(*out, close))
+            try:
+                conn.send(serialize(*out, close))
+            finally:
+                access_log(log_line(log))  # after the answer: a log write never delays it
             if close:
                 return
 
@@ -806,10 +871,10 @@ class Shim:
                 out = self.invoke_route(req, conn, found[0], found[1], log, now)
             else:
                 out = json_response(404, {"message": "Not Found"})
-        log.update(status=out[0] if out else 504, durationMs=round((time.perf_counter() - started) * 1000, 3))
+        log["status"] = out[0] if out else 504
+        log["durationMs"] = round((time.perf_counter() - started) * 1000, 3)
         log.setdefault("function", None)
-        write_line(1, json.dumps(log))
-        return out
+        return out, log
 
     def invoke_route(self, req, conn, route, params, log, now):
         name = route["function"]
@@ -931,12 +996,16 @@ class Shim:
             peer = addr[0] if addr else ""
             threading.Thread(target=self.connection, args=(sock, peer), daemon=True).start()
 
+    def busy(self):
+        """A request is being handled (handlers past their timeout included)."""
+        return any(not conn.idle for conn in list(self.connections))
+
     def drain(self):
         """SIGTERM: stop accepting, let in-flight requests finish (bounded by the
         longest function timeout), close idle keep-alive connections."""
         longest = max([3.0] + [float(f.get("timeout") or 3) for f in self.config["functions"].values()])
         deadline = time.monotonic() + longest + 1
-        while self.in_flight and time.monotonic() < deadline:
+        while self.busy() and time.monotonic() < deadline:
             time.sleep(0.02)
         time.sleep(0.05)  # let the last answers leave
         for conn in list(self.connections):

@@ -33,6 +33,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const crypto = require('node:crypto');
 const { pathToFileURL } = require('node:url');
+const { performance } = require('node:perf_hooks');
 const Module = require('node:module');
 
 const HEALTH_PATH = '/__cloudexit/health';
@@ -72,7 +73,9 @@ function compileRoutes(routes) {
     const resource = isDefault ? '$default' : '/' + segs.join('/');
     const resourceId = crypto.createHash('sha1').update(resource).digest('hex').slice(0, 6);
     const routeKey = isDefault ? '$default' : `${method} ${r.path}`;
-    return { ...r, method, isDefault, segs, ranks: segs.map(segmentRank), resource, resourceId, routeKey };
+    const ranks = segs.map(segmentRank);
+    const hasParams = ranks.some((rank) => rank < 2);
+    return { ...r, method, isDefault, segs, ranks, hasParams, resource, resourceId, routeKey };
   });
   return compiled.sort(compareRoutes);
 }
@@ -111,31 +114,36 @@ function matchRoute(routes, method, rawPath) {
   const parts = rawPath.split('/').filter(Boolean);
   for (const route of routes) {
     if (route.method !== 'ANY' && route.method !== method) continue;
-    if (route.isDefault) return { route, params: {} };
+    if (route.isDefault) return { route, params: {}, hasParams: false };
     const params = matchTemplate(route, parts);
-    if (params) return { route, params };
+    if (params) return { route, params, hasParams: route.hasParams };
   }
   return null;
 }
 
 // ---------------------------------------------------------------- event ---
 
-let timeCache = [-1, ''];
+let timeSecond = -1;
+let timeText = '';
 
-function requestTime(date) {
-  // "dd/MMM/yyyy:HH:mm:ss +0000" (REFERENCES.md §3); formatted once per second.
-  const second = Math.floor(date.getTime() / 1000);
-  if (timeCache[0] === second) return timeCache[1];
+function requestTime(ms) {
+  // "dd/MMM/yyyy:HH:mm:ss +0000" (REFERENCES.md §3) from epoch ms (or a Date);
+  // formatted once per second.
+  const epoch = typeof ms === 'number' ? ms : ms.getTime();
+  const second = Math.floor(epoch / 1000);
+  if (timeSecond === second) return timeText;
+  const date = new Date(second * 1000);
   const p = (n) => String(n).padStart(2, '0');
-  const text = `${p(date.getUTCDate())}/${MONTHS[date.getUTCMonth()]}/${date.getUTCFullYear()}:` +
+  timeText = `${p(date.getUTCDate())}/${MONTHS[date.getUTCMonth()]}/${date.getUTCFullYear()}:` +
     `${p(date.getUTCHours())}:${p(date.getUTCMinutes())}:${p(date.getUTCSeconds())} +0000`;
-  timeCache = [second, text];
-  return text;
+  timeSecond = second;
+  return timeText;
 }
 
 function parseQuery(raw) {
   // Pairs in order; %XX decoded, '+' kept literally.
   const pairs = [];
+  if (!raw) return pairs;
   for (const part of raw.split('&')) {
     if (!part) continue;
     const eq = part.indexOf('=');
@@ -160,6 +168,22 @@ function singleAndMulti(pairs) {
   for (const [k, v] of pairs) {
     single[k] = v;
     (multi[k] = multi[k] || []).push(v);
+  }
+  return [single, multi];
+}
+
+function rawSingleAndMulti(raw) {
+  // singleAndMulti straight from req.rawHeaders ([name, value, name, value, ...]).
+  if (raw.length === 0) return [null, null];
+  const single = {};
+  const multi = {};
+  for (let i = 0; i < raw.length; i += 2) {
+    const k = raw[i];
+    const v = raw[i + 1];
+    single[k] = v;
+    const values = multi[k];
+    if (values === undefined) multi[k] = [v];
+    else values.push(v);
   }
   return [single, multi];
 }
@@ -196,7 +220,13 @@ function isBinaryV2(contentType) {
 function sourceIp(req) {
   const xff = req.headers['x-forwarded-for'];
   if (xff) return xff.split(',')[0].trim();
-  return (req.socket.remoteAddress || '').replace(/^::ffff:/, '');
+  const ip = req.socket.remoteAddress || '';
+  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+}
+
+function domainPrefix(domainName) {
+  const dot = domainName.indexOf('.');
+  return dot < 0 ? domainName : domainName.slice(0, dot);
 }
 
 function encodeBody(buf, binary) {
@@ -204,14 +234,15 @@ function encodeBody(buf, binary) {
 }
 
 function buildEventV1(api, req, match, raw, body, now) {
-  const headers = headerPairs(req);
-  const [hSingle, hMulti] = singleAndMulti(headers);
+  // now: epoch ms
+  const [hSingle, hMulti] = rawSingleAndMulti(req.rawHeaders);
   const [qSingle, qMulti] = singleAndMulti(parseQuery(raw.query));
   const binary = body.length > 0 && isBinaryV1(req.headers['content-type'], api.binaryMediaTypes);
   // HTTP API $default route in payload 1.0: resource "$default", no path parameters.
   const resource = match.route.resource;
   const params = match.params;
   const domainName = api.domainName || req.headers.host || 'localhost';
+  const stagePath = api.stage === '$default' ? raw.path : `/${api.stage}${raw.path}`; // no prefix on $default stage
   return {
     resource,
     path: raw.path,
@@ -220,7 +251,7 @@ function buildEventV1(api, req, match, raw, body, now) {
     multiValueHeaders: hMulti,
     queryStringParameters: qSingle,
     multiValueQueryStringParameters: qMulti,
-    pathParameters: Object.keys(params).length ? params : null,
+    pathParameters: match.hasParams ? params : null,
     stageVariables: null,
     requestContext: {
       resourceId: match.route.resourceId,
@@ -228,12 +259,12 @@ function buildEventV1(api, req, match, raw, body, now) {
       httpMethod: req.method,
       extendedRequestId: crypto.randomUUID(),
       requestTime: requestTime(now),
-      path: api.stage === '$default' ? raw.path : `/${api.stage}${raw.path}`, // no prefix on $default stage
+      path: stagePath,
       accountId: ACCOUNT_ID,
       protocol: `HTTP/${req.httpVersion}`,
       stage: api.stage,
-      domainPrefix: domainName.split('.')[0],
-      requestTimeEpoch: now.getTime(),
+      domainPrefix: domainPrefix(domainName),
+      requestTimeEpoch: now,
       requestId: crypto.randomUUID(),
       identity: {
         cognitoIdentityPoolId: null, accountId: null, cognitoIdentityId: null, caller: null,
@@ -262,15 +293,15 @@ function buildEventV2(api, req, match, raw, body, now) {
   event.headers = headers;
   if (query.length) event.queryStringParameters = commaJoin(query);
   event.requestContext = {
-    accountId: ACCOUNT_ID, apiId: api.id, domainName, domainPrefix: domainName.split('.')[0],
+    accountId: ACCOUNT_ID, apiId: api.id, domainName, domainPrefix: domainPrefix(domainName),
     http: {
       method: req.method, path: raw.path, protocol: `HTTP/${req.httpVersion}`,
       sourceIp: sourceIp(req), userAgent: req.headers['user-agent'] ?? '',
     },
     requestId: crypto.randomUUID(), routeKey, stage: api.stage,
-    time: requestTime(now), timeEpoch: now.getTime(),
+    time: requestTime(now), timeEpoch: now,
   };
-  if (Object.keys(match.params).length) event.pathParameters = match.params;
+  if (match.hasParams) event.pathParameters = match.params;
   const binary = body.length > 0 && isBinaryV2(req.headers['content-type']);
   if (body.length) event.body = encodeBody(body, binary);
   event.isBase64Encoded = binary;
@@ -374,16 +405,27 @@ function lambdaEnv(name, fnCfg, consolidated) {
   return Object.assign(env, fnCfg.environment || {});
 }
 
+const contextStatic = new Map(); // function name -> strings fixed for the process
+
 function makeContext(name, fnCfg, deadline, done) {
-  const region = process.env.AWS_REGION;
+  let fixed = contextStatic.get(name);
+  if (fixed === undefined) {
+    fixed = {
+      arn: `arn:aws:lambda:${process.env.AWS_REGION}:${ACCOUNT_ID}:function:${name}`,
+      memory: String(fnCfg.memory || 128),
+      logGroup: `/aws/lambda/${name}`,
+      logStream: `cloudexit/${name}`,
+    };
+    contextStatic.set(name, fixed);
+  }
   return {
     functionName: name,
     functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${region}:${ACCOUNT_ID}:function:${name}`,
-    memoryLimitInMB: String(fnCfg.memory || 128),
+    invokedFunctionArn: fixed.arn,
+    memoryLimitInMB: fixed.memory,
     awsRequestId: crypto.randomUUID(),
-    logGroupName: `/aws/lambda/${name}`,
-    logStreamName: `cloudexit/${name}`,
+    logGroupName: fixed.logGroup,
+    logStreamName: fixed.logStream,
     identity: undefined,
     clientContext: undefined,
     callbackWaitsForEmptyEventLoop: true,
@@ -394,26 +436,37 @@ function makeContext(name, fnCfg, deadline, done) {
   };
 }
 
-function invoke(fn, event, makeCtx) {
-  // Async/promise handlers resolve through their promise; 3-parameter handlers
-  // through the callback (or context.done/succeed/fail); first outcome wins.
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const done = (err, result) => {
-      if (settled) return;
-      settled = true;
-      if (err !== null && err !== undefined) reject(err);
-      else resolve(result);
-    };
-    const context = makeCtx(done);
-    try {
-      const out = fn(event, context, done);
-      if (out && typeof out.then === 'function') out.then((r) => done(null, r), (e) => done(e ?? new Error('rejected')));
-      else if (fn.length < 3) done(null, out);
-    } catch (err) {
-      done(err);
-    }
-  });
+function timeoutError(ms) {
+  return Object.assign(new Error(`Task timed out after ${(ms / 1000).toFixed(2)} seconds`), { timedOut: true });
+}
+
+function invoke(fn, event, makeCtx, timeoutMs, cb) {
+  // Async/promise handlers settle through their promise; 3-parameter handlers
+  // through the callback (or context.done/succeed/fail); the first outcome
+  // wins. cb(failed, value) runs once: with the result, the handler's error,
+  // or a timedOut error at the deadline. No promise or timer is allocated for
+  // a handler that settles synchronously.
+  let settled = false;
+  let timer = null;
+  const settle = (failed, value) => {
+    if (settled) return;
+    settled = true;
+    if (timer !== null) clearTimeout(timer);
+    cb(failed, value);
+  };
+  const done = (err, result) => {
+    if (err !== null && err !== undefined) settle(true, err);
+    else settle(false, result);
+  };
+  const context = makeCtx(done);
+  try {
+    const out = fn(event, context, done);
+    if (out && typeof out.then === 'function') out.then((r) => done(null, r), (e) => done(e ?? new Error('rejected')));
+    else if (fn.length < 3) done(null, out);
+  } catch (err) {
+    done(err);
+  }
+  if (!settled) timer = setTimeout(() => settle(true, timeoutError(timeoutMs)), timeoutMs);
 }
 
 // ------------------------------------------------------------- response ---
@@ -518,47 +571,93 @@ function readBody(req) {
   });
 }
 
-function withTimeout(promise, ms) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(Object.assign(new Error(`Task timed out after ${(ms / 1000).toFixed(2)} seconds`), { timedOut: true })), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 function send(res, out, draining) {
-  for (const [name, values] of out.headers) res.setHeader(name, values.length === 1 ? values[0] : values);
-  res.setHeader('Content-Length', typeof out.body === 'string' ? Buffer.byteLength(out.body) : out.body.length);
-  if (draining()) res.setHeader('Connection', 'close');
-  res.writeHead(out.status);
+  // One writeHead with a flat [name, value, ...] list (no per-header setHeader),
+  // one end(): head and a string body leave in a single write.
+  const flat = [];
+  for (const [name, values] of out.headers) {
+    const n = name.length;
+    if (n === 14 && name.toLowerCase() === 'content-length') continue; // ours wins
+    if (draining && n === 10 && name.toLowerCase() === 'connection') continue;
+    flat.push(name, values.length === 1 ? values[0] : values);
+  }
+  flat.push('Content-Length', typeof out.body === 'string' ? Buffer.byteLength(out.body) : out.body.length);
+  if (draining) flat.push('Connection', 'close');
+  res.writeHead(out.status, flat);
   res.end(out.body);
 }
 
-async function runFunction(state, name, event) {
-  // The handler's result; rejects with the handler's error or a timedOut error.
+// Access log lines are collected and written once per event-loop turn (and at
+// exit): one write(2) for a burst of requests instead of one per request.
+let pendingLog = '';
+let logScheduled = false;
+
+function flushLog() {
+  logScheduled = false;
+  if (!pendingLog) return;
+  const text = pendingLog;
+  pendingLog = '';
+  process.stdout.write(text);
+}
+
+function accessLog(line) {
+  pendingLog += line + '\n';
+  if (!logScheduled) {
+    logScheduled = true;
+    setImmediate(flushLog);
+  }
+}
+
+const ready = new Map(); // function name -> loaded handler function
+
+function runFunction(state, name, event, cb) {
+  // cb(failed, value): the handler's result, its error, or a timedOut error.
   const fnCfg = state.config.functions[name];
   const timeoutMs = (fnCfg.timeout || 3) * 1000;
   const deadline = Date.now() + timeoutMs;
-  const fn = await getHandler(name, fnCfg);
-  if (state.consolidated) Object.assign(process.env, lambdaEnv(name, fnCfg, true));
-  return withTimeout(invoke(fn, event, (done) => makeContext(name, fnCfg, deadline, done)), timeoutMs);
+  const start = (fn) => {
+    if (state.consolidated) Object.assign(process.env, lambdaEnv(name, fnCfg, true));
+    invoke(fn, event, (done) => makeContext(name, fnCfg, deadline, done), timeoutMs, cb);
+  };
+  const fn = ready.get(name);
+  if (fn !== undefined) start(fn);
+  else getHandler(name, fnCfg).then((f) => { ready.set(name, f); start(f); }, (err) => cb(true, err));
 }
 
-async function invokeRoute(state, req, match, raw, body, log) {
+function runFunctionAsync(state, name, event) {
+  return new Promise((resolve, reject) => {
+    runFunction(state, name, event, (failed, value) => (failed ? reject(value) : resolve(value)));
+  });
+}
+
+function internalError(log, err) {
+  logError(log.requestId, log.function, err);
+  return jsonResponse(502, { message: 'Internal server error' });
+}
+
+function invokeRoute(state, req, match, raw, body, log, finish) {
   const name = match.route.function;
   log.function = name;
-  if (!state.config.functions[name]) return jsonResponse(502, { message: 'Internal server error' });
-  const build = state.config.api.payloadVersion === '2.0' ? buildEventV2 : buildEventV1;
-  const event = build(state.config.api, req, match, raw, body, new Date());
+  if (!state.config.functions[name]) return finish(jsonResponse(502, { message: 'Internal server error' }));
+  const v2 = state.config.api.payloadVersion === '2.0';
+  const event = (v2 ? buildEventV2 : buildEventV1)(state.config.api, req, match, raw, body, Date.now());
   log.requestId = event.requestContext.requestId;
-  try {
-    const result = await runFunction(state, name, event);
-    return (build === buildEventV2 ? mapResponseV2 : mapResponseV1)(result);
-  } catch (err) {
-    logError(log.requestId, name, err);
-    if (err && err.timedOut) return jsonResponse(504, { message: 'Endpoint request timed out' });
-    return jsonResponse(502, { message: 'Internal server error' });
-  }
+  runFunction(state, name, event, (failed, value) => {
+    let out = null;
+    if (!failed) {
+      try {
+        out = (v2 ? mapResponseV2 : mapResponseV1)(value);
+      } catch (err) {
+        value = err;
+      }
+    }
+    if (out === null) {
+      logError(log.requestId, name, value);
+      out = value && value.timedOut ? jsonResponse(504, { message: 'Endpoint request timed out' })
+        : jsonResponse(502, { message: 'Internal server error' });
+    }
+    finish(out);
+  });
 }
 
 async function invokeDirect(state, req, raw, body, log) {
@@ -575,7 +674,7 @@ async function invokeDirect(state, req, raw, body, log) {
     return jsonResponse(400, { message: 'The request body must be a JSON event' });
   }
   try {
-    const result = await runFunction(state, name, event);
+    const result = await runFunctionAsync(state, name, event);
     return { status: 200, headers: [['Content-Type', ['application/json']]], body: JSON.stringify(result === undefined ? null : result) };
   } catch (err) {
     logError(null, name, err);
@@ -586,37 +685,80 @@ async function invokeDirect(state, req, raw, body, log) {
   }
 }
 
-async function dispatch(state, req, res) {
-  const started = process.hrtime.bigint();
+function route(state, req, raw, body, log, finish) {
+  try {
+    if (raw.path === HEALTH_PATH) return finish(jsonResponse(200, { status: 'ok' }));
+    if (raw.path.startsWith(INVOKE_PREFIX)) {
+      invokeDirect(state, req, raw, body, log).then(finish, (err) => finish(internalError(log, err)));
+      return undefined;
+    }
+    const match = matchRoute(state.config.routes, req.method, raw.path);
+    if (!match) return finish(jsonResponse(404, { message: 'Not Found' }));
+    return invokeRoute(state, req, match, raw, body, log, finish);
+  } catch (err) {
+    return finish(internalError(log, err));
+  }
+}
+
+function respond(state, res, out, log, started) {
+  try {
+    send(res, out, state.draining);
+  } catch (err) { // e.g. an invalid header value from the handler
+    logError(log.requestId, log.function, err);
+    if (!res.headersSent) send(res, jsonResponse(502, { message: 'Internal server error' }), state.draining);
+  }
+  log.status = res.statusCode;
+  log.durationMs = performance.now() - started;
+  accessLog(logLine(log));
+}
+
+const EMPTY = Buffer.alloc(0);
+let isoMs = -1;
+let isoText = '';
+
+function isoNow() {
+  // new Date().toISOString(), formatted at most once per millisecond.
+  const ms = Date.now();
+  if (ms !== isoMs) {
+    isoText = new Date(ms).toISOString();
+    isoMs = ms;
+  }
+  return isoText;
+}
+
+function logLine(log) {
+  // JSON.stringify(log) with the fixed key order; only the strings a client
+  // or handler controls go through JSON.stringify.
+  return `{"time":"${log.time}","requestId":${log.requestId === null ? 'null' : JSON.stringify(log.requestId)},` +
+    `"method":${JSON.stringify(log.method)},"path":${JSON.stringify(log.path)},"status":${log.status},` +
+    `"durationMs":${log.durationMs},"function":${log.function === null ? 'null' : JSON.stringify(log.function)}}`;
+}
+
+function dispatch(state, req, res) {
+  const started = performance.now();
   const url = req.url || '/';
   const q = url.indexOf('?');
   const raw = { path: q < 0 ? url : url.slice(0, q), query: q < 0 ? '' : url.slice(q + 1) };
-  const log = { time: new Date().toISOString(), requestId: null, method: req.method, path: raw.path, status: 0, durationMs: 0, function: null };
-  let out;
-  try {
-    const body = await readBody(req);
-    if (raw.path === HEALTH_PATH) out = jsonResponse(200, { status: 'ok' });
-    else if (raw.path.startsWith(INVOKE_PREFIX)) out = await invokeDirect(state, req, raw, body, log);
-    else {
-      const match = matchRoute(state.config.routes, req.method, raw.path);
-      out = match ? await invokeRoute(state, req, match, raw, body, log) : jsonResponse(404, { message: 'Not Found' });
-    }
-  } catch (err) {
-    if (err && err.status === 413) out = jsonResponse(413, { message: 'Request Entity Too Large' });
-    else {
+  const log = { time: isoNow(), requestId: null, method: req.method, path: raw.path, status: 0, durationMs: 0, function: null };
+  let answered = false;
+  const finish = (out) => {
+    if (answered) return;
+    answered = true;
+    try {
+      respond(state, res, out, log, started);
+    } catch (err) {
       logError(log.requestId, log.function, err);
-      out = jsonResponse(502, { message: 'Internal server error' });
     }
+  };
+  const headers = req.headers;
+  if (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined) {
+    route(state, req, raw, EMPTY, log, finish); // no body: nothing to wait for
+    return;
   }
-  try {
-    send(res, out, () => state.draining);
-  } catch (err) { // e.g. an invalid header value from the handler
-    logError(log.requestId, log.function, err);
-    if (!res.headersSent) { res.removeHeader('Set-Cookie'); send(res, jsonResponse(502, { message: 'Internal server error' }), () => state.draining); }
-  }
-  log.status = res.statusCode;
-  log.durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-  process.stdout.write(JSON.stringify(log) + '\n');
+  readBody(req).then((body) => route(state, req, raw, body, log, finish), (err) => {
+    if (err && err.status === 413) finish(jsonResponse(413, { message: 'Request Entity Too Large' }));
+    else finish(internalError(log, err));
+  });
 }
 
 function shutdown(state, server) {
@@ -638,7 +780,10 @@ function main() {
   process.env.AWS_DEFAULT_REGION = process.env.AWS_DEFAULT_REGION || process.env.AWS_REGION;
   if ((process.env.AWS_S3_FORCE_PATH_STYLE || '').toLowerCase() === 'true') installPathStyleHook();
   if (names.length === 1) Object.assign(process.env, lambdaEnv(names[0], config.functions[names[0]], false));
-  for (const name of names) getHandler(name, config.functions[name]).catch((err) => logError(null, name, err));
+  for (const name of names) {
+    getHandler(name, config.functions[name]).then((fn) => ready.set(name, fn), (err) => logError(null, name, err));
+  }
+  process.on('exit', flushLog);
   const server = http.createServer((req, res) => { dispatch(state, req, res); });
   server.keepAliveTimeout = 65000; // longer than a typical proxy idle timeout
   server.headersTimeout = 66000;
