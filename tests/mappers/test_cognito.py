@@ -72,6 +72,15 @@ resource "aws_cognito_user_group" "admins" {
   user_pool_id = aws_cognito_user_pool.users.id
   precedence   = 1
 }
+resource "aws_cognito_identity_provider" "google" {
+  user_pool_id  = aws_cognito_user_pool.users.id
+  provider_name = "Google"
+  provider_type = "Google"
+  provider_details = {
+    client_id     = "google-client"
+    client_secret = "idp-secret-do-not-leak"
+  }
+}
 resource "aws_cognito_identity_pool" "ids" {
   identity_pool_name = "ids"
 }
@@ -125,6 +134,8 @@ def test_keycloak_service_and_coverage(tmp_path: Path) -> None:
     assert status(stack, "aws_cognito_user_pool_client.web") == "partial"  # SRP
     assert status(stack, "aws_cognito_user_pool_domain.d") == "partial"
     assert status(stack, "aws_cognito_identity_pool.ids") == "unmapped"
+    assert status(stack, "aws_cognito_identity_provider.google") == "unmapped"
+    assert "do-not-leak" not in repr(view(stack, tuple(stack.services)))
     router = stack.extra_files["traefik/dynamic/keycloak.yml"].data["http"]["routers"]
     assert "keycloak-admin-private" in router["keycloak-admin"]["middlewares"]
 

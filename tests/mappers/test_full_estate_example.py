@@ -21,6 +21,7 @@ FAKE_SECRETS = (
     "redis-token-do-not-leak",
     "sk_live_fake_do_not_leak",
     "tok-sensitive-variable-do-not-leak",
+    "ssm-signing-key-do-not-leak",
 )
 
 
@@ -104,3 +105,16 @@ def test_keycloak_realm_has_placeholders_not_secrets() -> None:
     compose = (STACK / "docker-compose.yml").read_text()
     assert "KEYCLOAK_CLIENT_ESTATE_WEB_SECRET: ${KEYCLOAK_CLIENT_ESTATE_WEB_SECRET}" in compose
     assert "KEYCLOAK_CLIENT_ESTATE_WEB_SECRET=" in (STACK / ".env.example").read_text()
+
+
+def test_compose_secrets_for_ecs_secrets() -> None:
+    """ECS secrets become Compose secrets sourced from .env: names only, never values."""
+    import yaml
+
+    doc = yaml.safe_load((STACK / "docker-compose.yml").read_text())
+    assert doc["secrets"]["ssm_estate_signing_key"] == {"environment": "SSM_ESTATE_SIGNING_KEY"}
+    assert doc["secrets"]["secret_estate_stripe_key"] == {"environment": "SECRET_ESTATE_STRIPE_KEY"}
+    web = doc["services"]["estate-web"]
+    assert {"ssm_estate_signing_key", "secret_estate_stripe_key"} <= set(web["secrets"])
+    assert web["environment"]["SIGNING_KEY"] == "${SSM_ESTATE_SIGNING_KEY}"
+    assert "SSM_ESTATE_SIGNING_KEY=" in (STACK / ".env.example").read_text()

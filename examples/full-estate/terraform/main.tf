@@ -111,6 +111,12 @@ resource "aws_secretsmanager_secret_version" "stripe" {
   secret_string = "sk_live_fake_do_not_leak"
 }
 
+resource "aws_ssm_parameter" "signing_key" {
+  name  = "/${local.name}/signing-key"
+  type  = "SecureString"
+  value = "ssm-signing-key-do-not-leak"
+}
+
 # ---------------------------------------------------------------- queues + worker
 
 resource "aws_sqs_queue" "jobs_dlq" {
@@ -237,6 +243,7 @@ resource "aws_ecs_task_definition" "web" {
     ]
     secrets = [
       { name = "STRIPE_KEY", valueFrom = aws_secretsmanager_secret.stripe.arn },
+      { name = "SIGNING_KEY", valueFrom = aws_ssm_parameter.signing_key.arn },
     ]
     healthCheck = {
       command  = ["CMD-SHELL", "curl -fsS http://localhost:8000/healthz || exit 1"]
