@@ -156,8 +156,8 @@ def test_behaviours(gh: GitHubStandIn, tmp_path: Path, behaviour: str) -> None:
     if behaviour == "hide-and-new":
         (graphql,) = gh.writes()[1:]
         assert graphql.path == "/graphql"
-        assert graphql.json["variables"] == {"id": node, "classifier": "OUTDATED"}  # type: ignore[index]
-        assert "minimizeComment" in graphql.json["query"]  # type: ignore[index]
+        assert graphql.json["variables"] == {"id": node, "classifier": "OUTDATED"}
+        assert "minimizeComment" in graphql.json["query"]
         assert gh.minimized == {node}
     elif behaviour == "delete-and-new":
         expected.append(("DELETE", f"/repos/octo-org/infra/issues/comments/{old}", None))
@@ -239,3 +239,18 @@ def test_no_post_fills_summary_and_outputs(
         "unmapped-count": "4",
         "report-path": str((tmp_path / "report.md").resolve()),
     }
+
+
+def test_stack_bodies_split_a_multi_stack_report() -> None:
+    from cloudexit_ci.commands.comment import stack_bodies
+    from cloudexit_ci.github import Marker
+    from cloudexit_ci.report import Report
+    from cloudexit_ci.reporters import markdown
+
+    body = markdown.render([Report("prod", ".", "."), Report("non-prod", ".", ".")])
+    pairs = stack_bodies(body)
+    assert [m for m, _ in pairs] == [Marker("prod", False, 0), Marker("non-prod", False, 0)]
+    assert all(text.startswith("<!-- cloudexit-ci: ") for _, text in pairs)
+    assert [m.stack for m, _ in stack_bodies(body, "non-prod")] == ["non-prod"]
+    single = stack_bodies("plain text\n---\n\nmore", "prod")
+    assert single[0][1].startswith('<!-- cloudexit-ci: {"stack": "prod"')

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 from syrupy.assertion import SnapshotAssertion
 
 from cloudexit_ci.report import Report, ReportError

@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 from syrupy.assertion import SnapshotAssertion
 
 from cloudexit_ci.report import Report, ReportError
