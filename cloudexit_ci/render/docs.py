@@ -98,10 +98,16 @@ def _diagram(stack: Stack) -> list[str]:
     data = sorted(s for s, v in stack.services.items() if v.role == "data")
     for name in functions:
         lines.append(f"  {_node('traefik')} --> {_node(name)}[{_label(name)}]")
-        for store in data:
+        for store in _stores_used(stack, name, data):
             lines.append(f"  {_node(name)} --> {_node(store)}[({_label(store)})]")
     lines += ["```", ""]
     return lines
+
+
+def _stores_used(stack: Stack, service: str, data: list[str]) -> list[str]:
+    """The data services a function reaches: those its environment names (endpoints, hosts)."""
+    env = " ".join(value for _, value in stack.services[service].environment)
+    return [store for store in data if re.search(rf"(?<![\w-]){re.escape(store)}(?![\w-])", env)]
 
 
 def _routes(stack: Stack) -> list[str]:
