@@ -75,7 +75,8 @@ function compileRoutes(routes) {
     const routeKey = isDefault ? '$default' : `${method} ${r.path}`;
     const ranks = segs.map(segmentRank);
     const hasParams = ranks.some((rank) => rank < 2);
-    return { ...r, method, isDefault, segs, ranks, hasParams, resource, resourceId, routeKey };
+    const names = segs.map((seg, i) => (ranks[i] === 0 ? seg.slice(1, -2) : ranks[i] === 1 ? seg.slice(1, -1) : null));
+    return { ...r, method, isDefault, segs, ranks, names, hasParams, resource, resourceId, routeKey };
   });
   return compiled.sort(compareRoutes);
 }
@@ -91,6 +92,7 @@ function compareRoutes(a, b) {
 }
 
 function decodeSegment(s) {
+  if (s.indexOf('%') < 0) return s; // nothing to decode
   try { return decodeURIComponent(s); } catch { return s; }
 }
 
@@ -100,11 +102,11 @@ function matchTemplate(route, parts) {
     const seg = route.segs[i];
     if (route.ranks[i] === 0) {
       if (i >= parts.length) return null;
-      params[seg.slice(1, -2)] = parts.slice(i).map(decodeSegment).join('/');
+      params[route.names[i]] = parts.slice(i).map(decodeSegment).join('/');
       return params;
     }
     if (i >= parts.length) return null;
-    if (route.ranks[i] === 1) params[seg.slice(1, -1)] = decodeSegment(parts[i]);
+    if (route.ranks[i] === 1) params[route.names[i]] = decodeSegment(parts[i]);
     else if (seg !== parts[i]) return null;
   }
   return parts.length === route.segs.length ? params : null;
@@ -497,20 +499,33 @@ function mapResponseV1(result) {
   if (!result || typeof result !== 'object') throw new MalformedResponse('result must be an object');
   const status = checkStatus(result.statusCode);
   const body = checkBody(result.body);
-  const headers = new Map(); // lower name -> [name, values[]]
-  for (const [k, vals] of Object.entries(result.multiValueHeaders || {})) {
-    if (!Array.isArray(vals)) throw new MalformedResponse('multiValueHeaders values must be arrays');
-    headers.set(k.toLowerCase(), [k, vals.map(headerValue).filter((v) => v !== undefined)]);
+  // Parallel arrays instead of a Map keyed by lower-case name: a handful of
+  // headers, so a linear search is cheaper; same order and merge rules.
+  const lower = []; // lower-case names
+  const headers = []; // [name, values[]]
+  const multi = result.multiValueHeaders;
+  if (multi) {
+    for (const k of Object.keys(multi)) {
+      const vals = multi[k];
+      if (!Array.isArray(vals)) throw new MalformedResponse('multiValueHeaders values must be arrays');
+      const entry = [k, vals.map(headerValue).filter((v) => v !== undefined)];
+      const lk = k.toLowerCase();
+      const at = lower.indexOf(lk);
+      if (at < 0) { lower.push(lk); headers.push(entry); } else headers[at] = entry;
+    }
   }
-  for (const [k, v] of Object.entries(result.headers || {})) {
-    const value = headerValue(v);
-    if (value === undefined) continue;
-    const entry = headers.get(k.toLowerCase()) || [k, []];
-    if (!entry[1].includes(value)) entry[1].push(value);
-    headers.set(k.toLowerCase(), entry);
+  const single = result.headers;
+  if (single) {
+    for (const k of Object.keys(single)) {
+      const value = headerValue(single[k]);
+      if (value === undefined) continue;
+      const lk = k.toLowerCase();
+      const at = lower.indexOf(lk);
+      if (at < 0) { lower.push(lk); headers.push([k, [value]]); } else if (!headers[at][1].includes(value)) headers[at][1].push(value);
+    }
   }
-  if (!headers.has('content-type')) headers.set('content-type', ['Content-Type', ['application/json']]);
-  return { status, headers: [...headers.values()], body: decodeBody(body, result.isBase64Encoded) };
+  if (!lower.includes('content-type')) headers.push(['Content-Type', ['application/json']]);
+  return { status, headers, body: decodeBody(body, result.isBase64Encoded) };
 }
 
 function mapResponseV2(result) {
@@ -726,12 +741,28 @@ function isoNow() {
   return isoText;
 }
 
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/; // printable ASCII but " and \ : JSON as is
+const jsonNames = new Map(); // function name -> its JSON string
+
+function jsonString(text) {
+  return PLAIN.test(text) ? `"${text}"` : JSON.stringify(text);
+}
+
 function logLine(log) {
-  // JSON.stringify(log) with the fixed key order; only the strings a client
-  // or handler controls go through JSON.stringify.
-  return `{"time":"${log.time}","requestId":${log.requestId === null ? 'null' : JSON.stringify(log.requestId)},` +
-    `"method":${JSON.stringify(log.method)},"path":${JSON.stringify(log.path)},"status":${log.status},` +
-    `"durationMs":${log.durationMs},"function":${log.function === null ? 'null' : JSON.stringify(log.function)}}`;
+  // JSON.stringify(log) with the fixed key order, durationMs rounded to µs.
+  // requestId is ours (a UUID); the others are escaped when they need it.
+  const fn = log.function;
+  let fnJson = 'null';
+  if (fn !== null) {
+    fnJson = jsonNames.get(fn);
+    if (fnJson === undefined) {
+      fnJson = JSON.stringify(fn);
+      if (jsonNames.size < 1000) jsonNames.set(fn, fnJson);
+    }
+  }
+  return `{"time":"${log.time}","requestId":${log.requestId === null ? 'null' : `"${log.requestId}"`},` +
+    `"method":${jsonString(log.method)},"path":${jsonString(log.path)},"status":${log.status},` +
+    `"durationMs":${Math.round(log.durationMs * 1000) / 1000},"function":${fnJson}}`;
 }
 
 function dispatch(state, req, res) {
