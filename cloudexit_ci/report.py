@@ -312,8 +312,14 @@ def build_report(
     coverage: Iterable[Coverage] = (),
     errors: Iterable[ReportError] = (),
     compose_path: PurePosixPath = COMPOSE_PATH,
+    plan_baseline: bytes | None = None,
 ) -> Report:
-    """Diff the trees and assemble a Report (coverage sorted by address)."""
+    """Diff the trees and assemble a Report (coverage sorted by address).
+
+    ``plan_baseline``: the manifest the data plan is compared with (e.g. the pull
+    request's base branch); default: the checked-in one.
+    """
+    baseline = plan_baseline if plan_baseline is not None else actual.get(MANIFEST_PATH)
     return Report(
         stack=stack,
         output_dir=output_dir,
@@ -322,7 +328,7 @@ def build_report(
         coverage=tuple(sorted(coverage, key=lambda c: (c.origin.address, c.status))),
         errors=tuple(errors),
         services=service_delta(expected.get(compose_path), actual.get(compose_path)),
-        data_plan=data_plan_delta(expected.get(MANIFEST_PATH), actual.get(MANIFEST_PATH)),
+        data_plan=data_plan_delta(expected.get(MANIFEST_PATH), baseline),
     )
 
 

@@ -45,6 +45,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-inline-ignores", action="store_true", default=None)
     parser.add_argument("--report-file", type=Path, default=None, help="write the report here")
     parser.add_argument("--run-url", default=None, help="link shown in markdown reports")
+    parser.add_argument(
+        "--data-plan-base",
+        default=None,
+        metavar="GIT_REF",
+        help="compare the data plan with the manifest at this commit (a PR's base)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
     fmt = str(pick(args.format, "format", settings, "text"))
     if fmt not in FORMATS:
         raise UserError(f"unknown format {fmt!r}", where="format", hint=", ".join(FORMATS))
+    args.data_plan_base = pick(args.data_plan_base, "data-plan-base", settings, None)
     reports, changed = _check_all(args, config, inline_ignores=inline)
     _emit(reports, fmt, args)
     for report in reports:  # user errors also get their one line on stderr
@@ -77,7 +84,9 @@ def _check_all(
     _prime(chosen)
     for target in chosen:
         try:
-            report, wrote = _check_one(target, fix=args.fix, inline_ignores=inline_ignores)
+            report, wrote = _check_one(
+                target, fix=args.fix, inline_ignores=inline_ignores, base=args.data_plan_base
+            )
         except UserError as error:
             report, wrote = (
                 error_report(
@@ -90,7 +99,9 @@ def _check_all(
     return reports, changed
 
 
-def _check_one(target: Target, *, fix: bool, inline_ignores: bool) -> tuple[Report, bool]:
+def _check_one(
+    target: Target, *, fix: bool, inline_ignores: bool, base: str | None = None
+) -> tuple[Report, bool]:
     from cloudexit_ci.diff import read_checked_in
 
     result = render(target.source, target.options)
@@ -108,6 +119,7 @@ def _check_one(target: Target, *, fix: bool, inline_ignores: bool) -> tuple[Repo
         expected=result.tree,
         actual=actual,
         coverage=coverage,
+        plan_baseline=_manifest_at(base, output, Path(result.repo_root)) if base else None,
     )
     if not (fix and report.drifts):
         return report, False
@@ -128,6 +140,30 @@ def _prime(chosen: list[Target]) -> None:
             paths += sorted(directory.glob("*.tf")) + sorted(directory.glob("**/modules/*/*.tf"))
     if paths:
         prime(paths, repo_root_of(chosen[0].source.directory))
+
+
+def _manifest_at(ref: str, output: Path, repo: Path) -> bytes | None:
+    """The stack's manifest as committed at ``ref`` (b"{}" if the stack is new there)."""
+    import subprocess
+
+    from cloudexit_ci.render.tree import MANIFEST
+
+    path = f"{_repo_relative(output, repo)}/{MANIFEST}"
+    done = subprocess.run(
+        ["git", "-C", str(repo), "show", f"{ref}:{path}"], capture_output=True, check=False
+    )
+    if done.returncode == 0:
+        return done.stdout
+    known = subprocess.run(
+        ["git", "-C", str(repo), "cat-file", "-e", f"{ref}^{{commit}}"], capture_output=True
+    )
+    if known.returncode != 0:
+        raise UserError(
+            f"--data-plan-base {ref!r} is not a commit here",
+            where="--data-plan-base",
+            hint="fetch it (actions/checkout with fetch-depth: 0)",
+        )
+    return b"{}"
 
 
 def _repo_relative(path: Path, repo: Path) -> str:

@@ -219,3 +219,34 @@ def test_check_is_a_subprocess_without_traceback(project: Path) -> None:
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert done.stderr.count("\n") == 1 and "tf/broken.tf:1" in done.stderr
+
+
+TABLE = """
+resource "aws_dynamodb_table" "orders" {
+  name     = "orders"
+  hash_key = "id"
+  attribute {
+    name = "id"
+    type = "S"
+  }
+}
+"""
+
+
+def test_data_plan_compared_with_a_base_commit(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A PR that regenerated its stack is in sync, yet merging will copy a new table:
+    against the PR's base commit, the data plan shows it."""
+    base = _git(project, "rev-parse", "HEAD").strip()
+    (project / "tf" / "orders.tf").write_text(TABLE)
+    assert main(["check", "--fix"]) == 1
+    _git(project, "add", "-A")
+    _git(project, "-c", "user.email=t@e.st", "-c", "user.name=t", "commit", "-qm", "orders")
+    capsys.readouterr()
+    assert main(["check", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["reports"][0]["dataPlan"]["added"] == []
+    assert main(["check", "--format", "json", "--data-plan-base", base]) == 0
+    added = json.loads(capsys.readouterr().out)["reports"][0]["dataPlan"]["added"]
+    assert [(m["address"], m["kind"]) for m in added] == [("aws_dynamodb_table.orders", "dynamodb")]
+    assert main(["check", "--data-plan-base", "0" * 40]) == 2  # an unknown commit: a user error
