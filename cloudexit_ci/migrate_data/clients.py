@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,9 +37,22 @@ def credentials(endpoint: Endpoint, flag: str) -> dict[str, str]:
     return found
 
 
-def client(service: str, endpoint: Endpoint, *, pool: int, flag: str = "--source-endpoint") -> Any:
+_SESSION: list[Any] = []
+_SESSION_LOCK = threading.Lock()
+
+
+def _session() -> Any:
+    """One boto3 session per process: its loader caches the service models, so the
+    second client costs a few ms instead of ~0.1 s of JSON parsing. Creating clients
+    from one session is serialized by the lock (botocore sessions are not thread-safe)."""
     import boto3
 
+    if not _SESSION:
+        _SESSION.append(boto3.session.Session())
+    return _SESSION[0]
+
+
+def client(service: str, endpoint: Endpoint, *, pool: int, flag: str = "--source-endpoint") -> Any:
     region = endpoint.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     if service == "s3":
         from botocore.config import Config
@@ -52,11 +66,11 @@ def client(service: str, endpoint: Endpoint, *, pool: int, flag: str = "--source
         )
     else:
         config = botocore_config(pool)
-    session = boto3.session.Session()
-    return session.client(
-        service,
-        endpoint_url=endpoint.url,
-        region_name=region or "us-east-1",
-        config=config,
-        **credentials(endpoint, flag),
-    )
+    with _SESSION_LOCK:
+        return _session().client(
+            service,
+            endpoint_url=endpoint.url,
+            region_name=region or "us-east-1",
+            config=config,
+            **credentials(endpoint, flag),
+        )

@@ -26,12 +26,22 @@ from cloudexit_ci.migrate_data.wire import from_wire_item, to_wire_item
 TARGET_PREFIX = "DynamoDB_20120810."
 
 
-class RawDynamo:
-    """Scan and BatchWriteItem with botocore-like signatures; items in wire JSON form."""
+class RawHTTP:
+    """Credentials, region and a urllib3 pool for one endpoint (shared by the raw clients)."""
+
+    service = "dynamodb"
 
     def __init__(
-        self, endpoint: Endpoint, *, pool: int, flag: str = "--source-endpoint", timeout: float = 60
+        self,
+        endpoint: Endpoint,
+        *,
+        pool: int,
+        flag: str = "--source-endpoint",
+        timeout: float = 60,
+        like: Any = None,
     ):
+        """``like``: a botocore client for the same endpoint, whose resolved URL and region
+        (AWS_ENDPOINT_URL*, profiles, partitions) are used as they are."""
         import botocore.session
         import urllib3
 
@@ -41,8 +51,11 @@ class RawDynamo:
             or os.environ.get("AWS_DEFAULT_REGION")
             or "us-east-1"
         )
+        url = endpoint.url or f"https://{self.service}.{region}.amazonaws.com"
+        if like is not None:
+            url, region = like.meta.endpoint_url, like.meta.region_name
         self.region = region
-        self.url = endpoint.url or f"https://dynamodb.{region}.amazonaws.com"
+        self.url = url.rstrip("/")
         explicit = credentials(endpoint, flag)
         if explicit:
             from botocore.credentials import Credentials
@@ -64,6 +77,13 @@ class RawDynamo:
             timeout=urllib3.Timeout(connect=10, read=timeout),
         )
 
+    def frozen(self) -> Any:
+        return self._credentials.get_frozen_credentials()
+
+
+class RawDynamo(RawHTTP):
+    """Scan and BatchWriteItem with botocore-like signatures; items in wire JSON form."""
+
     def call(self, operation: str, body: dict[str, Any]) -> dict[str, Any]:
         """One signed request; the parsed JSON answer, or ClientError / OSError."""
         import urllib3
@@ -80,8 +100,7 @@ class RawDynamo:
                 "X-Amz-Target": TARGET_PREFIX + operation,
             },
         )
-        frozen = self._credentials.get_frozen_credentials()
-        SigV4Auth(frozen, "dynamodb", self.region).add_auth(request)
+        SigV4Auth(self.frozen(), "dynamodb", self.region).add_auth(request)
         try:
             answer = self._http.request(
                 "POST", self.url + "/", body=data, headers=dict(request.headers.items())

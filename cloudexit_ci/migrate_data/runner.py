@@ -31,7 +31,7 @@ class Settings:
     part_size: int = 16 * 1024 * 1024
     skip_invalid_keys: bool = False
     cql_concurrency: int = 32
-    raw_http: bool = True  # Scan/BatchWriteItem as raw signed JSON (False: through botocore)
+    raw_http: bool = True  # Scan/BatchWriteItem, S3 GET/PUT as raw signed HTTP (False: botocore)
 
 
 def _fingerprint(job: Job) -> dict[str, Any]:
@@ -72,8 +72,8 @@ def _run_table(job: TableJob, settings: Settings, out: TextIO) -> verify.Result 
     if settings.raw_http:
         from cloudexit_ci.migrate_data.rawddb import RawDynamo
 
-        scanner = RawDynamo(job.source, pool=pool)
-        writer = RawDynamo(job.target, pool=pool, flag="--target-endpoint")
+        scanner = RawDynamo(job.source, pool=pool, like=source)
+        writer = RawDynamo(job.target, pool=pool, flag="--target-endpoint", like=target)
     sink = _alternator_sink(writer, job, settings)
     _copy_table(job, settings, source, sink, checkpoint, out, scanner)
     if not settings.verify:
@@ -153,8 +153,16 @@ def _run_bucket(job: BucketJob, settings: Settings, out: TextIO) -> verify.Resul
         for line in s3.report_invalid(invalid, job.target_kind, settings.skip_invalid_keys):
             print(f"warning: {line}", file=sys.stderr)
         s3.ensure_bucket(target, job.target_bucket)
+        raw = None
+        if settings.raw_http:
+            from cloudexit_ci.migrate_data.raws3 import RawS3
+
+            raw = (
+                RawS3(job.source, pool=settings.workers + 4, like=source),
+                RawS3(job.target, pool=settings.workers + 4, flag="--target-endpoint", like=target),
+            )
         with Progress(job.address, total_items=count, mode=settings.progress) as progress:
-            s3.BucketCopy(source, target, options, checkpoint, progress).run()
+            s3.BucketCopy(source, target, options, checkpoint, progress, raw).run()
         print(
             f"{job.address}: copied {progress.items:,} objects ({size:,} bytes listed), "
             f"{progress.skipped:,} already present",

@@ -112,12 +112,14 @@ class BucketCopy:
         options: S3Options,
         checkpoint: Checkpoint,
         progress: Progress,
+        raw: tuple[Any, Any] | None = None,
     ):
         self.source = source
         self.target = target
         self.options = options
         self.checkpoint = checkpoint
         self.progress = progress
+        self.raw = raw  # (source RawS3, target RawS3): single-object copies without botocore
 
     def run(self) -> None:
         after = self.checkpoint.get("after")
@@ -165,6 +167,15 @@ class BucketCopy:
         return {name: answer[name] for name in KEPT_HEADERS if answer.get(name) is not None}
 
     def _single(self, key: str) -> str:
+        if self.raw is not None:
+            reader, writer = self.raw
+
+            def raw_once() -> str:
+                body, headers = reader.get(self.options.source_bucket, key)
+                return str(writer.put(self.options.target_bucket, key, body, headers))
+
+            return retry.call(raw_once)
+
         def once() -> str:
             answer = self.source.get_object(Bucket=self.options.source_bucket, Key=key)
             body = answer["Body"].read()
