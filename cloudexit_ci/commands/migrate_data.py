@@ -69,7 +69,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     run.add_argument("--resume", action="store_true", help="continue after a crash")
     run.add_argument("--restart", action="store_true", help="discard the checkpoint")
     run.add_argument("--segments", type=_positive, default=4, help="parallel scan segments")
-    run.add_argument("--workers", type=_positive, default=8, help="writer / copier threads")
+    run.add_argument("--workers", type=_positive, default=16, help="writer / copier threads")
     run.add_argument("--batch-size", type=_positive, default=25, help="items per BatchWriteItem")
     run.add_argument("--page-size", type=_positive, default=1000, help="items per scan page")
     run.add_argument("--max-read-rate", type=float, default=0.0, help="RCU/s cap on the source")

@@ -2,11 +2,13 @@
 
 One scanner thread per segment reads pages (Segment/TotalSegments, at most
 ``page_size`` items each) and hands them, cut into batches, to a shared pool of
-writer threads. While page N is being written, page N+1 is scanned; only when
-every batch of page N is stored is the segment's LastEvaluatedKey for page N
-checkpointed. At most two pages per segment are in memory. A crash replays at
-most the pages after the last checkpoint; writes are puts by primary key, so a
-replay overwrites with identical items and duplicates nothing.
+writer threads. While earlier pages are being written, the scanner reads ahead,
+as long as the pages not yet stored hold at most two pages' worth of items and
+8 MB (so 1 MB pages of large items still keep every writer busy). Pages are
+settled in order: only when every batch of page N is stored is the segment's
+LastEvaluatedKey for page N checkpointed. A crash replays at most the pages
+after the last checkpoint; writes are puts by primary key, so a replay
+overwrites with identical items and duplicates nothing.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import functools
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -26,6 +29,7 @@ from cloudexit_ci.migrate_data.ratelimit import RateLimiter
 from cloudexit_ci.migrate_data.wire import Item, approx_size, decode_key, encode_key
 
 BATCH_BYTES = 15 * 1024 * 1024  # BatchWriteItem allows 16 MB per request
+MAX_AHEAD_BYTES = 8 * 1024 * 1024  # per segment: scanned, not yet stored
 
 
 class Sink(Protocol):
@@ -41,7 +45,7 @@ class ScanOptions:
     table: str
     segments: int = 4
     page_size: int = 1000
-    workers: int = 8
+    workers: int = 16
     max_read_rate: float = 0.0
 
 
@@ -100,6 +104,16 @@ def _by_bytes(items: list[Item], size: int) -> list[list[Item]]:
     return [chunk for chunk in out if chunk]
 
 
+@dataclass
+class _Page:
+    """One scanned page: its write futures, the LastEvaluatedKey after it, its size."""
+
+    futures: list[Future[None]]
+    lek: Any
+    items: int
+    nbytes: int
+
+
 class TableCopy:
     """Copy one table with ``segments`` scanners feeding ``workers`` writer threads."""
 
@@ -147,44 +161,52 @@ class TableCopy:
         state = self._segment(segment)
         start = decode_key(state["lek"])
         count = int(state["items"])
-        pending: tuple[list[Future[None]], Any, int] | None = None
+        pending: deque[_Page] = deque()
         limit = min(100, self.options.page_size)  # a small first page: writers start at once
         while not self._stop.is_set():
             items, lek = self._scan_page(segment, total, start, limit)
             limit = self.options.page_size
-            futures = self._submit(items)
-            if pending is not None:
-                count = self._settle(segment, pending, count)
-            pending = (futures, lek, len(items))
+            pending.append(self._submit(items, lek))
+            while len(pending) > 1 and self._too_much(pending):
+                count = self._settle(segment, pending.popleft(), count)
             if lek is None:
                 break
             start = lek
-        if pending is not None:
-            count = self._settle(segment, pending, count)
+        while pending:
+            count = self._settle(segment, pending.popleft(), count)
 
-    def _settle(
-        self, segment: int, pending: tuple[list[Future[None]], Any, int], count: int
-    ) -> int:
-        futures, lek, written = pending
-        for future in futures:
+    def _too_much(self, pending: deque[_Page]) -> bool:
+        """Scan ahead while the pages not yet stored stay within two pages' worth of items
+        and MAX_AHEAD_BYTES: big items make 1 MB pages of few items, and two such
+        pages would leave the writers idle while the next page is being scanned."""
+        items = sum(page.items for page in pending)
+        nbytes = sum(page.nbytes for page in pending)
+        return items > 2 * self.options.page_size or nbytes > MAX_AHEAD_BYTES
+
+    def _settle(self, segment: int, page: _Page, count: int) -> int:
+        for future in page.futures:
             future.result()
-        count += written
-        state = {"lek": encode_key(lek), "done": lek is None, "items": count}
+        count += page.items
+        state = {"lek": encode_key(page.lek), "done": page.lek is None, "items": count}
         self.checkpoint.update_in("segments", str(segment), state)
         return count
 
-    def _submit(self, items: list[Item]) -> list[Future[None]]:
+    def _submit(self, items: list[Item], lek: Any) -> _Page:
         assert self._pool is not None
         size = max(1, self.sink.batch_size)
-        return [
-            self._pool.submit(self._write, items[i : i + size]) for i in range(0, len(items), size)
-        ]
+        futures, total = [], 0
+        for i in range(0, len(items), size):
+            chunk = items[i : i + size]
+            nbytes = sum(approx_size(item) for item in chunk)
+            total += nbytes
+            futures.append(self._pool.submit(self._write, chunk, nbytes))
+        return _Page(futures, lek, len(items), total)
 
-    def _write(self, chunk: list[Item]) -> None:
+    def _write(self, chunk: list[Item], nbytes: int) -> None:
         if self._stop.is_set():
             raise RuntimeError("stopped after an error in another segment")
         self.sink.write(chunk)
-        self.progress.add(len(chunk), sum(approx_size(item) for item in chunk))
+        self.progress.add(len(chunk), nbytes)
 
     def _scan_page(
         self, segment: int, total: int, start: Item | None, limit: int

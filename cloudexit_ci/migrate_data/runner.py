@@ -20,7 +20,7 @@ class Settings:
     resume: bool = False
     restart: bool = False
     segments: int = 4
-    workers: int = 8
+    workers: int = 16
     batch_size: int = 25
     page_size: int = 1000
     max_read_rate: float = 0.0
