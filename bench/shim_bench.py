@@ -40,13 +40,13 @@ import http.client
 import json
 import os
 import platform
+import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import shutil
-import signal
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -229,7 +229,9 @@ def serverless_offline() -> tuple[list[str], dict[str, str], Path] | str:
     cli = SLS_DIR / "node_modules" / "serverless" / "bin" / "serverless.js"
     if not (cli.exists() and (SLS_DIR / "node_modules" / "serverless-offline").exists()):
         if not (SLS_DIR / "package.json").exists():
-            (SLS_DIR / "package.json").write_text('{"name": "sls-bench", "version": "1.0.0", "private": true}\n')
+            (SLS_DIR / "package.json").write_text(
+                '{"name": "sls-bench", "version": "1.0.0", "private": true}\n'
+            )
         cmd = ["npm", "install", "--no-audit", "--no-fund", *SLS_PACKAGES]
         try:
             done = subprocess.run(cmd, cwd=SLS_DIR, capture_output=True, text=True, timeout=600)
@@ -380,21 +382,29 @@ def compare(
     """Per-round ratios (both measured in the same round), then their median."""
     if shim not in rounds or bare not in rounds:
         return None
-    pairs = list(zip(rounds[shim], rounds[bare]))
+    pairs = list(zip(rounds[shim], rounds[bare], strict=True))
 
     def ratio(key: str, invert: bool = False) -> list[float]:
         return [(b[key] / s[key]) if invert else (s[key] / b[key]) for s, b in pairs]
 
     def summary(values: list[float]) -> dict[str, float]:
-        return {"median": round(statistics.median(values), 3), "min": round(min(values), 3), "max": round(max(values), 3)}
+        return {
+            "median": round(statistics.median(values), 3),
+            "min": round(min(values), 3),
+            "max": round(max(values), 3),
+        }
 
     out: dict[str, Any] = {
         "shim": shim,
         "bare": bare,
         "rps_ratio": summary(ratio("rps")),
         "cpu_ratio": summary(ratio("cpu_us_per_req", invert=True)),
-        "added_seq_p50_ms": round(statistics.median(s["seq_p50_ms"] - b["seq_p50_ms"] for s, b in pairs), 3),
-        "added_load_p50_ms": round(statistics.median(s["p50_ms"] - b["p50_ms"] for s, b in pairs), 3),
+        "added_seq_p50_ms": round(
+            statistics.median(s["seq_p50_ms"] - b["seq_p50_ms"] for s, b in pairs), 3
+        ),
+        "added_load_p50_ms": round(
+            statistics.median(s["p50_ms"] - b["p50_ms"] for s, b in pairs), 3
+        ),
     }
     if "autocannon_rps" in pairs[0][0]:
         out["autocannon_rps_ratio"] = summary(ratio("autocannon_rps"))
@@ -412,8 +422,11 @@ COMPARISONS = [
 ]
 
 
-def table(results: dict[str, dict[str, float]], ratios: list[dict[str, Any]], skipped: dict[str, str]) -> str:
-    head = "| target | req/s (wrk) | req/s (autocannon) | CPU µs/req | seq p50 ms | wrk p50 ms | wrk p99 ms | errors |"
+def table(
+    results: dict[str, dict[str, float]], ratios: list[dict[str, Any]], skipped: dict[str, str]
+) -> str:
+    head = "| target | req/s (wrk) | req/s (autocannon) | CPU µs/req | seq p50 ms | wrk p50 ms "
+    head += "| wrk p99 ms | errors |"
     lines = [head, "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for name, r in results.items():
         ac = f"{r['autocannon_rps']:.0f}" if "autocannon_rps" in r else "-"
@@ -428,12 +441,15 @@ def table(results: dict[str, dict[str, float]], ratios: list[dict[str, Any]], sk
 
     lines += [
         "",
-        "| shim vs baseline | req/s ratio, wrk (≥ 0.7) | req/s ratio, autocannon | CPU/req ratio (bare/shim) | added seq p50 ms (< 1) | met |",
+        "| shim vs baseline | req/s ratio, wrk (≥ 0.7) | req/s ratio, autocannon "
+        "| CPU/req ratio (bare/shim) | added seq p50 ms (< 1) | met |",
         "|---|---:|---:|---:|---:|---|",
     ]
     for c in ratios:
         ac = fmt(c["autocannon_rps_ratio"]) if "autocannon_rps_ratio" in c else "-"
-        met = "yes" if c["meets_rps"] and c["meets_p50"] else ("p50 only" if c["meets_p50"] else "no")
+        met = (
+            "yes" if c["meets_rps"] and c["meets_p50"] else ("p50 only" if c["meets_p50"] else "no")
+        )
         cells = [fmt(c["rps_ratio"]), ac, fmt(c["cpu_ratio"]), str(c["added_seq_p50_ms"]), met]
         lines.append(f"| {c['shim']} vs {c['bare']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -457,7 +473,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         lua = Path(tmp) / "report.lua"
         lua.write_text(WRK_LUA)
-        all_targets, skipped = targets(Path(tmp), with_sls=args.sls and (not args.only or args.only in "serverless-offline"))
+        all_targets, skipped = targets(
+            Path(tmp), with_sls=args.sls and (not args.only or args.only in "serverless-offline")
+        )
         chosen = {n: t for n, t in all_targets.items() if not args.only or args.only in n}
         for _ in range(args.rounds):  # interleaved, so a busy moment hits every target
             for name, (cmd, env, cwd) in chosen.items():
@@ -484,10 +502,18 @@ def main(argv: list[str] | None = None) -> int:
         "loadavg_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "node": subprocess.run(["node", "-v"], capture_output=True, text=True).stdout.strip(),
         "python": platform.python_version(),
-        "wrk": subprocess.run([str(WRK), "-v"], capture_output=True, text=True).stdout.splitlines()[0],
+        "wrk": subprocess.run([str(WRK), "-v"], capture_output=True, text=True).stdout.splitlines()[
+            0
+        ],
         "cpus": os.cpu_count(),
     }
-    payload = {"meta": meta, "results": results, "comparisons": ratios, "skipped": skipped, "rounds": rounds}
+    payload = {
+        "meta": meta,
+        "results": results,
+        "comparisons": ratios,
+        "skipped": skipped,
+        "rounds": rounds,
+    }
     RESULTS.write_text(json.dumps(payload, indent=2) + "\n")
     return 0
 
