@@ -15,7 +15,7 @@ from cloudexit_ci.terraform.expressions import Computed, Unknown
 from cloudexit_ci.terraform.files import rel
 from cloudexit_ci.terraform.model import Resource
 
-SUPPORTED_RUNTIME = re.compile(r"^(nodejs(1[68]|2[02])\.x|python3\.(9|1[0-3]))$")
+SUPPORTED_RUNTIME = re.compile(r"^(nodejs(1[68]|2[024])\.x|python3\.(9|1[0-4]))$")
 SECRET_NAME = re.compile(
     r"(SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL)", re.I
 )
@@ -45,7 +45,7 @@ def map_function(resource: Resource, ctx: MapContext) -> Coverage:
             resource,
             "unmapped",
             f"runtime {runtime or '(none)'} has no shim yet "
-            "(supported: nodejs16.x-22.x, python3.9-3.13)",
+            "(supported: nodejs16.x-24.x, python3.9-3.14)",
             blocking=True,
         )
     if not code.exists:

@@ -14,6 +14,7 @@ NODE: dict[str, str] = {
     "nodejs18.x": "node:18.20.8-alpine3.21",
     "nodejs20.x": "node:20.19.5-alpine3.22",
     "nodejs22.x": "node:22.20.0-alpine3.22",
+    "nodejs24.x": "node:24.11.0-alpine3.22",
 }
 PYTHON: dict[str, str] = {
     "python3.9": "python:3.9.23-slim-bookworm",
@@ -21,6 +22,7 @@ PYTHON: dict[str, str] = {
     "python3.11": "python:3.11.13-slim-bookworm",
     "python3.12": "python:3.12.11-slim-bookworm",
     "python3.13": "python:3.13.7-slim-bookworm",
+    "python3.14": "python:3.14.0-slim-trixie",
 }
 
 

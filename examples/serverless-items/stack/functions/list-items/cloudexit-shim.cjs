@@ -75,7 +75,8 @@ function compileRoutes(routes) {
     const routeKey = isDefault ? '$default' : `${method} ${r.path}`;
     const ranks = segs.map(segmentRank);
     const hasParams = ranks.some((rank) => rank < 2);
-    return { ...r, method, isDefault, segs, ranks, hasParams, resource, resourceId, routeKey };
+    const names = segs.map((seg, i) => (ranks[i] === 0 ? seg.slice(1, -2) : ranks[i] === 1 ? seg.slice(1, -1) : null));
+    return { ...r, method, isDefault, segs, ranks, names, hasParams, resource, resourceId, routeKey };
   });
   return compiled.sort(compareRoutes);
 }
@@ -91,6 +92,7 @@ function compareRoutes(a, b) {
 }
 
 function decodeSegment(s) {
+  if (s.indexOf('%') < 0) return s; // nothing to decode
   try { return decodeURIComponent(s); } catch { return s; }
 }
 
@@ -100,18 +102,31 @@ function matchTemplate(route, parts) {
     const seg = route.segs[i];
     if (route.ranks[i] === 0) {
       if (i >= parts.length) return null;
-      params[seg.slice(1, -2)] = parts.slice(i).map(decodeSegment).join('/');
+      params[route.names[i]] = parts.slice(i).map(decodeSegment).join('/');
       return params;
     }
     if (i >= parts.length) return null;
-    if (route.ranks[i] === 1) params[seg.slice(1, -1)] = decodeSegment(parts[i]);
+    if (route.ranks[i] === 1) params[route.names[i]] = decodeSegment(parts[i]);
     else if (seg !== parts[i]) return null;
   }
   return parts.length === route.segs.length ? params : null;
 }
 
+function pathParts(rawPath) {
+  // rawPath.split('/').filter(Boolean) without the intermediate array.
+  const parts = [];
+  let from = 0;
+  while (from <= rawPath.length) {
+    let to = rawPath.indexOf('/', from);
+    if (to < 0) to = rawPath.length;
+    if (to > from) parts.push(rawPath.slice(from, to));
+    from = to + 1;
+  }
+  return parts;
+}
+
 function matchRoute(routes, method, rawPath) {
-  const parts = rawPath.split('/').filter(Boolean);
+  const parts = pathParts(rawPath);
   for (const route of routes) {
     if (route.method !== 'ANY' && route.method !== method) continue;
     if (route.isDefault) return { route, params: {}, hasParams: false };
@@ -122,6 +137,30 @@ function matchRoute(routes, method, rawPath) {
 }
 
 // ---------------------------------------------------------------- event ---
+
+// Random (version 4, RFC 4122 variant) UUIDs formatted as crypto.randomUUID
+// does, from a larger pool of CSPRNG bytes: one randomFillSync per 4096 ids
+// instead of one per 128, and no per-call option handling. Every id takes 16
+// fresh bytes that are never reused (JS is single-threaded here).
+const HEX = Array.from({ length: 256 }, (_, i) => (i + 0x100).toString(16).slice(1));
+const UUID_POOL = 16 * 4096;
+let uuidBytes = Buffer.alloc(0);
+let uuidOffset = UUID_POOL;
+
+function uuid4() {
+  if (uuidOffset >= UUID_POOL) {
+    uuidBytes = crypto.randomFillSync(Buffer.allocUnsafe(UUID_POOL));
+    uuidOffset = 0;
+  }
+  const b = uuidBytes;
+  const o = uuidOffset;
+  uuidOffset += 16;
+  return HEX[b[o]] + HEX[b[o + 1]] + HEX[b[o + 2]] + HEX[b[o + 3]] + '-' +
+    HEX[b[o + 4]] + HEX[b[o + 5]] + '-' +
+    HEX[(b[o + 6] & 0x0f) | 0x40] + HEX[b[o + 7]] + '-' +
+    HEX[(b[o + 8] & 0x3f) | 0x80] + HEX[b[o + 9]] + '-' +
+    HEX[b[o + 10]] + HEX[b[o + 11]] + HEX[b[o + 12]] + HEX[b[o + 13]] + HEX[b[o + 14]] + HEX[b[o + 15]];
+}
 
 let timeSecond = -1;
 let timeText = '';
@@ -158,6 +197,32 @@ function headerPairs(req) {
   const pairs = [];
   for (let i = 0; i < req.rawHeaders.length; i += 2) pairs.push([req.rawHeaders[i], req.rawHeaders[i + 1]]);
   return pairs;
+}
+
+const NO_PAIRS = [null, null];
+
+function querySingleAndMulti(raw) {
+  // singleAndMulti(parseQuery(raw)) without the pair list.
+  if (!raw) return NO_PAIRS;
+  let single = null;
+  let multi = null;
+  let from = 0;
+  while (from <= raw.length) {
+    let to = raw.indexOf('&', from);
+    if (to < 0) to = raw.length;
+    if (to > from) {
+      const eq = raw.indexOf('=', from);
+      const k = decodeSegment(eq < 0 || eq > to ? raw.slice(from, to) : raw.slice(from, eq));
+      const v = eq < 0 || eq > to ? '' : decodeSegment(raw.slice(eq + 1, to));
+      if (single === null) { single = {}; multi = {}; }
+      single[k] = v;
+      const values = multi[k];
+      if (values === undefined) multi[k] = [v];
+      else values.push(v);
+    }
+    from = to + 1;
+  }
+  return single === null ? NO_PAIRS : [single, multi];
 }
 
 function singleAndMulti(pairs) {
@@ -236,7 +301,7 @@ function encodeBody(buf, binary) {
 function buildEventV1(api, req, match, raw, body, now) {
   // now: epoch ms
   const [hSingle, hMulti] = rawSingleAndMulti(req.rawHeaders);
-  const [qSingle, qMulti] = singleAndMulti(parseQuery(raw.query));
+  const [qSingle, qMulti] = querySingleAndMulti(raw.query);
   const binary = body.length > 0 && isBinaryV1(req.headers['content-type'], api.binaryMediaTypes);
   // HTTP API $default route in payload 1.0: resource "$default", no path parameters.
   const resource = match.route.resource;
@@ -257,7 +322,7 @@ function buildEventV1(api, req, match, raw, body, now) {
       resourceId: match.route.resourceId,
       resourcePath: resource,
       httpMethod: req.method,
-      extendedRequestId: crypto.randomUUID(),
+      extendedRequestId: uuid4(),
       requestTime: requestTime(now),
       path: stagePath,
       accountId: ACCOUNT_ID,
@@ -265,7 +330,7 @@ function buildEventV1(api, req, match, raw, body, now) {
       stage: api.stage,
       domainPrefix: domainPrefix(domainName),
       requestTimeEpoch: now,
-      requestId: crypto.randomUUID(),
+      requestId: uuid4(),
       identity: {
         cognitoIdentityPoolId: null, accountId: null, cognitoIdentityId: null, caller: null,
         sourceIp: sourceIp(req), principalOrgId: null, accessKey: null,
@@ -298,7 +363,7 @@ function buildEventV2(api, req, match, raw, body, now) {
       method: req.method, path: raw.path, protocol: `HTTP/${req.httpVersion}`,
       sourceIp: sourceIp(req), userAgent: req.headers['user-agent'] ?? '',
     },
-    requestId: crypto.randomUUID(), routeKey, stage: api.stage,
+    requestId: uuid4(), routeKey, stage: api.stage,
     time: requestTime(now), timeEpoch: now,
   };
   if (match.hasParams) event.pathParameters = match.params;
@@ -423,7 +488,7 @@ function makeContext(name, fnCfg, deadline, done) {
     functionVersion: '$LATEST',
     invokedFunctionArn: fixed.arn,
     memoryLimitInMB: fixed.memory,
-    awsRequestId: crypto.randomUUID(),
+    awsRequestId: uuid4(),
     logGroupName: fixed.logGroup,
     logStreamName: fixed.logStream,
     identity: undefined,
@@ -497,20 +562,33 @@ function mapResponseV1(result) {
   if (!result || typeof result !== 'object') throw new MalformedResponse('result must be an object');
   const status = checkStatus(result.statusCode);
   const body = checkBody(result.body);
-  const headers = new Map(); // lower name -> [name, values[]]
-  for (const [k, vals] of Object.entries(result.multiValueHeaders || {})) {
-    if (!Array.isArray(vals)) throw new MalformedResponse('multiValueHeaders values must be arrays');
-    headers.set(k.toLowerCase(), [k, vals.map(headerValue).filter((v) => v !== undefined)]);
+  // Parallel arrays instead of a Map keyed by lower-case name: a handful of
+  // headers, so a linear search is cheaper; same order and merge rules.
+  const lower = []; // lower-case names
+  const headers = []; // [name, values[]]
+  const multi = result.multiValueHeaders;
+  if (multi) {
+    for (const k of Object.keys(multi)) {
+      const vals = multi[k];
+      if (!Array.isArray(vals)) throw new MalformedResponse('multiValueHeaders values must be arrays');
+      const entry = [k, vals.map(headerValue).filter((v) => v !== undefined)];
+      const lk = k.toLowerCase();
+      const at = lower.indexOf(lk);
+      if (at < 0) { lower.push(lk); headers.push(entry); } else headers[at] = entry;
+    }
   }
-  for (const [k, v] of Object.entries(result.headers || {})) {
-    const value = headerValue(v);
-    if (value === undefined) continue;
-    const entry = headers.get(k.toLowerCase()) || [k, []];
-    if (!entry[1].includes(value)) entry[1].push(value);
-    headers.set(k.toLowerCase(), entry);
+  const single = result.headers;
+  if (single) {
+    for (const k of Object.keys(single)) {
+      const value = headerValue(single[k]);
+      if (value === undefined) continue;
+      const lk = k.toLowerCase();
+      const at = lower.indexOf(lk);
+      if (at < 0) { lower.push(lk); headers.push([k, [value]]); } else if (!headers[at][1].includes(value)) headers[at][1].push(value);
+    }
   }
-  if (!headers.has('content-type')) headers.set('content-type', ['Content-Type', ['application/json']]);
-  return { status, headers: [...headers.values()], body: decodeBody(body, result.isBase64Encoded) };
+  if (!lower.includes('content-type')) headers.push(['Content-Type', ['application/json']]);
+  return { status, headers, body: decodeBody(body, result.isBase64Encoded) };
 }
 
 function mapResponseV2(result) {
@@ -713,25 +791,41 @@ function respond(state, res, out, log, started) {
 }
 
 const EMPTY = Buffer.alloc(0);
-let isoMs = -1;
+let isoAt = -Infinity;
 let isoText = '';
 
-function isoNow() {
-  // new Date().toISOString(), formatted at most once per millisecond.
-  const ms = Date.now();
-  if (ms !== isoMs) {
-    isoText = new Date(ms).toISOString();
-    isoMs = ms;
+function isoNow(perfNow) {
+  // new Date().toISOString(), formatted at most once per millisecond
+  // (perfNow: performance.now() of the request).
+  if (perfNow - isoAt >= 1) {
+    isoText = new Date().toISOString();
+    isoAt = perfNow;
   }
   return isoText;
 }
 
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/; // printable ASCII but " and \ : JSON as is
+const jsonNames = new Map(); // function name -> its JSON string
+
+function jsonString(text) {
+  return PLAIN.test(text) ? `"${text}"` : JSON.stringify(text);
+}
+
 function logLine(log) {
-  // JSON.stringify(log) with the fixed key order; only the strings a client
-  // or handler controls go through JSON.stringify.
-  return `{"time":"${log.time}","requestId":${log.requestId === null ? 'null' : JSON.stringify(log.requestId)},` +
-    `"method":${JSON.stringify(log.method)},"path":${JSON.stringify(log.path)},"status":${log.status},` +
-    `"durationMs":${log.durationMs},"function":${log.function === null ? 'null' : JSON.stringify(log.function)}}`;
+  // JSON.stringify(log) with the fixed key order, durationMs rounded to µs.
+  // requestId is ours (a UUID); the others are escaped when they need it.
+  const fn = log.function;
+  let fnJson = 'null';
+  if (fn !== null) {
+    fnJson = jsonNames.get(fn);
+    if (fnJson === undefined) {
+      fnJson = JSON.stringify(fn);
+      if (jsonNames.size < 1000) jsonNames.set(fn, fnJson);
+    }
+  }
+  return `{"time":"${log.time}","requestId":${log.requestId === null ? 'null' : `"${log.requestId}"`},` +
+    `"method":${jsonString(log.method)},"path":${jsonString(log.path)},"status":${log.status},` +
+    `"durationMs":${Math.round(log.durationMs * 1000) / 1000},"function":${fnJson}}`;
 }
 
 function dispatch(state, req, res) {
@@ -739,7 +833,7 @@ function dispatch(state, req, res) {
   const url = req.url || '/';
   const q = url.indexOf('?');
   const raw = { path: q < 0 ? url : url.slice(0, q), query: q < 0 ? '' : url.slice(q + 1) };
-  const log = { time: isoNow(), requestId: null, method: req.method, path: raw.path, status: 0, durationMs: 0, function: null };
+  const log = { time: isoNow(started), requestId: null, method: req.method, path: raw.path, status: 0, durationMs: 0, function: null };
   let answered = false;
   const finish = (out) => {
     if (answered) return;
@@ -807,4 +901,4 @@ if (require.main === module) {
   else main();
 }
 
-module.exports = { compileRoutes, matchRoute, requestTime, mapResponseV1, mapResponseV2 };
+module.exports = { compileRoutes, matchRoute, requestTime, mapResponseV1, mapResponseV2, uuid4, querySingleAndMulti };
