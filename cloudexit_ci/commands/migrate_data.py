@@ -73,6 +73,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     run.add_argument("--batch-size", type=_positive, default=25, help="items per BatchWriteItem")
     run.add_argument("--page-size", type=_positive, default=1000, help="items per scan page")
     run.add_argument("--max-read-rate", type=float, default=0.0, help="RCU/s cap on the source")
+    run.add_argument(
+        "--checkpoint-every",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="DynamoDB: rewrite the checkpoint at most this often (0: after every page)",
+    )
     run.add_argument("--verify", choices=("count", "sample", "full"))
     run.add_argument("--progress", choices=("auto", "tty", "plain", "none"), default="auto")
     run.add_argument("--no-create-target", dest="create_target", action="store_false")
@@ -169,5 +176,5 @@ def settings_from_args(args: argparse.Namespace):  # type: ignore[no-untyped-def
         page_size=args.page_size, max_read_rate=args.max_read_rate, verify=args.verify,
         progress=args.progress, create_target=args.create_target,
         multipart_threshold=args.multipart_threshold, part_size=args.part_size,
-        skip_invalid_keys=args.skip_invalid_keys,
+        skip_invalid_keys=args.skip_invalid_keys, checkpoint_every=args.checkpoint_every,
     )  # fmt: skip

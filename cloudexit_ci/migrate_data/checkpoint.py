@@ -13,6 +13,7 @@ import json
 import os
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -46,13 +47,21 @@ def job_id(fingerprint: dict[str, Any]) -> str:
 
 
 class Checkpoint:
-    """The state of one job; ``update`` mutates under a lock and persists atomically."""
+    """The state of one job; ``update`` mutates under a lock and persists atomically.
+
+    ``update_in(..., every=s)`` persists only when the file is older than ``s``
+    seconds (the newest state is always what is written, so a later write covers
+    the skipped ones); a crash then replays at most ``s`` seconds more work. Every
+    other update, and :meth:`flush`, writes at once.
+    """
 
     def __init__(self, path: Path, fingerprint: dict[str, Any], data: dict[str, Any]):
         self.path = path
         self.fingerprint = fingerprint
         self.data = data
         self._lock = threading.Lock()
+        self._written = 0.0  # monotonic time of the last write
+        self._dirty = False
 
     @classmethod
     def open(
@@ -81,12 +90,25 @@ class Checkpoint:
     def update(self, **values: Any) -> None:
         with self._lock:
             self.data.update(values)
-            atomic_write_json(self.path, self.data)
+            self._write()
 
-    def update_in(self, section: str, key: str, value: Any) -> None:
+    def update_in(self, section: str, key: str, value: Any, *, every: float = 0.0) -> None:
         with self._lock:
             self.data.setdefault(section, {})[key] = value
-            atomic_write_json(self.path, self.data)
+            self._dirty = True
+            if every <= 0 or time.monotonic() - self._written >= every:
+                self._write()
+
+    def flush(self) -> None:
+        """Write what ``update_in(every=...)`` has not written yet."""
+        with self._lock:
+            if self._dirty:
+                self._write()
+
+    def _write(self) -> None:
+        atomic_write_json(self.path, self.data)
+        self._written = time.monotonic()
+        self._dirty = False
 
 
 def _read(path: Path) -> dict[str, Any]:

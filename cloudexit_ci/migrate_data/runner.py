@@ -31,6 +31,7 @@ class Settings:
     part_size: int = 16 * 1024 * 1024
     skip_invalid_keys: bool = False
     cql_concurrency: int = 32
+    checkpoint_every: float = 1.0
     raw_http: bool = True  # Scan/BatchWriteItem, S3 GET/PUT as raw signed HTTP (False: botocore)
 
 
@@ -121,6 +122,7 @@ def _copy_table(
         settings.page_size,
         settings.workers,
         settings.max_read_rate,
+        settings.checkpoint_every,
     )
     total = int(desc.get("ItemCount") or 0) or None
     with Progress(job.address, total_items=total, mode=settings.progress) as progress:

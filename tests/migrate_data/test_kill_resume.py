@@ -42,6 +42,15 @@ HOOK_KILLS = [
     {"CLOUDEXIT_TEST_KILL_AT_CHECKPOINT": "5"},
     {"CLOUDEXIT_TEST_KILL_AFTER_BATCHES": "40"},
 ]
+# Checkpoints written at most once a second: a run writes fewer of them, so the
+# checkpoint kills come earlier (the first write of a run, then its second).
+HOOK_KILLS_BATCHED = [
+    {"CLOUDEXIT_TEST_KILL_AFTER_BATCHES": "1"},
+    {"CLOUDEXIT_TEST_KILL_AT_CHECKPOINT": "1"},
+    {"CLOUDEXIT_TEST_KILL_AFTER_BATCHES": "13"},
+    {"CLOUDEXIT_TEST_KILL_AT_CHECKPOINT": "2"},
+    {"CLOUDEXIT_TEST_KILL_AFTER_BATCHES": "40"},
+]
 
 
 def _timed_kill(args: list[str], delay: float) -> int:
@@ -57,7 +66,10 @@ def _checkpoints_are_json(state: Path) -> None:
         json.loads(path.read_text())  # never torn
 
 
-def test_dynamodb_killed_seven_times_then_resumed(dynamodb_endpoint: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("every", ["0", "1"])  # checkpoint after every page / once a second
+def test_dynamodb_killed_seven_times_then_resumed(
+    dynamodb_endpoint: str, tmp_path: Path, every: str
+) -> None:
     client = ddb(dynamodb_endpoint)
     src, dst = name("ksrc"), name("kdst")
     create_table(client, src)
@@ -67,12 +79,12 @@ def test_dynamodb_killed_seven_times_then_resumed(dynamodb_endpoint: str, tmp_pa
         "dynamodb", "--source-table", src, "--source-endpoint", dynamodb_endpoint,
         "--target-table", dst, "--target-endpoint", dynamodb_endpoint,
         "--state-dir", str(tmp_path), "--segments", "3", "--page-size", "50",
-        "--workers", "2", "--progress", "none",
+        "--workers", "2", "--progress", "none", "--checkpoint-every", every,
     ]  # fmt: skip
     kills = 0
-    for n, env in enumerate(HOOK_KILLS):
+    for n, env in enumerate(HOOK_KILLS if every == "0" else HOOK_KILLS_BATCHED):
         result = cli(*args, *(["--resume"] if n else []), env=env)
-        assert result.returncode == KILLED, result.stderr
+        assert result.returncode == KILLED, (env, result.stdout, result.stderr)
         _checkpoints_are_json(tmp_path)
         kills += 1
     for delay in (1.2, 1.6):
