@@ -1,26 +1,62 @@
 """Benchmark `migrate-data` against DynamoDB Local and SeaweedFS (one run).
 
-    .venv/bin/python bench/migrate_data_bench.py [--items 20000] [--objects 2000]
+    .venv/bin/python bench/migrate_data_bench.py [--items 20000] [--objects 2000] [--rounds 3]
 
-DynamoDB, for small items and for mixed items (up to 300 KB):
-  spec    : the spec's approach, scan everything, then one awaited PutItem per item
-  ceiling : a raw parallel BatchWriteItem loop over pre-built items (what the target allows)
-  ours    : cloudexit-ci's copy (parallel scan + batched parallel writes + checkpoints)
-Memory: peak RSS of the CLI process for N/10 and N items.
-S3: a sequential get+put copy of --objects objects versus ours.
-Prints a markdown table and writes bench/results/migrate_data.json.
+DynamoDB method (what a real migration looks like: AWS → Alternator).
+  Two DynamoDB Local processes: SOURCE holds the table to migrate, TARGET receives.
+  The machine has 2 cores, so both servers would otherwise fight for the same CPU;
+  to give the target the same capacity in every contender, the TARGET JVM is
+  pinned to CPU 1 (``taskset -a``, all its threads), and the SOURCE JVM and this
+  benchmark process (the clients, including ours, which runs in-process) to CPU 0.
+  Other engineers' jobs may still run unpinned on both cores: every round runs
+  every contender back to back (order rotated per round) and we report medians
+  of per-round ratios.
+
+  Contenders, each writing the same N items into a fresh table on TARGET:
+    spec         : the spec's script: scan SOURCE into memory (boto3), then one
+                   awaited PutItem per item into TARGET.
+    ceiling_raw  : what the target allows: 16 threads (ours' --workers), BatchWriteItem
+                   of 25 over items pre-generated in memory (no reading at all), sent
+                   as raw signed JSON (the cheapest client we have).
+    ceiling_boto : the same loop through boto3 with 8 threads (the previous definition).
+    ours         : cloudexit-ci's whole job with the CLI's defaults, in-process: client
+                   setup, describe, parallel Scan of SOURCE (4 segments),
+                   BatchWriteItem into TARGET (16 writers),
+                   atomic checkpoints per page. Timed from start to the last
+                   checkpoint; the table count is checked after the clock stops.
+    scan_ceiling : what the source allows: a raw parallel Scan of SOURCE (4 segments,
+                   items dropped). Not a copy; it shows when reading, not the target,
+                   bounds ours (ours_vs_min_scan_write_ceiling uses the lower one).
+    copy_ceiling : a bare raw parallel copy SOURCE → TARGET (4 scan threads, 16 raw
+                   writers, no checkpoints, unbounded memory): the same CPU layout as
+                   ours, so ours/copy_ceiling is ours' own overhead.
+  ceiling = the faster ceiling of the round; ours/ceiling, ours/spec and
+  ceiling/spec are per-round ratios, medians reported (plus every round).
+  Target tables are deleted after each measurement (the JVM holds them in RAM).
+  One unmeasured warm-up of the ceiling and of ours first (the JVMs JIT-compile).
+
+Memory: peak RSS of the CLI process (VmHWM) for N/10 and N items (same two servers).
+S3 (SeaweedFS ``weed mini``, one process, unpinned): per round, interleaved,
+  sequential: get+put of every object, one at a time (boto3);
+  put ceiling: 16 threads putting the pre-generated bodies (what the server takes),
+               raw signed PUTs and boto3 put_object, the faster of the round counts;
+  ours: cloudexit-ci's bucket copy (listing, target listing, parallel copy, checkpoints).
+Prints markdown tables and writes bench/results/migrate_data.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -30,13 +66,17 @@ sys.path.insert(0, str(ROOT))
 
 from cloudexit_ci.migrate_data.clients import Endpoint, client  # noqa: E402
 from cloudexit_ci.migrate_data.plan import BucketJob, TableJob  # noqa: E402
+from cloudexit_ci.migrate_data.rawddb import RawDynamo  # noqa: E402
+from cloudexit_ci.migrate_data.raws3 import RawS3  # noqa: E402
 from cloudexit_ci.migrate_data.runner import Settings, run_job  # noqa: E402
 from tests import servers  # noqa: E402
 
 os.environ["AWS_ACCESS_KEY_ID"] = "test"
 os.environ["AWS_SECRET_ACCESS_KEY"] = "test"
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-THREADS = 8
+THREADS = 8  # the boto3 ceiling's threads (the previous definition)
+RAW_THREADS = 16  # the raw ceiling's threads: as many requests in flight as ours (--workers)
+CPUS = os.cpu_count() or 1
 
 
 def make_items(count: int, mixed: bool, seed: int = 1) -> list[dict[str, Any]]:
@@ -69,46 +109,233 @@ def create(ddb: Any, table: str) -> None:
     )
 
 
-def raw_batch_loop(ddb: Any, table: str, items: list[dict[str, Any]]) -> float:
-    """The ceiling: THREADS threads, each BatchWriteItem of 25, UnprocessedItems retried."""
+def count_items(ddb: Any, table: str) -> int:
+    total, start = 0, None
+    while True:
+        extra: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
+        page = ddb.scan(TableName=table, Select="COUNT", **extra)
+        total += int(page["Count"])
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return total
+
+
+def raw_batch_loop(
+    writer: Any, table: str, items: list[dict[str, Any]], threads: int = THREADS
+) -> float:
+    """The ceiling: ``threads`` threads, each BatchWriteItem of 25, UnprocessedItems retried.
+
+    ``writer`` is a boto3 client or a RawDynamo (the items have no binaries, so their
+    botocore form is their wire form)."""
 
     def write(chunk: list[dict[str, Any]]) -> None:
         request: dict[str, Any] = {table: [{"PutRequest": {"Item": i}} for i in chunk]}
         while request:
-            request = ddb.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
+            request = writer.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
 
-    create(ddb, table)
     chunks = [items[i : i + 25] for i in range(0, len(items), 25)]
     started = time.perf_counter()
-    with ThreadPoolExecutor(THREADS) as pool:
+    with ThreadPoolExecutor(threads) as pool:
         list(pool.map(write, chunks))
     return time.perf_counter() - started
 
 
-def spec_copy(ddb: Any, source: str, target: str) -> float:
+def scan_loop(reader: Any, table: str, segments: int = 4) -> float:
+    """What the source allows: ``segments`` threads of raw Scans of SOURCE, items dropped."""
+
+    def scan(segment: int) -> None:
+        start = None
+        while True:
+            extra: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
+            page = reader.scan(
+                TableName=table, Segment=segment, TotalSegments=segments, Limit=1000, **extra
+            )
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(segments) as pool:
+        list(pool.map(scan, range(segments)))
+    return time.perf_counter() - started
+
+
+def copy_loop(reader: Any, writer: Any, source: str, table: str, segments: int = 4) -> float:
+    """A bare parallel copy: ``segments`` raw Scans of SOURCE feeding RAW_THREADS raw
+    BatchWriteItem threads, no checkpoints, no bound on memory, no retries but
+    UnprocessedItems: what ours would be with none of its bookkeeping."""
+
+    def write(chunk: list[dict[str, Any]]) -> None:
+        request: dict[str, Any] = {table: [{"PutRequest": {"Item": i}} for i in chunk]}
+        while request:
+            request = writer.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
+
+    def scan(segment: int, pool: ThreadPoolExecutor) -> list[Any]:
+        start, futures = None, []
+        while True:
+            extra: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
+            page = reader.scan(
+                TableName=source, Segment=segment, TotalSegments=segments, Limit=1000, **extra
+            )
+            items = page.get("Items", [])
+            futures += [pool.submit(write, items[i : i + 25]) for i in range(0, len(items), 25)]
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return futures
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(RAW_THREADS) as pool, ThreadPoolExecutor(segments) as scanners:
+        for futures in list(scanners.map(lambda n: scan(n, pool), range(segments))):
+            for future in futures:
+                future.result()
+    return time.perf_counter() - started
+
+
+def spec_copy(source: Any, target: Any, src_table: str, table: str) -> float:
     """The spec's script: scan all into memory, then put one item at a time, awaited."""
-    create(ddb, target)
     started = time.perf_counter()
     everything, start = [], None
     while True:
-        page = ddb.scan(TableName=source, **({"ExclusiveStartKey": start} if start else {}))
+        extra: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
+        page = source.scan(TableName=src_table, **extra)
         everything.extend(page["Items"])
         start = page.get("LastEvaluatedKey")
         if not start:
             break
     for item in everything:
-        ddb.put_item(TableName=target, Item=item)
+        target.put_item(TableName=table, Item=item)
     return time.perf_counter() - started
 
 
-def ours(url: str, source: str, target: str, state: Path) -> float:
-    endpoint = Endpoint(url)
-    create(client("dynamodb", endpoint, pool=4), target)  # as the ceiling's table: made before
-    job = TableJob("bench", source, target, endpoint, endpoint)
-    settings = Settings(state_dir=state, progress="none", workers=THREADS)
+def ours(src_url: str, dst_url: str, source: str, target: str, state: Path) -> float:
+    job = TableJob("bench", source, target, Endpoint(src_url), Endpoint(dst_url))
+    settings = Settings(state_dir=state, progress="none")  # the CLI's defaults
     started = time.perf_counter()
-    run_job(job, settings, out=open(os.devnull, "w"))  # noqa: SIM115
+    with open(os.devnull, "w") as devnull:
+        run_job(job, settings, out=devnull)
     return time.perf_counter() - started
+
+
+def jvm_pid(url: str) -> int:
+    """The DynamoDB Local JVM listening on ``url``'s port (servers.py yields only the URL)."""
+    port = url.rsplit(":", 1)[1].encode()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            argv = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
+            if argv and argv[0].endswith(b"java") and b"-port" in argv and port in argv:
+                return int(entry)
+    raise RuntimeError(f"no DynamoDB Local JVM found for {url}")
+
+
+def pin(pid: int, cpu: int) -> None:
+    subprocess.run(["taskset", "-a", "-p", "-c", str(cpu), str(pid)], check=True,
+                   stdout=subprocess.DEVNULL)  # fmt: skip
+
+
+@contextlib.contextmanager
+def dynamodb_pair() -> Iterator[tuple[str, str]]:
+    """SOURCE and TARGET DynamoDB Local; target on CPU 1, source and us on CPU 0."""
+    mask = os.sched_getaffinity(0)
+    with servers.dynamodb_local() as src, servers.dynamodb_local() as dst:
+        if CPUS >= 2:
+            pin(jvm_pid(dst), 1)
+            pin(jvm_pid(src), 0)
+            os.sched_setaffinity(0, {0})
+        try:
+            yield src, dst
+        finally:
+            os.sched_setaffinity(0, mask)
+
+
+def median(values: list[float]) -> float:
+    return float(statistics.median(values))
+
+
+def dynamodb_suite(
+    src_url: str, dst_url: str, count: int, mixed: bool, rounds: int, tmp: Path
+) -> dict[str, Any]:
+    tag = "mixed" if mixed else "small"
+    src_boto = client("dynamodb", Endpoint(src_url), pool=THREADS + 8)
+    dst_boto = client("dynamodb", Endpoint(dst_url), pool=THREADS + 8)
+    dst_raw = RawDynamo(Endpoint(dst_url), pool=RAW_THREADS + 8)
+    items = make_items(count, mixed)
+    nbytes = sum(len(i["body"]["S"]) for i in items)
+    source = f"src-{tag}"
+    create(src_boto, source)
+    raw_batch_loop(RawDynamo(Endpoint(src_url), pool=THREADS + 8), source, items)
+    serial = iter(range(1_000_000))
+
+    def fresh(name: str) -> str:
+        table = f"{name}-{tag}-{next(serial)}"
+        create(dst_boto, table)
+        return table
+
+    def done(table: str, check: bool = False) -> None:
+        if check and (found := count_items(dst_boto, table)) != count:
+            raise RuntimeError(f"{table}: {found} items, wanted {count}")
+        dst_boto.delete_table(TableName=table)
+
+    src_raw = RawDynamo(Endpoint(src_url), pool=8)
+
+    def measure(name: str) -> float:
+        if name == "scan_ceiling":
+            return scan_loop(src_raw, source)
+        table = fresh(name)
+        if name == "ceiling_raw":
+            took = raw_batch_loop(dst_raw, table, items, RAW_THREADS)
+        elif name == "ceiling_boto":
+            took = raw_batch_loop(dst_boto, table, items)
+        elif name == "copy_ceiling":
+            took = copy_loop(src_raw, dst_raw, source, table)
+        elif name == "ours":
+            took = ours(src_url, dst_url, source, table, tmp / f"state-{table}")
+        else:
+            took = spec_copy(src_boto, dst_boto, source, table)
+        done(table, check=True)
+        return took
+
+    measure("ceiling_raw")  # warm-up: both JVMs JIT-compile their hot paths
+    measure("ours")
+    names = ["spec", "ceiling_raw", "ceiling_boto", "ours", "scan_ceiling", "copy_ceiling"]
+    runs: dict[str, list[float]] = {name: [] for name in names}
+    for n in range(rounds):
+        for name in names[n % len(names) :] + names[: n % len(names)]:
+            runs[name].append(measure(name))
+            print(f"  {tag} round {n + 1}: {name} {count / runs[name][-1]:,.0f} items/s",
+                  file=sys.stderr, flush=True)  # fmt: skip
+    ceiling = [min(a, b) for a, b in zip(runs["ceiling_raw"], runs["ceiling_boto"], strict=True)]
+    per_round = {
+        "ours_vs_ceiling": [c / o for c, o in zip(ceiling, runs["ours"], strict=True)],
+        "ours_vs_spec": [s / o for s, o in zip(runs["spec"], runs["ours"], strict=True)],
+        "ceiling_vs_spec": [s / c for s, c in zip(runs["spec"], ceiling, strict=True)],
+        "ours_vs_copy_ceiling": [
+            c / o for c, o in zip(runs["copy_ceiling"], runs["ours"], strict=True)
+        ],
+        "ours_vs_min_scan_write_ceiling": [
+            max(c, r) / o
+            for c, r, o in zip(ceiling, runs["scan_ceiling"], runs["ours"], strict=True)
+        ],
+    }
+    rate = {name: [count / t for t in times] for name, times in runs.items()}
+    return {
+        "items": count,
+        "payload_mb": round(nbytes / 1e6, 1),
+        "rounds": rounds,
+        "spec_items_s": round(median(rate["spec"])),
+        "ceiling_raw_items_s": round(median(rate["ceiling_raw"])),
+        "ceiling_boto_items_s": round(median(rate["ceiling_boto"])),
+        "ceiling_items_s": round(median([count / t for t in ceiling])),
+        "scan_ceiling_items_s": round(median(rate["scan_ceiling"])),
+        "copy_ceiling_items_s": round(median(rate["copy_ceiling"])),
+        "ours_items_s": round(median(rate["ours"])),
+        **{name: round(median(values), 2) for name, values in per_round.items()},
+        "per_round": {
+            **{f"{name}_items_s": [round(r) for r in rates] for name, rates in rate.items()},
+            **{name: [round(v, 2) for v in values] for name, values in per_round.items()},
+        },
+    }
 
 
 PEAK = (
@@ -129,36 +356,18 @@ def peak_rss_mb(args: list[str]) -> float:
     return float(done.stderr.strip().splitlines()[-1])
 
 
-def dynamodb_suite(url: str, count: int, mixed: bool, tmp: Path) -> dict[str, Any]:
-    ddb = client("dynamodb", Endpoint(url), pool=THREADS + 8)
-    tag = "mixed" if mixed else "small"
-    items = make_items(count, mixed)
-    nbytes = sum(len(i["body"]["S"]) for i in items)
-    raw_batch_loop(ddb, f"src-{tag}", items)
-    ceiling = raw_batch_loop(ddb, f"ceiling-{tag}", items)
-    del items
-    ours_s = ours(url, f"src-{tag}", f"ours-{tag}", tmp / f"state-{tag}")
-    spec_s = spec_copy(ddb, f"src-{tag}", f"spec-{tag}")
-    return {
-        "items": count,
-        "payload_mb": round(nbytes / 1e6, 1),
-        "spec_items_s": round(count / spec_s),
-        "ceiling_items_s": round(count / ceiling),
-        "ours_items_s": round(count / ours_s),
-        "ours_vs_ceiling": round(ceiling / ours_s, 2),
-        "ours_vs_spec": round(spec_s / ours_s, 2),
-        "ceiling_vs_spec": round(spec_s / ceiling, 2),
-    }
-
-
-def rss_suite(url: str, count: int, tmp: Path) -> dict[str, Any]:
-    ddb = client("dynamodb", Endpoint(url), pool=THREADS + 8)
+def rss_suite(src_url: str, dst_url: str, count: int, tmp: Path) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for n in (count // 10, count):
-        raw_batch_loop(ddb, f"rss-src-{n}", make_items(n, False, seed=n))
+        create(client("dynamodb", Endpoint(src_url), pool=4), f"rss-src-{n}")
+        raw_batch_loop(
+            RawDynamo(Endpoint(src_url), pool=THREADS + 8),
+            f"rss-src-{n}",
+            make_items(n, False, seed=n),
+        )
         args = [
-            "dynamodb", "--source-table", f"rss-src-{n}", "--source-endpoint", url,
-            "--target-table", f"rss-dst-{n}", "--target-endpoint", url,
+            "dynamodb", "--source-table", f"rss-src-{n}", "--source-endpoint", src_url,
+            "--target-table", f"rss-dst-{n}", "--target-endpoint", dst_url,
             "--state-dir", str(tmp / f"rss-{n}"),
         ]  # fmt: skip
         out[f"peak_rss_mb_{n}"] = round(peak_rss_mb(args), 1)
@@ -166,64 +375,121 @@ def rss_suite(url: str, count: int, tmp: Path) -> dict[str, Any]:
     return out
 
 
-def s3_suite(url: str, objects: int, tmp: Path) -> dict[str, Any]:
+def s3_suite(url: str, objects: int, rounds: int, tmp: Path) -> dict[str, Any]:
     s3 = client("s3", Endpoint(url), pool=32)
     s3.create_bucket(Bucket="bench-src")
     rng = random.Random(2)
     bodies = [rng.randbytes(rng.randint(1_000, 64_000)) for _ in range(objects)]
-    with ThreadPoolExecutor(16) as pool:
-        list(
-            pool.map(
-                lambda i: s3.put_object(Bucket="bench-src", Key=f"o/{i:05d}", Body=bodies[i]),
-                range(objects),
+    keys = [f"o/{i:05d}" for i in range(objects)]
+
+    raw = RawS3(Endpoint(url), pool=32)
+
+    def put_loop(bucket: str) -> float:
+        started = time.perf_counter()
+        with ThreadPoolExecutor(16) as pool:
+            list(pool.map(lambda i: s3.put_object(Bucket=bucket, Key=keys[i], Body=bodies[i]),
+                          range(objects)))  # fmt: skip
+        return time.perf_counter() - started
+
+    def raw_put_loop(bucket: str) -> float:
+        started = time.perf_counter()
+        with ThreadPoolExecutor(16) as pool:
+            list(pool.map(lambda i: raw.put(bucket, keys[i], bodies[i], {}), range(objects)))
+        return time.perf_counter() - started
+
+    def sequential(bucket: str) -> float:
+        started = time.perf_counter()
+        for key in keys:
+            got = s3.get_object(Bucket="bench-src", Key=key)
+            s3.put_object(
+                Bucket=bucket, Key=key, Body=got["Body"].read(), ContentType=got["ContentType"]
             )
-        )
-    s3.create_bucket(Bucket="bench-seq")
-    started = time.perf_counter()
-    for i in range(objects):
-        got = s3.get_object(Bucket="bench-src", Key=f"o/{i:05d}")
-        s3.put_object(
-            Bucket="bench-seq",
-            Key=f"o/{i:05d}",
-            Body=got["Body"].read(),
-            ContentType=got["ContentType"],
-        )
-    seq = time.perf_counter() - started
-    job = BucketJob("bench", "bench-src", "bench-ours", Endpoint(url), Endpoint(url), "seaweedfs")
-    settings = Settings(state_dir=tmp / "s3", progress="none", workers=16)
-    started = time.perf_counter()
-    run_job(job, settings, out=open(os.devnull, "w"))  # noqa: SIM115
-    mine = time.perf_counter() - started
+        return time.perf_counter() - started
+
+    def mine(bucket: str) -> float:
+        job = BucketJob("bench", "bench-src", bucket, Endpoint(url), Endpoint(url), "seaweedfs")
+        settings = Settings(state_dir=tmp / bucket, progress="none", workers=16)
+        started = time.perf_counter()
+        with open(os.devnull, "w") as devnull:
+            run_job(job, settings, out=devnull)
+        took = time.perf_counter() - started
+        listed = sum(p.get("KeyCount", 0) for p in s3.get_paginator("list_objects_v2").paginate(
+            Bucket=bucket))  # fmt: skip
+        if listed != objects:
+            raise RuntimeError(f"{bucket}: {listed} objects, wanted {objects}")
+        return took
+
+    contenders: dict[str, Callable[[str], float]] = {
+        "sequential": sequential, "put_ceiling_raw": raw_put_loop, "put_ceiling_boto": put_loop,
+        "ours": mine,
+    }  # fmt: skip
+    put_loop("bench-src")  # the source (and a warm-up)
+    serial = iter(range(1_000_000))
+    runs: dict[str, list[float]] = {name: [] for name in contenders}
+    names = list(contenders)
+    for n in range(rounds):
+        for name in names[n % len(names) :] + names[: n % len(names)]:
+            bucket = f"bench-{name.replace('_', '-')}-{next(serial)}"
+            if name != "ours":
+                s3.create_bucket(Bucket=bucket)
+            runs[name].append(contenders[name](bucket))
+            print(f"  s3 round {n + 1}: {name} {objects / runs[name][-1]:,.0f} objects/s",
+                  file=sys.stderr, flush=True)  # fmt: skip
+    put = [
+        min(a, b) for a, b in zip(runs["put_ceiling_raw"], runs["put_ceiling_boto"], strict=True)
+    ]
+    vs_seq = [s / o for s, o in zip(runs["sequential"], runs["ours"], strict=True)]
+    vs_put = [p / o for p, o in zip(put, runs["ours"], strict=True)]
+    put_vs_seq = [s / p for s, p in zip(runs["sequential"], put, strict=True)]
+    rate = {name: [objects / t for t in times] for name, times in runs.items()}
     return {
         "objects": objects,
-        "sequential_objects_s": round(objects / seq),
-        "ours_objects_s": round(objects / mine),
-        "ours_vs_sequential": round(seq / mine, 2),
+        "payload_mb": round(sum(len(b) for b in bodies) / 1e6, 1),
+        "rounds": rounds,
+        "sequential_objects_s": round(median(rate["sequential"])),
+        "put_ceiling_objects_s": round(median([objects / t for t in put])),
+        "put_ceiling_raw_objects_s": round(median(rate["put_ceiling_raw"])),
+        "put_ceiling_boto_objects_s": round(median(rate["put_ceiling_boto"])),
+        "ours_objects_s": round(median(rate["ours"])),
+        "ours_vs_sequential": round(median(vs_seq), 2),
+        "ours_vs_put_ceiling": round(median(vs_put), 2),
+        "put_ceiling_vs_sequential": round(median(put_vs_seq), 2),
+        "per_round": {
+            **{f"{name}_objects_s": [round(r) for r in rates] for name, rates in rate.items()},
+            "ours_vs_sequential": [round(v, 2) for v in vs_seq],
+            "ours_vs_put_ceiling": [round(v, 2) for v in vs_put],
+        },
     }
 
 
 def markdown(results: dict[str, Any]) -> str:
     lines = [
-        "| DynamoDB Local | items | MB | spec items/s | ceiling items/s | ours items/s "
-        "| ours/ceiling | ours/spec | ceiling/spec |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| DynamoDB Local | items | MB | spec items/s | ceiling items/s (raw / boto3) "
+        "| ours items/s | ours/ceiling | ours/spec | ceiling/spec | scan ceiling items/s "
+        "| ours/min(scan, write ceiling) | bare copy items/s | ours/bare copy |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for tag in ("small", "mixed"):
         r = results[tag]
         lines.append(
             f"| {tag} | {r['items']:,} | {r['payload_mb']} | {r['spec_items_s']:,} | "
-            f"{r['ceiling_items_s']:,} | {r['ours_items_s']:,} | {r['ours_vs_ceiling']} | "
-            f"{r['ours_vs_spec']} | {r['ceiling_vs_spec']} |"
+            f"{r['ceiling_items_s']:,} ({r['ceiling_raw_items_s']:,} / "
+            f"{r['ceiling_boto_items_s']:,}) | {r['ours_items_s']:,} | {r['ours_vs_ceiling']} | "
+            f"{r['ours_vs_spec']} | {r['ceiling_vs_spec']} | {r['scan_ceiling_items_s']:,} | "
+            f"{r['ours_vs_min_scan_write_ceiling']} | {r['copy_ceiling_items_s']:,} | "
+            f"{r['ours_vs_copy_ceiling']} |"
         )
     m, s = results["memory"], results["s3"]
     lines += ["", "| peak RSS | MB |", "|---|---:|"]
     lines += [f"| {k} | {v} |" for k, v in m.items()]
     lines += [
         "",
-        "| S3 (SeaweedFS) | objects | sequential obj/s | ours obj/s | ours/sequential |",
-        "|---|---:|---:|---:|---:|",
-        f"| copy | {s['objects']:,} | {s['sequential_objects_s']:,} | {s['ours_objects_s']:,} "
-        f"| {s['ours_vs_sequential']} |",
+        "| S3 (SeaweedFS) | objects | sequential obj/s | put ceiling obj/s | ours obj/s "
+        "| ours/sequential | ours/put ceiling |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+        f"| copy | {s['objects']:,} | {s['sequential_objects_s']:,} | "
+        f"{s['put_ceiling_objects_s']:,} | {s['ours_objects_s']:,} "
+        f"| {s['ours_vs_sequential']} | {s['ours_vs_put_ceiling']} |",
     ]
     return "\n".join(lines)
 
@@ -232,27 +498,36 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=20_000)
     parser.add_argument("--objects", type=int, default=2_000)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--only", choices=("small", "mixed", "memory", "s3"), action="append")
     args = parser.parse_args()
     wanted = args.only or ["small", "mixed", "memory", "s3"]
-    results: dict[str, Any] = {"machine": {"cpus": os.cpu_count()}}
-    with tempfile.TemporaryDirectory() as tmp_name, servers.dynamodb_local() as url:
+    results: dict[str, Any] = {
+        "machine": {"cpus": CPUS, "loadavg_at_start": list(os.getloadavg())},
+        "method": (__doc__ or "").split("\n\n", 2)[2].strip(),
+    }
+    out = ROOT / "bench" / "results" / "migrate_data.json"
+    if out.exists():  # a partial run (--only) keeps the other sections
+        results = {**json.loads(out.read_text()), **results}
+    with tempfile.TemporaryDirectory() as tmp_name, dynamodb_pair() as (src, dst):
         tmp = Path(tmp_name)
         for tag in ("small", "mixed"):
             if tag in wanted:
-                results[tag] = dynamodb_suite(url, args.items, tag == "mixed", tmp)
+                results[tag] = dynamodb_suite(
+                    src, dst, args.items, tag == "mixed", args.rounds, tmp
+                )
                 print(tag, results[tag], flush=True)
         if "memory" in wanted:
-            results["memory"] = rss_suite(url, args.items, tmp)
+            results["memory"] = rss_suite(src, dst, args.items, tmp)
             print("memory", results["memory"], flush=True)
     if "s3" in wanted:
         with tempfile.TemporaryDirectory() as tmp_name, servers.seaweedfs() as url:
-            results["s3"] = s3_suite(url, args.objects, Path(tmp_name))
+            results["s3"] = s3_suite(url, args.objects, args.rounds, Path(tmp_name))
             print("s3", results["s3"], flush=True)
-    out = ROOT / "bench" / "results" / "migrate_data.json"
+    results["machine"]["loadavg_at_end"] = list(os.getloadavg())
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")
-    if all(k in results for k in ("small", "mixed", "memory", "s3")):
+    if not args.only:
         print(markdown(results))
 
 
