@@ -136,7 +136,7 @@ def _code_fingerprint() -> bytes:
             with contextlib.suppress(OSError):
                 digest.update((hcl2_dir / name).read_bytes())
     here = Path(__file__).parent
-    for name in ("ast.py", "parse.py", "jsonsyntax.py"):
+    for name in ("ast.py", "parse.py", "jsonsyntax.py", "templates.py"):
         digest.update((here / name).read_bytes())
     return digest.digest()
 

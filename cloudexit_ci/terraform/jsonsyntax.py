@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from cloudexit_ci.terraform import ast
-from cloudexit_ci.terraform.parse import template_from_text
+from cloudexit_ci.terraform.templates import template_from_text
 
 # block type → number of labels it takes in JSON nesting
 _LABELS = {

@@ -19,6 +19,7 @@ from lark.exceptions import LarkError, UnexpectedInput
 from cloudexit_ci.errors import UserError
 from cloudexit_ci.terraform import ast
 from cloudexit_ci.terraform.cachedir import cache_dir
+from cloudexit_ci.terraform.templates import merge_literals, template_from_text, unescape
 
 _HEREDOC_END_BLANKS = re.compile(r"(?m)^([ \t]*[A-Za-z][A-Za-z0-9._-]*)[ \t]+$")
 _BINARY_OPS = {"==", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/", "%", "&&", "||"}
@@ -193,7 +194,7 @@ class _Converter:
             if isinstance(part, Token):
                 continue  # the quotes
             parts.extend(self._string_part(part))
-        return ast.Template(_merge_literals(parts))
+        return ast.Template(merge_literals(parts))
 
     def _string_part(self, part: Tree[Any]) -> list[str | ast.Expr]:
         child = part.children[0]
@@ -203,13 +204,13 @@ class _Converter:
                 return ["$" + raw[2:]]
             if child.type == "ESCAPED_DIRECTIVE":
                 return ["%" + raw[2:]]
-            return [_unescape(raw)]
+            return [unescape(raw)]
         if child.data == "interpolation":
             return [self.expr(_children(child)[0])]
         return [ast.Unsupported(self._text(part))]
 
     def _x_template_string(self, node: Tree[Any]) -> ast.Expr:
-        return ast.Lit(_unescape(str(node.children[0])[2:-2]))
+        return ast.Lit(unescape(str(node.children[0])[2:-2]))
 
     def _x_heredoc_template(self, node: Tree[Any]) -> ast.Expr:
         return self._heredoc(str(node.children[0]), trim=False, line=self._line(node))
@@ -318,89 +319,6 @@ class _Converter:
         key = self.expr(rest[0]) if is_object else None
         value = self.expr(rest[-1])
         return ast.ForExpr(key_var, value_var, collection, key, value, condition, grouping)
-
-
-def _merge_literals(parts: list[str | ast.Expr]) -> tuple[str | ast.Expr, ...]:
-    merged: list[str | ast.Expr] = []
-    for part in parts:
-        if isinstance(part, str) and merged and isinstance(merged[-1], str):
-            merged[-1] = merged[-1] + part
-        else:
-            merged.append(part)
-    return tuple(merged)
-
-
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
-
-
-def _unescape(raw: str) -> str:
-    if "\\" not in raw:
-        return raw
-    out: list[str] = []
-    i = 0
-    while i < len(raw):
-        ch = raw[i]
-        if ch == "\\" and i + 1 < len(raw):
-            nxt = raw[i + 1]
-            if nxt in _ESCAPES:
-                out.append(_ESCAPES[nxt])
-                i += 2
-                continue
-            if nxt in "uU":
-                width = 4 if nxt == "u" else 8
-                out.append(chr(int(raw[i + 2 : i + 2 + width], 16)))
-                i += 2 + width
-                continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
-
-
-def template_from_text(text: str, path: str, line: int) -> ast.Expr:
-    """A template body (heredoc or JSON string) → Template of literals and expressions."""
-    parts: list[str | ast.Expr] = []
-    i, start = 0, 0
-    while i < len(text):
-        if text.startswith("$${", i) or text.startswith("%%{", i):
-            parts.append(text[start:i] + text[i + 1 : i + 3])
-            i += 3
-            start = i
-            continue
-        if text.startswith("${", i) or text.startswith("%{", i):
-            end = _closing_brace(text, i + 2)
-            parts.append(text[start:i])
-            inner = text[i + 2 : end].strip().strip("~").strip()
-            if text[i] == "%":
-                parts.append(ast.Unsupported(text[i : end + 1]))
-            else:
-                parts.append(parse_expression(inner, path, line + text.count("\n", 0, i)))
-            i = end + 1
-            start = i
-            continue
-        i += 1
-    parts.append(text[start:])
-    return ast.Template(_merge_literals([p for p in parts if p != ""]))
-
-
-def _closing_brace(text: str, i: int) -> int:
-    depth, quote = 1, False
-    while i < len(text):
-        ch = text[i]
-        if quote:
-            if ch == "\\":
-                i += 1
-            elif ch == '"':
-                quote = False
-        elif ch == '"':
-            quote = True
-        elif ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    return len(text) - 1
 
 
 def parse_json_text(text: str, path: str) -> ast.ParsedFile:
