@@ -18,6 +18,7 @@ from cloudexit_ci.mappers import (
     dynamodb,
     ecs,
     elasticache,
+    keycloak,
     lambda_function,
     loadbalancer,
     network,
@@ -305,5 +306,5 @@ FINISHERS: tuple[Finisher, ...] = (
     loadbalancer.finish,
     sns.finish,
     secrets.finish,
-    cognito.finish,
+    keycloak.finish,
 )

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
-from cloudexit_ci.mappers import cognito
+from cloudexit_ci.mappers import cognito, keycloak
 from cloudexit_ci.render import compose
 from tests.mappers.helpers import stack_of, status, view
 
@@ -161,7 +161,7 @@ def test_bash_probe_reads_the_status_line(code: int, healthy: bool) -> None:
     server = HTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        probe = cognito.HEALTH.replace("/9000", f"/{server.server_port}").replace("$$", "$")
+        probe = keycloak.HEALTH.replace("/9000", f"/{server.server_port}").replace("$$", "$")
         done = subprocess.run(["bash", "-c", probe], capture_output=True, timeout=10)
         assert (done.returncode == 0) is healthy, done.stderr
     finally:
