@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
-from cloudexit_ci.mappers import cognito, keycloak
+from cloudexit_ci.mappers import keycloak
 from cloudexit_ci.render import compose
 from tests.mappers.helpers import stack_of, status, view
 
