@@ -135,7 +135,9 @@ def compile_routes(routes):
         is_default = r["path"] == "$default"
         segs = [] if is_default else [s for s in r["path"].split("/") if s]
         route = dict(r, method=(r.get("method") or "ANY").upper(), isDefault=is_default)
-        route.update(segs=segs, ranks=[segment_rank(s) for s in segs])
+        ranks = [segment_rank(s) for s in segs]
+        route.update(segs=segs, ranks=ranks, greedy=ranks.index(0) if 0 in ranks else -1)
+        route["names"] = [s[1:-2] if k == 0 else s[1:-1] if k == 1 else None for s, k in zip(segs, ranks)]
         resource = "$default" if is_default else "/" + "/".join(segs)
         route.update(resource=resource, resourceId=hashlib.sha1(resource.encode()).hexdigest()[:6])
         route["routeKey"] = "$default" if is_default else route["method"] + " " + r["path"]
@@ -157,19 +159,26 @@ def safe_decode(text):
 
 
 def match_template(route, parts):
+    segs = route["segs"]
+    greedy = route["greedy"]  # index of the {proxy+} segment, or -1
+    if greedy < 0:
+        if len(parts) != len(segs):
+            return None
+    elif len(parts) <= greedy:
+        return None
     params = {}
-    for i, seg in enumerate(route["segs"]):
-        if i >= len(parts):
-            return None
-        rank = route["ranks"][i]
-        if rank == 0:
-            params[seg[1:-2]] = "/".join(safe_decode(p) for p in parts[i:])
+    names = route["names"]
+    for i, rank in enumerate(route["ranks"]):
+        if rank == 2:
+            if segs[i] != parts[i]:
+                return None
+        elif rank == 1:
+            part = parts[i]
+            params[names[i]] = safe_decode(part) if "%" in part else part
+        else:
+            params[names[i]] = "/".join(safe_decode(p) for p in parts[i:])
             return params
-        if rank == 1:
-            params[seg[1:-1]] = safe_decode(parts[i])
-        elif seg != parts[i]:
-            return None
-    return params if len(parts) == len(route["segs"]) else None
+    return params
 
 
 def match_route(routes, method, raw_path):
@@ -653,9 +662,12 @@ def read_request(rfile, peer):
         headers.append((name, value))
         lower[name.lower()] = value
     path, _, query = target.partition("?")
-    req = {"method": method, "path": path, "query": query, "version": version}
-    req.update(headers=headers, peer=peer, h=lower)
-    req["body"] = read_body(rfile, req)
+    req = {
+        "method": method, "path": path, "query": query, "version": version,
+        "headers": headers, "peer": peer, "h": lower, "body": b"",
+    }
+    if "content-length" in lower or "transfer-encoding" in lower:
+        req["body"] = read_body(rfile, req)
     return req
 
 
@@ -686,9 +698,10 @@ def read_chunked(rfile):
 
 
 def read_body(rfile, req):
-    if (header(req, "transfer-encoding") or "").lower().endswith("chunked"):
+    h = req["h"]
+    if "transfer-encoding" in h and h["transfer-encoding"].lower().endswith("chunked"):
         return read_chunked(rfile)
-    length = header(req, "content-length")
+    length = h.get("content-length")
     if not length:
         return b""
     if not length.isdigit():
