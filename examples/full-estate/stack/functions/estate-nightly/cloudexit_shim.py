@@ -72,7 +72,11 @@ def _refill_ids():
     os.urandom() call: 122 random bits each, as uuid.uuid4()."""
     h = os.urandom(16 * _ID_BATCH).hex()
     _ID_POOL.extend(
-        "%s-%s-4%s-%s%s-%s" % (h[i : i + 8], h[i + 8 : i + 12], h[i + 13 : i + 16], _VARIANT[h[i + 16]], h[i + 17 : i + 20], h[i + 20 : i + 32])
+        "%s-%s-4%s-%s%s-%s"
+        % (
+            h[i : i + 8], h[i + 8 : i + 12], h[i + 13 : i + 16],
+            _VARIANT[h[i + 16]], h[i + 17 : i + 20], h[i + 20 : i + 32],
+        )
         for i in range(0, 32 * _ID_BATCH, 32)
     )
 
@@ -137,7 +141,8 @@ def compile_routes(routes):
         route = dict(r, method=(r.get("method") or "ANY").upper(), isDefault=is_default)
         ranks = [segment_rank(s) for s in segs]
         route.update(segs=segs, ranks=ranks, greedy=ranks.index(0) if 0 in ranks else -1)
-        route["names"] = [s[1:-2] if k == 0 else s[1:-1] if k == 1 else None for s, k in zip(segs, ranks)]
+        names = [s[1:-2] if k == 0 else s[1:-1] if k == 1 else None for s, k in zip(segs, ranks)]
+        route["names"] = names
         resource = "$default" if is_default else "/" + "/".join(segs)
         route.update(resource=resource, resourceId=hashlib.sha1(resource.encode()).hexdigest()[:6])
         route["routeKey"] = "$default" if is_default else route["method"] + " " + r["path"]
@@ -763,10 +768,16 @@ def access_log(line):
             _LOG_WRITER.release()
 
 
+LOG_FORMAT = (
+    '{"time": "%s", "requestId": %s, "method": %s, "path": %s, "status": %d, '
+    '"durationMs": %r, "function": %s}'
+)
+
+
 def log_line(log):
     """json.dumps(log) for the access-log dict built in Shim.dispatch (same keys, same order)."""
     request_id, function = log["requestId"], log.get("function")
-    return '{"time": "%s", "requestId": %s, "method": %s, "path": %s, "status": %d, "durationMs": %r, "function": %s}' % (
+    return LOG_FORMAT % (
         log["time"],
         "null" if request_id is None else _json_str(request_id),
         _json_str(log["method"]),
