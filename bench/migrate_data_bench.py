@@ -32,7 +32,10 @@ DynamoDB method (what a real migration looks like: AWS → Alternator).
                    ours, so ours/copy_ceiling is ours' own overhead.
   ceiling = the faster ceiling of the round; ours/ceiling, ours/spec and
   ceiling/spec are per-round ratios, medians reported (plus every round).
-  Target tables are deleted after each measurement (the JVM holds them in RAM).
+  Target tables are deleted after each measurement; each suite (small, mixed,
+  memory) gets fresh JVMs with -Xmx10g: DynamoDB Local keeps deleted tables'
+  memory, and in a first run the target JVM (default heap, 6 GB) spent the
+  mixed suite in garbage collection.
   One unmeasured warm-up of the ceiling and of ours first (the JVMs JIT-compile).
 
 Memory: peak RSS of the CLI process (VmHWM) for N/10 and N items (same two servers).
@@ -238,6 +241,7 @@ def pin(pid: int, cpu: int) -> None:
 def dynamodb_pair() -> Iterator[tuple[str, str]]:
     """SOURCE and TARGET DynamoDB Local; target on CPU 1, source and us on CPU 0."""
     mask = os.sched_getaffinity(0)
+    os.environ["JAVA_TOOL_OPTIONS"] = "-Xmx10g"  # the default (1/4 of RAM) GC-thrashes on mixed
     with servers.dynamodb_local() as src, servers.dynamodb_local() as dst:
         if CPUS >= 2:
             pin(jvm_pid(dst), 1)
@@ -509,17 +513,17 @@ def main() -> None:
     out = ROOT / "bench" / "results" / "migrate_data.json"
     if out.exists():  # a partial run (--only) keeps the other sections
         results = {**json.loads(out.read_text()), **results}
-    with tempfile.TemporaryDirectory() as tmp_name, dynamodb_pair() as (src, dst):
-        tmp = Path(tmp_name)
-        for tag in ("small", "mixed"):
-            if tag in wanted:
-                results[tag] = dynamodb_suite(
-                    src, dst, args.items, tag == "mixed", args.rounds, tmp
-                )
-                print(tag, results[tag], flush=True)
-        if "memory" in wanted:
-            results["memory"] = rss_suite(src, dst, args.items, tmp)
-            print("memory", results["memory"], flush=True)
+    for tag in ("small", "mixed", "memory"):  # fresh JVMs each: deleted tables stay in RAM
+        if tag not in wanted:
+            continue
+        with tempfile.TemporaryDirectory() as tmp_name, dynamodb_pair() as (src, dst):
+            tmp = Path(tmp_name)
+            if tag == "memory":
+                results[tag] = rss_suite(src, dst, args.items, tmp)
+            else:
+                mixed = tag == "mixed"
+                results[tag] = dynamodb_suite(src, dst, args.items, mixed, args.rounds, tmp)
+            print(tag, results[tag], flush=True)
     if "s3" in wanted:
         with tempfile.TemporaryDirectory() as tmp_name, servers.seaweedfs() as url:
             results["s3"] = s3_suite(url, args.objects, args.rounds, Path(tmp_name))
