@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import uuid
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -32,10 +33,10 @@ ROUTES = [
 ]
 
 
-def make_table(endpoint: str) -> None:
+def make_table(endpoint: str, name: str) -> None:
     client = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1")
     client.create_table(
-        TableName="items",
+        TableName=name,
         BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[
             {"AttributeName": "id", "AttributeType": "S"},
@@ -75,13 +76,14 @@ def test_build_is_reproducible() -> None:
 
 
 def test_crud_through_the_shim(dynamodb_endpoint: str, tmp_path: Path) -> None:
-    make_table(dynamodb_endpoint)
+    table = f"items-{uuid.uuid4().hex[:8]}"  # the session's DynamoDB Local is shared
+    make_table(dynamodb_endpoint, table)
     unzip_all(tmp_path / "task")
     env = {
         "LAMBDA_TASK_ROOT": str(tmp_path / "task"),
         "NODE_PATH": str(NODE_DIR / "node_modules"),
         "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_endpoint,
-        "TABLE_NAME": "items",
+        "TABLE_NAME": table,
     }
     with harness.start("node", config(), tmp_path, env) as shim:
         json_h = [("Host", "api.example.com"), ("Content-Type", "application/json")]
