@@ -29,6 +29,7 @@ reported as drift of ``.cloudexit/manifest.json``.
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import json
 import os
@@ -107,6 +108,7 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+@functools.lru_cache(maxsize=8)  # read twice per stack (owned paths, then the diff)
 def parse_manifest(data: bytes | None) -> Manifest:
     """Parse a manifest leniently: a missing or broken one yields an empty Manifest."""
     if data is None:
@@ -131,19 +133,39 @@ def _safe_rel(path: PurePosixPath) -> bool:
     return not path.is_absolute() and ".." not in path.parts and str(path) not in ("", ".")
 
 
+@functools.lru_cache(maxsize=256)
+def _real(path: str) -> str:
+    return os.path.realpath(path)
+
+
 def _inside(root: Path, candidate: Path) -> bool:
-    return os.path.realpath(candidate).startswith(os.path.realpath(root) + os.sep)
+    """``candidate`` (under ``root``) really lies inside ``root``: no symlink leads out.
+
+    Only a symlinked component can lead out, so the costly realpath is taken
+    only when the file or a directory between ``root`` and it is a link.
+    """
+    try:
+        rel_parts = candidate.relative_to(root).parts
+    except ValueError:
+        return False
+    current = str(root)
+    for part in rel_parts:
+        current = os.path.join(current, part)
+        if os.path.islink(current):
+            return os.path.realpath(candidate).startswith(_real(str(root)) + os.sep)
+    return ".." not in rel_parts
 
 
 def _walk_owned_dir(root: Path, rel_dir: PurePosixPath) -> Iterator[PurePosixPath]:
     top = root / rel_dir
     if not top.is_dir() or not _inside(root, top):
         return
+    base = str(root)
     for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
         dirnames.sort()
+        rel_dir_text = os.path.relpath(dirpath, base).replace(os.sep, "/")
         for name in sorted(filenames):
-            full = Path(dirpath) / name
-            yield PurePosixPath(full.relative_to(root).as_posix())
+            yield PurePosixPath(f"{rel_dir_text}/{name}")
 
 
 def owned_paths(output_dir: Path, expected: Iterable[PurePosixPath]) -> set[PurePosixPath]:
@@ -156,8 +178,9 @@ def owned_paths(output_dir: Path, expected: Iterable[PurePosixPath]) -> set[Pure
     paths = {p for p in expected if _safe_rel(p)} | {MANIFEST_PATH}
     listed = {p for p in manifest.files if _safe_rel(p)}
     paths |= listed
-    dirs = {parent for p in listed for parent in p.parents if str(parent) != "."}
-    for rel_dir in sorted(dirs):
+    # the top-most generated directories (os.walk covers what is below them)
+    tops = {str(p).split("/", 1)[0] for p in listed if "/" in str(p)}
+    for rel_dir in sorted(PurePosixPath(t) for t in tops):
         paths.update(_walk_owned_dir(output_dir, rel_dir))
     return paths
 

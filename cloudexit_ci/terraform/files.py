@@ -238,7 +238,8 @@ def prime(paths: Iterable[Path], root: Path) -> None:
         except (OSError, UserError):
             continue
         key = _key(data, shown)
-        if _load_cached(key) is None:
+        cached = key in _MEMO or (_cache_enabled() and _disk_path(key).is_file())
+        if not cached:  # only test for the cache file: a render-cache hit never needs it
             jobs.append((str(path), shown, key))
             size += len(data)
     workers = min(os.cpu_count() or 1, len(jobs))
