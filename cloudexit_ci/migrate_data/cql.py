@@ -45,6 +45,8 @@ class CqlTable:
     keyspace: str
     table: str
     keys: KeySchema
+    # declared non-key attributes (index keys): typed columns so the views can use them
+    extra: tuple[tuple[str, str], ...] = ()
 
     @property
     def qualified(self) -> str:
@@ -53,7 +55,7 @@ class CqlTable:
 
     @property
     def columns(self) -> tuple[str, ...]:
-        return (*self.keys.names, DOC_COLUMN)
+        return (*self.keys.names, *(name for name, _ in self.extra), DOC_COLUMN)
 
     def create_statement(self) -> str:
         keys = self.keys
@@ -62,6 +64,7 @@ class CqlTable:
         if keys.range_name and keys.range_type:
             cols.append(f"{quote(keys.range_name)} {CQL_TYPES[keys.range_type]}")
             primary += f", {quote(keys.range_name)}"
+        cols += [f"{quote(name)} {CQL_TYPES[kind]}" for name, kind in self.extra]
         cols.append(f"{DOC_COLUMN} text")
         return (
             f"CREATE TABLE IF NOT EXISTS {self.qualified} "
@@ -82,6 +85,9 @@ class CqlTable:
         values: list[Any] = [key_value(item[keys.hash_name], keys.hash_type)]
         if keys.range_name and keys.range_type:
             values.append(key_value(item[keys.range_name], keys.range_type))
+        for name, kind in self.extra:  # absent or of another type: null (not in the view)
+            av = item.get(name)
+            values.append(key_value(av, kind) if av and kind in av else None)
         values.append(to_json(item))
         return tuple(values)
 

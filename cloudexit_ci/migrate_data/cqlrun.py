@@ -24,7 +24,9 @@ def run_cql(
     from cloudexit_ci.migrate_data.runner import _copy_table
 
     desc = ddbtable.require(source, job.source_table, "--source-table")
-    table = CqlTable(job.keyspace or "", job.target_table, ddbtable.key_schema(desc))
+    keys = ddbtable.key_schema(desc)
+    extra = tuple((n, t) for n, t in job.columns if n not in keys.names)
+    table = CqlTable(job.keyspace or "", job.target_table, keys, extra)
     session = connect(job.hosts or "")
     sink = CqlSink(
         session, table, concurrency=settings.cql_concurrency, create=settings.create_target

@@ -23,6 +23,7 @@ class TableJob:
     mode: str = "alternator"  # or "cql"
     keyspace: str | None = None
     hosts: str | None = None
+    columns: tuple[tuple[str, str], ...] = ()  # cql: declared attributes (name, S|N|B)
 
     kind = "dynamodb"
 
@@ -128,6 +129,7 @@ def job_from_entry(
             "cql",
             _get(entry, where, "target", "keyspace"),
             overrides.get(service) or _get(entry, where, "target", "hosts"),
+            _columns(str(tgt.get("columns", ""))),
         )
     url = overrides.get(service) or _get(entry, where, "target", "endpoint")
     return TableJob(
@@ -152,3 +154,9 @@ def stack_jobs(
             hint="known: " + ", ".join(j.address for j in jobs),
         )
     return [j for j in jobs if not only or j.address in only]
+
+
+def _columns(text: str) -> tuple[tuple[str, str], ...]:
+    """``id:S,userId:S`` (the generator's typed CQL columns) → pairs."""
+    pairs = (item.rsplit(":", 1) for item in text.split(",") if ":" in item)
+    return tuple((name, kind) for name, kind in pairs if kind in ("S", "N", "B"))

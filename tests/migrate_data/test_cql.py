@@ -4,6 +4,7 @@ checks what would be sent. The integration test needs CLOUDEXIT_TEST_CQL_HOSTS."
 from __future__ import annotations
 
 import decimal
+import json
 import os
 import threading
 from pathlib import Path
@@ -157,3 +158,26 @@ def test_cql_integration(dynamodb_endpoint: str, tmp_path: Path) -> None:
         ]
     )  # fmt: skip
     assert code == 0
+
+
+def test_index_key_columns_are_typed_and_filled_for_the_views() -> None:
+    """The cql mode's GSIs are materialized views over typed columns: the writer fills
+    the declared index-key attributes too (null when an item lacks one)."""
+    table = CqlTable("app", "items", KeySchema("id", "S"), (("userId", "S"), ("score", "N")))
+    assert table.create_statement() == (
+        'CREATE TABLE IF NOT EXISTS "app"."items" ("id" text, "userId" text, "score" decimal, '
+        'doc text, PRIMARY KEY (("id")))'
+    )
+    assert table.insert_statement() == (
+        'INSERT INTO "app"."items" ("id", "userId", "score", "doc") VALUES (?, ?, ?, ?)'
+    )
+    item = {"id": {"S": "a"}, "score": {"N": "1.50"}}
+    row = table.row(item)
+    assert row[:3] == ("a", None, decimal.Decimal("1.50"))
+    assert json.loads(row[3]) == item
+
+
+def test_plan_reads_the_generators_columns() -> None:
+    from cloudexit_ci.migrate_data.plan import _columns
+
+    assert _columns("id:S,userId:S,score:N,junk") == (("id", "S"), ("userId", "S"), ("score", "N"))
