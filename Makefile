@@ -18,7 +18,7 @@ install: $(STAMP)
 ## Generate the stack for the bundled example into ./demo-out and validate it.
 demo: $(STAMP)
 	$(BIN)/cloudexit-ci migrate examples/serverless-items/terraform --output demo-out --domain api.example.com
-	$(BIN)/docker-compose -f demo-out/docker-compose.yml config -q
+	$(BIN)/docker-compose --env-file demo-out/.env.example -f demo-out/docker-compose.yml config -q
 	@echo "demo-out/ holds the generated stack; see demo-out/README.md"
 
 ## Lint, type-check, check the examples' generated stacks (dogfooding) and run every test.
