@@ -17,7 +17,7 @@ import os
 import pickle
 import tempfile
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from cloudexit_ci import __version__
 from cloudexit_ci.ignores import Ignore
@@ -25,7 +25,7 @@ from cloudexit_ci.stack import Coverage
 from cloudexit_ci.terraform.cachedir import cache_dir
 from cloudexit_ci.terraform.files import fingerprint
 
-Tree = dict  # PurePosixPath -> bytes (kept untyped here to avoid importing render)
+Tree = dict[PurePosixPath, bytes]  # as render.tree.Tree, without importing the renderers
 
 _FORMAT = 1
 
@@ -34,7 +34,7 @@ _FORMAT = 1
 class Rendered:
     """What `check` and `migrate` need from a render."""
 
-    tree: dict  # type: ignore[type-arg]
+    tree: Tree
     coverage: tuple[Coverage, ...]
     ignores: dict[str, Ignore]
     root_dir: str

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 
 from cloudexit_ci.commands.common import add_source_arguments, source_of
 from cloudexit_ci.convert import convert
@@ -72,13 +73,11 @@ def _entry(coverage: Coverage) -> dict[str, object]:
 def _print_table(entries: list[dict[str, object]]) -> None:
     width = max((len(str(e["address"])) for e in entries), default=10)
     for entry in entries:
-        lost = entry.get("lost") or []
-        extra = f" (lost: {'; '.join(map(str, lost))})" if lost else ""  # type: ignore[call-overload]
+        lost = entry.get("lost")
+        extra = f" (lost: {'; '.join(map(str, lost))})" if isinstance(lost, list) and lost else ""
         print(
             f"{entry['status']:<11} {entry['address']!s:<{width}}  "
             f"{entry['file']}:{entry['line']}  {entry['reason']}{extra}"
         )
-    counts: dict[str, int] = {}
-    for entry in entries:
-        counts[str(entry["status"])] = counts.get(str(entry["status"]), 0) + 1
+    counts = Counter(str(entry["status"]) for entry in entries)
     print("total: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())), file=sys.stderr)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from pathlib import Path, PurePosixPath
 
 from cloudexit_ci.commands.common import add_generate_arguments
@@ -37,9 +38,7 @@ def run(args: argparse.Namespace) -> int:
 def _write(target: Target, result: Result) -> bool:
     output = Path(target.options.output_dir)
     changed = write_tree(result.tree, output, previous_files(output))
-    counts: dict[str, int] = {}
-    for entry in result.stack.coverage:
-        counts[entry.status] = counts.get(entry.status, 0) + 1
+    counts = Counter(entry.status for entry in result.stack.coverage)
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
     state = "written" if changed else "unchanged"
     print(

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from cloudexit_ci.mappers.base import MapContext, cover, mapped_or_partial, safe_name, unique_name
 from cloudexit_ci.mappers.routes import function_of, infer_routes
 from cloudexit_ci.stack import Api, Coverage, Origin, Route, Throttle
-from cloudexit_ci.terraform.model import Resource
+from cloudexit_ci.terraform.model import Resource, Values
 
 # API Gateway's account-level defaults (requests per second, burst)
 DEFAULT_THROTTLE = Throttle(rate_per_s=10000.0, burst=5000)
@@ -131,19 +131,25 @@ def map_deployment(resource: Resource, ctx: MapContext) -> Coverage:
     return cover(resource, "not-needed", "Traefik serves the current configuration; no deployments")
 
 
+def throttle_from(settings: Values, current: Throttle | None) -> Throttle:
+    """``throttling_rate_limit`` / ``throttling_burst_limit`` (REST method settings, HTTP
+    stage defaults); an absent or negative (AWS: unset) value keeps the current one."""
+    base = current or DEFAULT_THROTTLE
+    rate = settings.get("throttling_rate_limit")
+    burst = settings.get("throttling_burst_limit")
+    return Throttle(
+        float(rate) if isinstance(rate, (int, float)) and rate >= 0 else base.rate_per_s,
+        int(burst) if isinstance(burst, (int, float)) and burst >= 0 else base.burst,
+    )
+
+
 def map_method_settings(resource: Resource, ctx: MapContext) -> Coverage:
     api_key = _state(ctx).apis.get(resource.values.ref("rest_api_id") or "")
     settings = resource.values.block("settings")
     if api_key is None or settings is None:
         return cover(resource, "unmapped", "its REST API is not in this configuration")
     api = ctx.stack.apis[api_key]
-    rate = settings.get("throttling_rate_limit")
-    burst = settings.get("throttling_burst_limit")
-    throttle = Throttle(
-        float(rate) if isinstance(rate, (int, float)) and rate >= 0 else api.throttle.rate_per_s,  # type: ignore[union-attr]
-        int(burst) if isinstance(burst, (int, float)) and burst >= 0 else api.throttle.burst,  # type: ignore[union-attr]
-    )
-    ctx.stack.apis[api_key] = replace(api, throttle=throttle)
+    ctx.stack.apis[api_key] = replace(api, throttle=throttle_from(settings, api.throttle))
     lost = []
     if settings.boolean("caching_enabled"):
         lost.append("response caching")

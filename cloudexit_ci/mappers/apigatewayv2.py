@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from cloudexit_ci.mappers.apigateway import DEFAULT_THROTTLE
+from cloudexit_ci.mappers.apigateway import DEFAULT_THROTTLE, throttle_from
 from cloudexit_ci.mappers.base import MapContext, cover, mapped_or_partial, safe_name, unique_name
 from cloudexit_ci.mappers.routes import function_of
-from cloudexit_ci.stack import Api, Cors, Coverage, Route, Throttle
+from cloudexit_ci.stack import Api, Cors, Coverage, Route
 from cloudexit_ci.terraform.expressions import Computed
 from cloudexit_ci.terraform.model import Resource, Values
 
@@ -105,14 +105,7 @@ def map_stage(resource: Resource, ctx: MapContext) -> Coverage:
     settings = values.block("default_route_settings")
     api = ctx.stack.apis[api_key]
     if settings is not None:
-        assert api.throttle is not None
-        rate = settings.get("throttling_rate_limit")
-        burst = settings.get("throttling_burst_limit")
-        throttle = Throttle(
-            float(rate) if isinstance(rate, (int, float)) else api.throttle.rate_per_s,
-            int(burst) if isinstance(burst, (int, float)) else api.throttle.burst,
-        )
-        api = replace(api, throttle=throttle)
+        api = replace(api, throttle=throttle_from(settings, api.throttle))
     ctx.stack.apis[api_key] = replace(api, stage=values.string("name", "$default"))
     lost = (
         ["per-route throttling (the stage default applies)"]
@@ -157,8 +150,10 @@ def _add_route(ctx: MapContext, resource: Resource) -> None:
     method, path = _split(values.string("route_key", "$default"))
     ctx.stack.routes.append(Route(api_key, method, path, function, resource.origin))
     api = ctx.stack.apis[api_key]
-    if version in ("1.0", "2.0") and version != api.payload_version:
-        ctx.stack.apis[api_key] = replace(api, payload_version=version)  # type: ignore[arg-type]
+    if version == "1.0" and api.payload_version != "1.0":
+        ctx.stack.apis[api_key] = replace(api, payload_version="1.0")
+    elif version == "2.0" and api.payload_version != "2.0":
+        ctx.stack.apis[api_key] = replace(api, payload_version="2.0")
 
 
 def _split(route_key: str) -> tuple[str, str]:

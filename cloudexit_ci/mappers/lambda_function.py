@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from cloudexit_ci.errors import UserError
 from cloudexit_ci.mappers.base import MapContext, cover, mapped_or_partial, safe_name, unique_name
@@ -15,6 +15,7 @@ from cloudexit_ci.terraform.expressions import Computed, Unknown
 from cloudexit_ci.terraform.files import rel
 from cloudexit_ci.terraform.model import Resource
 
+CodeKind = Literal["zip", "dir", "file"]
 SUPPORTED_RUNTIME = re.compile(r"^(nodejs(1[68]|2[024])\.x|python3\.(9|1[0-4]))$")
 SECRET_NAME = re.compile(
     r"(SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL)", re.I
@@ -107,7 +108,7 @@ def _archive_source(resource: Resource, ctx: MapContext) -> Code | None:
     return None
 
 
-def _local_code(kind: str, path: str, resource: Resource, ctx: MapContext) -> Code:
+def _local_code(kind: CodeKind, path: str, resource: Resource, ctx: MapContext) -> Code:
     """A repository-relative code path; a path escaping the repository is an error."""
     repo = Path(ctx.module.repo_root)
     module_dir = repo / ctx.module.root_dir
@@ -121,7 +122,7 @@ def _local_code(kind: str, path: str, resource: Resource, ctx: MapContext) -> Co
             hint="keep function code inside the repository",
         ) from None
     shown = posixpath.normpath(shown)
-    return Code(kind, shown, exists=files.exists(target))  # type: ignore[arg-type]
+    return Code(kind, shown, exists=files.exists(target))
 
 
 def _environment(resource: Resource, ctx: MapContext, key: str) -> tuple[tuple[str, str], ...]:

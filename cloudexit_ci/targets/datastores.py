@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from cloudexit_ci.options import Options
-from cloudexit_ci.stack import Dependency, EnvVar, HealthCheck, Service, Stack, Volume
+from cloudexit_ci.stack import Dependency, EnvVar, HealthCheck, Origin, Service, Stack, Volume
 from cloudexit_ci.targets import images
 
 ALTERNATOR_URL = "http://scylladb:8000"
-from cloudexit_ci.options import WRITE_ISOLATION  # noqa: E402,F401 - re-exported
 
 
 def add_dynamodb(stack: Stack, options: Options) -> None:
@@ -90,7 +89,7 @@ def add_object_store(stack: Stack, options: Options) -> None:
         _minio(stack, origins)
 
 
-def _minio(stack: Stack, origins: tuple[object, ...]) -> None:
+def _minio(stack: Stack, origins: tuple[Origin, ...]) -> None:
     stack.volumes["minio-data"] = Volume("minio-data")
     cors = sorted({o for b in stack.buckets.values() if b.cors for o in b.cors.allow_origins})
     env = [("MINIO_ROOT_USER", "${S3_ROOT_USER}"), ("MINIO_ROOT_PASSWORD", "${S3_ROOT_PASSWORD}")]
@@ -98,7 +97,7 @@ def _minio(stack: Stack, origins: tuple[object, ...]) -> None:
         env.append(("MINIO_API_CORS_ALLOW_ORIGIN", ",".join(cors)))
     stack.services["minio"] = Service(
         name="minio",
-        origins=origins,  # type: ignore[arg-type]
+        origins=origins,
         role="data",
         image=images.MINIO,
         command=("server", "/data", "--console-address", ":9001"),
@@ -111,11 +110,11 @@ def _minio(stack: Stack, origins: tuple[object, ...]) -> None:
     stack.services["s3-init"] = _s3_init(origins, images.MINIO_MC, "minio")
 
 
-def _seaweedfs(stack: Stack, origins: tuple[object, ...]) -> None:
+def _seaweedfs(stack: Stack, origins: tuple[Origin, ...]) -> None:
     stack.volumes["seaweedfs-data"] = Volume("seaweedfs-data")
     stack.services["seaweedfs"] = Service(
         name="seaweedfs",
-        origins=origins,  # type: ignore[arg-type]
+        origins=origins,
         role="data",
         image=images.SEAWEEDFS,
         command=("server", "-dir=/data", "-s3", "-s3.port=8333"),
@@ -131,11 +130,11 @@ def _seaweedfs(stack: Stack, origins: tuple[object, ...]) -> None:
     stack.services["s3-init"] = _s3_init(origins, images.AWS_CLI, "seaweedfs")
 
 
-def _s3_init(origins: tuple[object, ...], image: str, store: str) -> Service:
+def _s3_init(origins: tuple[Origin, ...], image: str, store: str) -> Service:
     port = 9000 if store == "minio" else 8333
     return Service(
         name="s3-init",
-        origins=origins,  # type: ignore[arg-type]
+        origins=origins,
         role="init",
         image=image,
         entrypoint=("/bin/sh", "/init/init.sh"),
