@@ -1,4 +1,4 @@
-"""cloudexit_ci.github and the body cutting: marker, limits, rate limits, merge events."""
+"""cloudexit_ci.github and the sticky plan: marker, rate limits, outputs, merge events."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from cloudexit_ci.commands.comment import fit_body, marker_line, plan_sticky
+from cloudexit_ci.commands.comment import marker_line, plan_sticky
 from cloudexit_ci.errors import UserError
 from cloudexit_ci.github import (
     Comment,
@@ -66,22 +66,6 @@ def test_clean_needs_both_keys() -> None:
     assert Marker("p", False, 0).clean
     assert not Marker("p", False, None).clean
     assert not Marker("p", None, 0).clean
-
-
-def test_fit_body_chars_and_bytes() -> None:
-    body = "<!-- m -->\n" + "\n".join(f"line {i} ü" for i in range(50_000))
-    text, cut = fit_body(body, 10_000)
-    assert cut and len(text) <= 10_000 and text.startswith("<!-- m -->\nline 0 ü")
-    text, cut = fit_body(body, 10_000, unit="bytes")
-    assert cut and len(text.encode()) <= 10_000
-    assert fit_body("short", 10) == ("short", False)
-
-
-def test_fit_body_closes_an_unclosed_fence_and_details() -> None:
-    body = "<!-- m -->\n<details>\n\n```diff\n" + "\n".join("+x" * 50 for _ in range(5000))
-    text, _ = fit_body(body, 4000)
-    assert len(text) <= 4000
-    assert text.count("```") == 2 and text.count("</details>") == 1
 
 
 def test_rate_limit_wait() -> None:
