@@ -9,9 +9,7 @@ resolved is reported as the user wrote it, never guessed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
-
-# ruff: noqa: UP007 - Union is needed: Expr is used in forward references at runtime
+from typing import TypeAlias
 
 
 @dataclass(frozen=True)
@@ -108,22 +106,22 @@ class Unsupported:
     text: str
 
 
-Expr = Union[
-    Lit,
-    Template,
-    Var,
-    GetAttr,
-    GetIndex,
-    Splat,
-    Call,
-    TupleExpr,
-    ObjectExpr,
-    BinOp,
-    Unary,
-    Cond,
-    ForExpr,
-    Unsupported,
-]
+Expr: TypeAlias = (
+    Lit
+    | Template
+    | Var
+    | GetAttr
+    | GetIndex
+    | Splat
+    | Call
+    | TupleExpr
+    | ObjectExpr
+    | BinOp
+    | Unary
+    | Cond
+    | ForExpr
+    | Unsupported
+)
 
 
 @dataclass(frozen=True)

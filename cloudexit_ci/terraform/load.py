@@ -10,7 +10,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from cloudexit_ci.errors import UserError
 from cloudexit_ci.terraform import ast
@@ -279,7 +279,7 @@ class _GuardedValues(Values):
     """Values that turn an undefined reference into a UserError at file:line and
     break reference cycles instead of recursing forever."""
 
-    _active: set[tuple[int, str]] = set()  # noqa: RUF012 - process-wide recursion guard
+    _active: ClassVar[set[tuple[int, str]]] = set()  # process-wide recursion guard
 
     def raw(self, name: str, default: Any = None) -> Any:
         key = (id(self), name)
