@@ -252,7 +252,8 @@ class GitHubStandIn:
                         {
                             "type": "NOT_FOUND",
                             "path": ["minimizeComment"],
-                            "message": f"Could not resolve to a node with the global id of '{node}'",  # noqa: E501
+                            "message": "Could not resolve to a node with the global id of "
+                            f"'{node}'",
                         }
                     ],
                 },

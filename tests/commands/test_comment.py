@@ -212,8 +212,8 @@ def test_persistent_failure_is_one_line_error(
 def test_stack_flag_adds_marker_and_rejects_mismatch(gh: GitHubStandIn, tmp_path: Path) -> None:
     assert comment(tmp_path, "# hand-written\n", "--stack", "staging") == 0
     (posted,) = gh.bodies()
-    assert parse_marker(posted) is not None
-    assert parse_marker(posted).stack == "staging"  # type: ignore[union-attr]
+    marker = parse_marker(posted)
+    assert marker is not None and marker.stack == "staging"
     assert comment(tmp_path, sample_report("prod"), "--stack", "staging") == 2
     assert comment(tmp_path, "# no marker\n") == 2
 

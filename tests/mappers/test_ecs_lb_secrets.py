@@ -135,7 +135,7 @@ def test_ecs_service_details(tmp_path: Path) -> None:
     assert env["MODE"] == "prod $$HOME"  # never interpolated by Compose
     assert env["API_KEY"].startswith("${") and env["DB_SECRET"] == "${SECRET_APP_DB}"
     assert api.cpus == 0.25 and api.memory_mb == 512 and not api.ports
-    assert stack.services["api-sidecar"].image.startswith("${API_SIDECAR_IMAGE:?")  # type: ignore[union-attr]
+    assert (stack.services["api-sidecar"].image or "").startswith("${API_SIDECAR_IMAGE:?")
     alb = view(stack)["files"]["traefik/dynamic/alb.yml"]
     assert "PathRegexp(`^/v1/.*$`)" in alb and "\\x60" in alb and "HostRegexp" in alb
     assert stack.services["traefik"].ports == ("80:80", "443:443")

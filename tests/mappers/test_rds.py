@@ -71,7 +71,8 @@ def test_rds_engines_credentials_and_plan(tmp_path: Path) -> None:
     env = dict(stack.services["main-db"].environment)
     assert env["POSTGRES_PASSWORD"] == "${MAIN_DB_PASSWORD}"
     assert stack.env_vars["MAIN_DB_PASSWORD"].secret
-    assert "pg_isready" in " ".join(stack.services["main-db"].healthcheck.test)  # type: ignore[union-attr]
+    healthcheck = stack.services["main-db"].healthcheck
+    assert healthcheck is not None and "pg_isready" in " ".join(healthcheck.test)
     assert {m.kind for m in stack.data_plan} == {"postgres", "mysql"}
     assert status(stack, "aws_db_instance.ora") == "unmapped"
     assert status(stack, "aws_db_instance.pg") == "partial"

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import PurePosixPath
 from typing import Any
 
-import jsonschema  # type: ignore[import-untyped]
+import jsonschema
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
@@ -16,27 +17,27 @@ from cloudexit_ci.reporters import json as json_reporter
 from cloudexit_ci.reporters import markdown, text
 from tests.reporters.canonical import RUN_URL
 
-ITEMS = {
+ITEMS: dict[str, Any] = {
     "kind": "dynamodb",
     "address": "aws_dynamodb_table.items",
     "source": {"table": "items"},
     "target": {"endpoint": "http://scylladb:8000", "mode": "alternator",
                "service": "scylladb", "table": "items"},
 }  # fmt: skip
-ORDERS = {
+ORDERS: dict[str, Any] = {
     "kind": "dynamodb",
     "address": "aws_dynamodb_table.orders",
     "source": {"table": "orders"},
     "target": {"endpoint": "http://scylladb:8000", "mode": "alternator",
                "service": "scylladb", "table": "orders"},
 }  # fmt: skip
-UPLOADS = {
+UPLOADS: dict[str, Any] = {
     "kind": "s3",
     "address": "aws_s3_bucket.uploads",
     "source": {"bucket": "items-uploads"},
     "target": {"bucket": "items-uploads", "endpoint": "http://minio:9000", "service": "minio"},
 }
-DB = {
+DB: dict[str, Any] = {
     "kind": "postgres",
     "address": "aws_db_instance.main",
     "source": {"identifier": "estate-db", "engine": "postgres"},
@@ -44,7 +45,7 @@ DB = {
 }
 
 
-def manifest(plan: list[dict[str, Any]]) -> bytes:
+def manifest(plan: Sequence[object]) -> bytes:
     return json.dumps({"files": {}, "dataPlan": plan}, indent=2).encode()
 
 
@@ -57,7 +58,7 @@ def trees(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> tuple[Tree, T
 
 
 def plan_report() -> Report:
-    moved = dict(UPLOADS, target=dict(UPLOADS["target"], service="seaweedfs",  # type: ignore[arg-type]
+    moved = dict(UPLOADS, target=dict(UPLOADS["target"], service="seaweedfs",
                                       endpoint="http://seaweedfs:8333"))  # fmt: skip
     expected, actual = trees([ITEMS, UPLOADS, DB], [ITEMS, ORDERS, moved])
     return build_report(
@@ -93,7 +94,7 @@ def test_no_delta(old: bytes | None, new: bytes | None) -> None:
 
 
 def test_a_new_stack_adds_every_move_and_bad_entries_are_skipped() -> None:
-    delta = data_plan_delta(manifest([ITEMS, {"kind": "s3"}, "x"]), None)  # type: ignore[list-item]
+    delta = data_plan_delta(manifest([ITEMS, {"kind": "s3"}, "x"]), None)
     assert delta.added == (DataMove.from_manifest(ITEMS),)
 
 

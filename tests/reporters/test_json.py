@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 
-import jsonschema  # type: ignore[import-untyped]
+import jsonschema
 from syrupy.assertion import SnapshotAssertion
 
 from cloudexit_ci.report import Report, ReportError

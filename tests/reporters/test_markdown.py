@@ -124,7 +124,8 @@ def test_budget_property_random_huge_diffs(seed: int) -> None:
     body = markdown.render_markdown(report, run_url=RUN_URL, max_chars=max_chars)
     assert len(body) <= max_chars
     well_formed(body)
-    assert parse_marker(body) is not None and parse_marker(body).stack == "shop"  # type: ignore[union-attr]
+    marker = parse_marker(body)
+    assert marker is not None and marker.stack == "shop"
     assert "### ⚠️ cloudexit-ci: drift in stack `shop`" in body
     assert len(table_rows(body)) == 2
     assert "> [!NOTE]\n> Shortened to fit this comment" in body and RUN_URL in body

@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-import jsonschema  # type: ignore[import-untyped]
+import jsonschema
 from syrupy.assertion import SnapshotAssertion
 
 from cloudexit_ci.report import Report, ReportError

@@ -197,8 +197,10 @@ def test_unresolvable_expression_stays_an_expression_and_is_reported(
 
 def test_undefined_variable_is_a_user_error_at_file_line(tmp_path: Path) -> None:
     (tmp_path / "main.tf").write_text('resource "aws_s3_bucket" "b" {\n  bucket = var.nope\n}\n')
+    bucket = load_module(tmp_path).by_address("aws_s3_bucket.b")
+    assert bucket is not None
     with pytest.raises(UserError) as caught:
-        load_module(tmp_path).by_address("aws_s3_bucket.b").values.get("bucket")  # type: ignore[union-attr]
+        bucket.values.get("bucket")
     assert caught.value.where == "main.tf:2"
     assert "var.nope" in caught.value.message
     assert caught.value.hint and 'variable "nope"' in caught.value.hint
