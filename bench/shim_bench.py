@@ -178,6 +178,44 @@ while True:
     threading.Thread(target=serve, args=(sock,), daemon=True).start()
 """
 
+# The shim's own HTTP layer (its parser, keep-alive rule and response writer, one
+# thread per connection) with the handler inline: what the shim adds on top of
+# it is exactly the Lambda contract (event, context, ids, timeout watch, response
+# mapping, access log) -- the Python twin of "bare node:http" for the Node shim.
+BARE_SHIM_LAYER = """
+import os, socket, sys, threading
+sys.path.insert(0, os.environ["SHIM_DIR"])
+from cloudexit_shim import ClientGone, keep_alive, read_request, serialize
+
+def handler(event, context):
+    headers = {"Content-Type": "application/json"}
+    return {"statusCode": 200, "headers": headers, "body": '{"ok":true}'}
+
+def serve(sock, peer):
+    rfile = sock.makefile("rb")
+    try:
+        while True:
+            req = read_request(rfile, peer)
+            if req is None:
+                break
+            event = {"httpMethod": req["method"], "path": req["path"], "body": req["body"]}
+            out = handler(event, None)
+            headers = [(k, [v]) for k, v in out["headers"].items()]
+            close = not keep_alive(req)
+            sock.sendall(serialize(out["statusCode"], headers, out["body"].encode(), close))
+            if close:
+                break
+    except (OSError, ClientGone):
+        pass
+    sock.close()
+
+listener = socket.create_server(("127.0.0.1", int(os.environ["PORT"])))
+while True:
+    sock, addr = listener.accept()
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    threading.Thread(target=serve, args=(sock, addr[0]), daemon=True).start()
+"""
+
 BARE_THREADING = """
 import os
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -265,6 +303,11 @@ def targets(work: Path, with_sls: bool = True) -> tuple[dict[str, Target], dict[
         "node shim": (
             ["node", str(NODE_SHIM)],
             {**quiet, "CLOUDEXIT_CONFIG": str(work / "node.json")},
+            None,
+        ),
+        "python bare (shim's HTTP layer)": (
+            [py, "-c", BARE_SHIM_LAYER],
+            {"SHIM_DIR": str(PY_SHIM.parent)},
             None,
         ),
         "python bare (thread per connection)": ([py, "-c", BARE_THREADS], {}, None),
@@ -416,6 +459,7 @@ def compare(
 COMPARISONS = [
     ("node shim", "node bare (node:http)"),
     ("node shim", "serverless-offline"),
+    ("python shim", "python bare (shim's HTTP layer)"),
     ("python shim", "python bare (thread per connection)"),
     ("python shim", "python bare (ThreadingHTTPServer)"),
     ("python shim", "python bare (asyncio streams)"),

@@ -64,20 +64,19 @@ TEXT_TYPES = re.compile(
 JSON_HEADERS = [("Content-Type", ["application/json"])]
 _ID_POOL = []  # ready-made ids; list.pop() and list.extend() are atomic under the GIL
 _ID_BATCH = 256
-_VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
+# Masks over _ID_BATCH 16-byte blocks: version nibble 4, RFC 4122 variant bits 10.
+_ID_AND = int.from_bytes((b"\xff" * 6 + b"\x0f\xff\x3f" + b"\xff" * 7) * _ID_BATCH, "big")
+_ID_OR = int.from_bytes((b"\x00" * 6 + b"\x40\x00\x80" + b"\x00" * 7) * _ID_BATCH, "big")
 
 
 def _refill_ids():
     """_ID_BATCH random (version 4, RFC 4122 variant) UUID strings from one
     os.urandom() call: 122 random bits each, as uuid.uuid4()."""
-    h = os.urandom(16 * _ID_BATCH).hex()
+    size = 16 * _ID_BATCH
+    h = (int.from_bytes(os.urandom(size), "big") & _ID_AND | _ID_OR).to_bytes(size, "big").hex()
     _ID_POOL.extend(
-        "%s-%s-4%s-%s%s-%s"
-        % (
-            h[i : i + 8], h[i + 8 : i + 12], h[i + 13 : i + 16],
-            _VARIANT[h[i + 16]], h[i + 17 : i + 20], h[i + 20 : i + 32],
-        )
-        for i in range(0, 32 * _ID_BATCH, 32)
+        "%s-%s-%s-%s-%s" % (h[i : i + 8], h[i + 8 : i + 12], h[i + 12 : i + 16], h[i + 16 : i + 20], h[i + 20 : i + 32])
+        for i in range(0, 2 * size, 32)
     )
 
 
@@ -214,10 +213,6 @@ HTTP_DATE = SecondCache(lambda t: time.strftime("%a, %d %b %Y %H:%M:%S GMT", t))
 LOG_TIME = SecondCache(lambda t: time.strftime("%Y-%m-%dT%H:%M:%S", t))
 
 
-def request_time(now):
-    return REQUEST_TIME.get(int(now))
-
-
 def parse_query(raw):
     """Pairs in order; %XX decoded, '+' kept literally (as the Node shim)."""
     pairs = []
@@ -289,32 +284,38 @@ def encode_body(body, binary):
     return base64.b64encode(body).decode("ascii") if binary else body.decode("utf-8", "replace")
 
 
-def domain_of(api, req):
-    return api.get("domainName") or req["h"].get("host") or "localhost"
+def split_headers_v1(pairs):
+    """v1 headers: the last value in the single map, all in the multi map; None when empty."""
+    if not pairs:
+        return None, None
+    single, multi = {}, {}
+    for key, value in pairs:
+        single[key] = value
+        if key in multi:
+            multi[key].append(value)
+        else:
+            multi[key] = [value]
+    return single, multi
 
 
 def build_event_v1(api, req, route, params, now):
-    h_single, h_multi = single_and_multi(req["headers"])
+    h = req["h"]
+    h_single, h_multi = split_headers_v1(req["headers"])
     query = req["query"]
     q_single, q_multi = single_and_multi(parse_query(query)) if query else (None, None)
     body = req["body"]
-    binary = bool(body) and is_binary_v1(req["h"].get("content-type"), api["binaryMediaTypes"])
+    binary = bool(body) and is_binary_v1(h.get("content-type"), api["binaryMediaTypes"])
     # HTTP API $default route in payload 1.0: resource "$default", no path parameters.
     resource = route["resource"]
-    domain = domain_of(api, req)
-    epoch_ms = int(now * 1000)
-    identity = {
-        "cognitoIdentityPoolId": None, "accountId": None, "cognitoIdentityId": None,
-        "caller": None, "sourceIp": source_ip(req), "principalOrgId": None, "accessKey": None,
-        "cognitoAuthenticationType": None, "cognitoAuthenticationProvider": None,
-        "userArn": None, "userAgent": req["h"].get("user-agent"), "user": None,
-    }
-    stage = api["stage"]
+    domain = api.get("domainName") or h.get("host") or "localhost"
+    method = req["method"]
     path = req["path"]
+    version = req["version"]
+    stage = api["stage"]
     return {
         "resource": resource,
-        "path": req["path"],
-        "httpMethod": req["method"],
+        "path": path,
+        "httpMethod": method,
         "headers": h_single,
         "multiValueHeaders": h_multi,
         "queryStringParameters": q_single,
@@ -324,17 +325,23 @@ def build_event_v1(api, req, route, params, now):
         "requestContext": {
             "resourceId": route["resourceId"],
             "resourcePath": resource,
-            "httpMethod": req["method"],
+            "httpMethod": method,
             "extendedRequestId": fresh_id(),
-            "requestTime": request_time(now),
+            "requestTime": REQUEST_TIME.get(int(now)),
             "path": path if stage == "$default" else "/" + stage + path,  # no prefix on $default
             "accountId": ACCOUNT_ID,
-            "protocol": req["version"],
+            "protocol": version,
             "stage": stage,
             "domainPrefix": domain.partition(".")[0],
-            "requestTimeEpoch": epoch_ms,
+            "requestTimeEpoch": int(now * 1000),
             "requestId": fresh_id(),
-            "identity": identity,
+            "identity": {
+                "cognitoIdentityPoolId": None, "accountId": None, "cognitoIdentityId": None,
+                "caller": None, "sourceIp": source_ip(req), "principalOrgId": None,
+                "accessKey": None, "cognitoAuthenticationType": None,
+                "cognitoAuthenticationProvider": None, "userArn": None,
+                "userAgent": h.get("user-agent"), "user": None,
+            },
             "domainName": domain,
             "apiId": api["id"],
         },
@@ -345,42 +352,49 @@ def build_event_v1(api, req, route, params, now):
 
 def build_event_v2(api, req, route, params, now):
     cookies = []
+    headers = {}
     for key, value in req["headers"]:
-        if key.lower() == "cookie":
+        key = key.lower()
+        if key == "cookie":
             cookies.extend(c.strip() for c in value.split(";") if c.strip())
-    headers = comma_join([kv for kv in req["headers"] if kv[0].lower() != "cookie"], lower=True)
+        elif key in headers:
+            headers[key] = headers[key] + "," + value
+        else:
+            headers[key] = value
     route_key = route["routeKey"]
-    event = {"version": "2.0", "routeKey": route_key, "rawPath": req["path"]}
-    event["rawQueryString"] = req["query"]
+    raw_query = req["query"]
+    event = {"version": "2.0", "routeKey": route_key, "rawPath": req["path"], "rawQueryString": raw_query}
     if cookies:
         event["cookies"] = cookies
     event["headers"] = headers
-    query = parse_query(req["query"])
-    if query:
-        event["queryStringParameters"] = comma_join(query)
-    domain = domain_of(api, req)
+    if raw_query:
+        query = parse_query(raw_query)
+        if query:
+            event["queryStringParameters"] = comma_join(query)
+    h = req["h"]
+    domain = api.get("domainName") or h.get("host") or "localhost"
     event["requestContext"] = {
         "accountId": ACCOUNT_ID,
         "apiId": api["id"],
         "domainName": domain,
-        "domainPrefix": domain.split(".")[0],
+        "domainPrefix": domain.partition(".")[0],
         "http": {
             "method": req["method"],
             "path": req["path"],
             "protocol": req["version"],
             "sourceIp": source_ip(req),
-            "userAgent": header(req, "user-agent") or "",
+            "userAgent": h.get("user-agent") or "",
         },
         "requestId": fresh_id(),
         "routeKey": route_key,
         "stage": api["stage"],
-        "time": request_time(now),
+        "time": REQUEST_TIME.get(int(now)),
         "timeEpoch": int(now * 1000),
     }
     if params:
         event["pathParameters"] = params
     body = req["body"]
-    binary = bool(body) and is_binary_v2(header(req, "content-type"))
+    binary = bool(body) and is_binary_v2(h.get("content-type"))
     if body:
         event["body"] = encode_body(body, binary)
     event["isBase64Encoded"] = binary
@@ -391,30 +405,30 @@ def build_event_v2(api, req, route, params, now):
 
 
 class LambdaContext:
-    """The Python runtime's context object; one per invocation."""
+    """The Python runtime's context object; one per invocation. The attributes fixed
+    for a function live on a per-function subclass (context_class)."""
 
-    _static = {}  # function name -> attributes fixed for the process
-
-    def __init__(self, name, fn_cfg, deadline):
-        static = self._static.get(name)
-        if static is None:
-            region = os.environ.get("AWS_REGION", "us-east-1")
-            static = self._static[name] = {
-                "function_name": name,
-                "function_version": "$LATEST",
-                "invoked_function_arn": "arn:aws:lambda:%s:%s:function:%s" % (region, ACCOUNT_ID, name),
-                "memory_limit_in_mb": str(fn_cfg.get("memory") or 128),
-                "log_group_name": "/aws/lambda/" + name,
-                "log_stream_name": "cloudexit/" + name,
-                "identity": None,
-                "client_context": None,
-            }
-        self.__dict__.update(static)
-        self.aws_request_id = fresh_id()
+    def __init__(self, request_id, deadline):
+        self.aws_request_id = request_id
         self._deadline = deadline
 
     def get_remaining_time_in_millis(self):
         return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def context_class(name, fn_cfg):
+    region = os.environ.get("AWS_REGION", "us-east-1")
+    fixed = {
+        "function_name": name,
+        "function_version": "$LATEST",
+        "invoked_function_arn": "arn:aws:lambda:%s:%s:function:%s" % (region, ACCOUNT_ID, name),
+        "memory_limit_in_mb": str(fn_cfg.get("memory") or 128),
+        "log_group_name": "/aws/lambda/" + name,
+        "log_stream_name": "cloudexit/" + name,
+        "identity": None,
+        "client_context": None,
+    }
+    return type("LambdaContext", (LambdaContext,), fixed)
 
 
 def code_dir(fn_cfg):
@@ -769,21 +783,21 @@ def access_log(line):
 
 
 LOG_FORMAT = (
-    '{"time": "%s", "requestId": %s, "method": %s, "path": %s, "status": %d, '
+    '{"time": "%s.%06dZ", "requestId": %s, "method": %s, "path": %s, "status": %d, '
     '"durationMs": %r, "function": %s}'
 )
 
 
-def log_line(log):
-    """json.dumps(log) for the access-log dict built in Shim.dispatch (same keys, same order)."""
-    request_id, function = log["requestId"], log.get("function")
+def log_line(now, request_id, req, status, duration_ms, function):
+    """One access-log line: a JSON object, keys in this order, strings JSON-escaped."""
     return LOG_FORMAT % (
-        log["time"],
+        LOG_TIME.get(int(now)),
+        int(now % 1 * 1e6),
         "null" if request_id is None else _json_str(request_id),
-        _json_str(log["method"]),
-        _json_str(log["path"]),
-        log["status"],
-        log["durationMs"],
+        _json_str(req["method"]),
+        _json_str(req["path"]),
+        status,
+        duration_ms,
         "null" if function is None else _json_str(function),
     )
 
@@ -794,7 +808,9 @@ class Connection:
     def __init__(self, sock):
         self.sock = sock
         self.lock = threading.Lock()
-        self.pending = None  # the invocation the watchdog may time out
+        # The invocation the watchdog may time out:
+        # (deadline, function, request id, timeout s, timeout response) or None.
+        self.pending = None
         self.timed_out = False
         self.idle = True
 
@@ -808,34 +824,29 @@ class Connection:
             pass
 
 
-class Invocation:
-    __slots__ = ("conn", "deadline", "function", "request_id", "timeout", "timeout_response")
-
-    def __init__(self, conn, function, request_id, timeout, timeout_response):
-        self.conn = conn
-        self.function = function
-        self.request_id = request_id
-        self.timeout = timeout
-        self.deadline = time.monotonic() + timeout
-        self.timeout_response = timeout_response
+ROUTE_CACHE_SIZE = 4096
+NO_ROUTE = (None, None)
 
 
 class Shim:
     def __init__(self, config):
         self.config = config
-        self.names = list(config["functions"])
+        self.functions = config["functions"]
+        self.names = list(self.functions)
         self.consolidated = len(self.names) > 1
         self.handlers = {}  # name -> callable or exception
+        self.contexts = {name: context_class(name, cfg) for name, cfg in self.functions.items()}
+        self.timeouts = {name: float(cfg.get("timeout") or 3) for name, cfg in self.functions.items()}
+        self.routes = {}  # "METHOD path" -> (route, params) or NO_ROUTE; bounded
         self.draining = False
         self.connections = set()
-        self.watched = {}  # id(invocation) -> invocation, scanned by the watchdog
         limit = int(os.environ.get("CLOUDEXIT_MAX_CONNECTIONS", "1024"))
         self.slots = threading.BoundedSemaphore(limit)
 
     def init_handlers(self):
         for name in self.names:
             try:
-                self.handlers[name] = load_handler(name, self.config["functions"][name], self.consolidated)
+                self.handlers[name] = load_handler(name, self.functions[name], self.consolidated)
             except Exception as exc:  # reported per request, like Runtime.ImportModuleError
                 self.handlers[name] = exc
                 log_error(None, name, error_info(exc))
@@ -856,6 +867,7 @@ class Shim:
             self.slots.release()
 
     def serve(self, conn, rfile, peer):
+        perf_counter, wall = time.perf_counter, time.time
         while not self.draining:
             conn.idle = True
             try:
@@ -866,124 +878,121 @@ class Shim:
             if req is None:
                 return
             conn.idle = False  # in flight until its answer is sent (see drain)
-            out, log = self.dispatch(req, conn)
-            if out is None:
-                access_log(log_line(log))
-                return  # timed out: the watchdog answered and closed the connection
+            started, now = perf_counter(), wall()
+            out, request_id, function = self.dispatch(req, conn, now)
+            duration_ms = round((perf_counter() - started) * 1000, 3)
+            if out is None:  # timed out: the watchdog answered and closed the connection
+                access_log(log_line(now, request_id, req, 504, duration_ms, function))
+                return
             close = self.draining or not keep_alive(req)
             try:
-                conn.send(serialize(*out, close))
-            finally:
-                access_log(log_line(log))  # after the answer: a log write never delays it
+                conn.send(serialize(out[0], out[1], out[2], close))
+            finally:  # after the answer: a log write never delays it
+                access_log(log_line(now, request_id, req, out[0], duration_ms, function))
             if close:
                 return
 
     # -- requests
 
-    def dispatch(self, req, conn):
-        started = time.perf_counter()
-        now = time.time()
-        log = {"time": "%s.%06dZ" % (LOG_TIME.get(int(now)), int(now % 1 * 1e6))}
-        log.update(requestId=None, method=req["method"], path=req["path"])
-        if req["path"] == HEALTH_PATH:
-            out = json_response(200, {"status": "ok"})
-        elif req["path"].startswith(INVOKE_PREFIX):
-            out = self.invoke_direct(req, conn, log)
-        else:
-            found = match_route(self.config["routes"], req["method"], req["path"])
-            if found:
-                out = self.invoke_route(req, conn, found[0], found[1], log, now)
-            else:
-                out = json_response(404, {"message": "Not Found"})
-        log["status"] = out[0] if out else 504
-        log["durationMs"] = round((time.perf_counter() - started) * 1000, 3)
-        log.setdefault("function", None)
-        return out, log
+    def route(self, method, path):
+        """(route, path parameters) for a request, or NO_ROUTE; cached per method and path."""
+        key = method + " " + path
+        found = self.routes.get(key)
+        if found is None:
+            found = match_route(self.config["routes"], method, path) or NO_ROUTE
+            if len(self.routes) >= ROUTE_CACHE_SIZE:
+                self.routes.clear()
+            self.routes[key] = found
+        return found
 
-    def invoke_route(self, req, conn, route, params, log, now):
+    def dispatch(self, req, conn, now):
+        """(status, headers, body) or None after a timeout; the request id; the function."""
+        path = req["path"]
+        if path.startswith("/__cloudexit/"):
+            if path == HEALTH_PATH:
+                return json_response(200, {"status": "ok"}), None, None
+            if path.startswith(INVOKE_PREFIX):
+                return self.invoke_direct(req, conn)
+        route, params = self.route(req["method"], path)
+        if route is None:
+            return json_response(404, {"message": "Not Found"}), None, None
         name = route["function"]
-        log["function"] = name
         handler = self.handlers.get(name)
-        if self.config["functions"].get(name) is None or handler is None:
-            return json_response(502, {"message": "Internal server error"})
+        if name not in self.functions or handler is None:
+            return json_response(502, {"message": "Internal server error"}), None, name
         api = self.config["api"]
         v2 = api["payloadVersion"] == "2.0"
+        params = dict(params) if params else None  # the handler may change its event
         event = (build_event_v2 if v2 else build_event_v1)(api, req, route, params, now)
-        log["requestId"] = event["requestContext"]["requestId"]
+        request_id = event["requestContext"]["requestId"]
         try:
-            result = self.run(conn, name, event, log["requestId"], GATEWAY_TIMEOUT)
+            result = self.run(conn, name, event, request_id, GATEWAY_TIMEOUT)
         except TimedOut:
-            return None
+            return None, request_id, name
         except Exception as exc:
-            log_error(log["requestId"], name, error_info(exc))
-            return json_response(502, {"message": "Internal server error"})
-        return self.map_result(result, v2, log)
+            log_error(request_id, name, error_info(exc))
+            return json_response(502, {"message": "Internal server error"}), request_id, name
+        return self.map_result(result, v2, request_id, name), request_id, name
 
-    def invoke_direct(self, req, conn, log):
+    def invoke_direct(self, req, conn):
         """POST /__cloudexit/invoke/<name>: raw event in, raw result out (module docstring)."""
         name = safe_decode(req["path"][len(INVOKE_PREFIX) :])
-        log["function"] = name
         if header(req, "x-forwarded-for") is not None:
-            return json_response(403, {"message": "Forbidden"})
+            return json_response(403, {"message": "Forbidden"}), None, name
         if req["method"] != "POST":
-            return json_response(405, {"message": "Method Not Allowed"})
-        if name not in self.config["functions"]:
-            return json_response(404, {"message": "Function not found"})
+            return json_response(405, {"message": "Method Not Allowed"}), None, name
+        if name not in self.functions:
+            return json_response(404, {"message": "Function not found"}), None, name
         try:
             event = json.loads(req["body"] or b"{}")
         except ValueError:
-            return json_response(400, {"message": "The request body must be a JSON event"})
+            return json_response(400, {"message": "The request body must be a JSON event"}), None, name
         request_id = fresh_id()
-        log["requestId"] = request_id
-        timeout = float(self.config["functions"][name].get("timeout") or 3)
-        message = "Task timed out after %.2f seconds" % timeout
+        message = "Task timed out after %.2f seconds" % self.timeouts[name]
         timeout_response = json_response(504, {"errorType": "TimeoutError", "errorMessage": message})
         try:
             result = self.run(conn, name, event, request_id, timeout_response)
-            return 200, JSON_HEADERS, to_json(result).encode("utf-8")
+            return (200, JSON_HEADERS, to_json(result).encode("utf-8")), request_id, name
         except TimedOut:
-            return None
+            return None, request_id, name
         except Exception as exc:
             info = error_info(exc)
             log_error(request_id, name, info)
             body = {"errorType": info["errorType"], "errorMessage": info["errorMessage"]}
             headers = JSON_HEADERS + [("X-Amz-Function-Error", ["Unhandled"])]
-            return 502, headers, json.dumps(body).encode()
+            return (502, headers, json.dumps(body).encode()), request_id, name
 
     def run(self, conn, name, event, request_id, timeout_response):
         """Run the handler inline; raise TimedOut when the watchdog already answered."""
         handler = self.handlers.get(name)
         if isinstance(handler, Exception):
             raise handler
-        fn_cfg = self.config["functions"][name]
-        timeout = float(fn_cfg.get("timeout") or 3)
-        invocation = Invocation(conn, name, request_id, timeout, timeout_response)
-        context = LambdaContext(name, fn_cfg, invocation.deadline)
+        timeout = self.timeouts[name]
+        deadline = time.monotonic() + timeout
+        context = self.contexts[name](fresh_id(), deadline)
         if self.consolidated:
-            os.environ.update(lambda_env(name, fn_cfg, True))
-        conn.pending = invocation
-        self.watched[id(invocation)] = invocation
+            os.environ.update(lambda_env(name, self.functions[name], True))
+        conn.pending = (deadline, name, request_id, timeout, timeout_response)
         try:
             return handler(event, context)
         finally:
-            self.watched.pop(id(invocation), None)
             with conn.lock:
                 conn.pending = None
                 if conn.timed_out:
                     raise TimedOut()
 
-    def expire(self, invocation):
+    def expire(self, conn, pending):
         """Watchdog: answer 504 for an invocation past its deadline, then close."""
-        conn = invocation.conn
         with conn.lock:
-            if conn.pending is not invocation:
-                return
+            if conn.pending is not pending:
+                return  # answered meanwhile
             conn.pending = None
             conn.timed_out = True
-            message = "Task timed out after %.2f seconds" % invocation.timeout
-            log_error(invocation.request_id, invocation.function, {"errorType": "TimeoutError", "errorMessage": message})
+            _, name, request_id, timeout, timeout_response = pending
+            message = "Task timed out after %.2f seconds" % timeout
+            log_error(request_id, name, {"errorType": "TimeoutError", "errorMessage": message})
             try:
-                conn.send(serialize(*invocation.timeout_response, True))
+                conn.send(serialize(*timeout_response, True))
             except OSError:
                 pass
             conn.shutdown()
@@ -992,16 +1001,16 @@ class Shim:
         while True:
             time.sleep(WATCHDOG_TICK)
             now = time.monotonic()
-            for invocation in list(self.watched.values()):
-                if invocation.deadline <= now:
-                    self.watched.pop(id(invocation), None)
-                    self.expire(invocation)
+            for conn in list(self.connections):
+                pending = conn.pending
+                if pending is not None and pending[0] <= now:
+                    self.expire(conn, pending)
 
-    def map_result(self, result, v2, log):
+    def map_result(self, result, v2, request_id, name):
         try:
             return map_response_v2(result) if v2 else map_response_v1(result)
         except (MalformedResponse, ValueError, TypeError) as exc:
-            log_error(log["requestId"], log["function"], error_info(exc))
+            log_error(request_id, name, error_info(exc))
             return json_response(502, {"message": "Internal server error"})
 
     # -- process
