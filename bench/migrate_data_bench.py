@@ -68,6 +68,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from cloudexit_ci.migrate_data.clients import Endpoint, client  # noqa: E402
+from cloudexit_ci.migrate_data.dynamodb import next_limit  # noqa: E402
 from cloudexit_ci.migrate_data.plan import BucketJob, TableJob  # noqa: E402
 from cloudexit_ci.migrate_data.rawddb import RawDynamo  # noqa: E402
 from cloudexit_ci.migrate_data.raws3 import RawS3  # noqa: E402
@@ -113,14 +114,15 @@ def create(ddb: Any, table: str) -> None:
 
 
 def count_items(ddb: Any, table: str) -> int:
-    total, start = 0, None
+    total, start, limit = 0, None, 100
     while True:
         extra: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
-        page = ddb.scan(TableName=table, Select="COUNT", **extra)
+        page = ddb.scan(TableName=table, Select="COUNT", Limit=limit, **extra)
         total += int(page["Count"])
         start = page.get("LastEvaluatedKey")
         if not start:
             return total
+        limit = next_limit(limit, int(page["Count"]), True, 1000)
 
 
 def raw_batch_loop(
@@ -147,15 +149,16 @@ def scan_loop(reader: Any, table: str, segments: int = 4) -> float:
     """What the source allows: ``segments`` threads of raw Scans of SOURCE, items dropped."""
 
     def scan(segment: int) -> None:
-        start = None
+        start, limit = None, 100
         while True:
             extra: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
             page = reader.scan(
-                TableName=table, Segment=segment, TotalSegments=segments, Limit=1000, **extra
+                TableName=table, Segment=segment, TotalSegments=segments, Limit=limit, **extra
             )
             start = page.get("LastEvaluatedKey")
             if not start:
                 return
+            limit = next_limit(limit, len(page.get("Items", [])), True, 1000)
 
     started = time.perf_counter()
     with ThreadPoolExecutor(segments) as pool:
@@ -174,17 +177,18 @@ def copy_loop(reader: Any, writer: Any, source: str, table: str, segments: int =
             request = writer.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
 
     def scan(segment: int, pool: ThreadPoolExecutor) -> list[Any]:
-        start, futures = None, []
+        start, futures, limit = None, [], 100
         while True:
             extra: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
             page = reader.scan(
-                TableName=source, Segment=segment, TotalSegments=segments, Limit=1000, **extra
+                TableName=source, Segment=segment, TotalSegments=segments, Limit=limit, **extra
             )
             items = page.get("Items", [])
             futures += [pool.submit(write, items[i : i + 25]) for i in range(0, len(items), 25)]
             start = page.get("LastEvaluatedKey")
             if not start:
                 return futures
+            limit = next_limit(limit, len(items), True, 1000)
 
     started = time.perf_counter()
     with ThreadPoolExecutor(RAW_THREADS) as pool, ThreadPoolExecutor(segments) as scanners:

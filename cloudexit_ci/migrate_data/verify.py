@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cloudexit_ci.migrate_data import retry
+from cloudexit_ci.migrate_data.dynamodb import next_limit
 from cloudexit_ci.migrate_data.wire import Item, item_digest, key_digest
 
 MODES = ("count", "sample", "full")
@@ -60,12 +61,13 @@ def scan_items(client: Any, table: str, segments: int, **extra: Any) -> Iterator
     """Pages of a parallel scan, yielded as they arrive (segments run in threads)."""
 
     def segment_pages(segment: int) -> list[list[Item]]:
-        pages, start = [], None
+        pages, start, limit = [], None, 100
         while True:
             params: dict[str, Any] = {
                 "TableName": table,
                 "Segment": segment,
                 "TotalSegments": segments,
+                "Limit": limit,
                 **extra,
             }
             if start:
@@ -75,6 +77,7 @@ def scan_items(client: Any, table: str, segments: int, **extra: Any) -> Iterator
             start = page.get("LastEvaluatedKey")
             if not start:
                 return pages
+            limit = next_limit(limit, int(page.get("Count", 0)), True, 1000)
 
     with ThreadPoolExecutor(segments) as pool:
         for pages in pool.map(segment_pages, range(segments)):
