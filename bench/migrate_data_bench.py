@@ -20,16 +20,23 @@ DynamoDB method (what a real migration looks like: AWS → Alternator).
                    as raw signed JSON (the cheapest client we have).
     ceiling_boto : the same loop through boto3 with 8 threads (the previous definition).
     ours         : cloudexit-ci's whole job with the CLI's defaults, in-process: client
-                   setup, describe, parallel Scan of SOURCE (4 segments),
-                   BatchWriteItem into TARGET (16 writers),
-                   atomic checkpoints per page. Timed from start to the last
-                   checkpoint; the table count is checked after the clock stops.
+                   setup, describe, parallel Scan of SOURCE (4 segments, adaptive
+                   Limit, see below), BatchWriteItem into TARGET (16 writers), atomic
+                   (fsynced, renamed) checkpoints at most once a second and at the end
+                   of each segment. Timed from start to the last checkpoint; the table
+                   count is checked after the clock stops.
     scan_ceiling : what the source allows: a raw parallel Scan of SOURCE (4 segments,
                    items dropped). Not a copy; it shows when reading, not the target,
                    bounds ours (ours_vs_min_scan_write_ceiling uses the lower one).
     copy_ceiling : a bare raw parallel copy SOURCE → TARGET (4 scan threads, 16 raw
                    writers, no checkpoints, unbounded memory): the same CPU layout as
                    ours, so ours/copy_ceiling is ours' own overhead.
+  Scan paging (ours, scan_ceiling, copy_ceiling and the count check): the first page
+  asks for Limit 100; a page cut short by the 1 MB cap sets the next Limit to what
+  fitted + 25 %, a full page doubles it (up to 1000). DynamoDB Local reads Limit
+  items per page and drops those past 1 MB: with Limit 1000 on the mixed items its
+  JVM used ~4x the CPU (10 s instead of 2.4 s per 20,000 items), which is what
+  bounded the mixed copy before (and the count check without a Limit was quadratic).
   ceiling = the faster ceiling of the round; ours/ceiling, ours/spec and
   ceiling/spec are per-round ratios, medians reported (plus every round).
   Target tables are deleted after each measurement; each suite (small, mixed,

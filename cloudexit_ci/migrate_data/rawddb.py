@@ -21,7 +21,7 @@ import os
 from typing import Any
 
 from cloudexit_ci.migrate_data.clients import Endpoint, credentials
-from cloudexit_ci.migrate_data.wire import from_wire_item, to_wire_item
+from cloudexit_ci.migrate_data.wire import WIRE_BYTES, from_wire_item, to_wire_item
 
 TARGET_PREFIX = "DynamoDB_20120810."
 
@@ -85,7 +85,8 @@ class RawDynamo(RawHTTP):
     """Scan and BatchWriteItem with botocore-like signatures; items in wire JSON form."""
 
     def call(self, operation: str, body: dict[str, Any]) -> dict[str, Any]:
-        """One signed request; the parsed JSON answer, or ClientError / OSError."""
+        """One signed request; the parsed JSON answer (plus its length in bytes under
+        ``WIRE_BYTES``), or ClientError / OSError."""
         import urllib3
         from botocore.auth import SigV4Auth
         from botocore.awsrequest import AWSRequest
@@ -113,6 +114,7 @@ class RawDynamo(RawHTTP):
             parsed: dict[str, Any] = json.loads(answer.data)
         except ValueError as exc:
             raise OSError(f"{operation}: unreadable answer ({exc})") from exc
+        parsed[WIRE_BYTES] = len(answer.data)
         return parsed
 
     def scan(self, **params: Any) -> dict[str, Any]:

@@ -17,6 +17,7 @@ AttrValue = dict[str, Any]
 Item = dict[str, AttrValue]
 
 _EXACT = decimal.Context(prec=60)
+WIRE_BYTES = "_WireBytes"  # set by the raw client on a Scan page: the answer's length in bytes
 
 
 def encode_key(key: Item | None) -> dict[str, Any] | None:
