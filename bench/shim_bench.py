@@ -16,10 +16,12 @@ CPU the other engineers' jobs leave us, so ``cpu_ratio`` (bare CPU / shim CPU
 per request) is the steadiest measure of the shim's cost.
 
 Targets: a bare node:http server answering inline vs the Node shim with the
-same trivial handler; three bare Python servers running the handler inline
-(one thread per connection, the shim's own concurrency model, which it needs
-for sync handlers and the timeout watchdog; the stdlib ThreadingHTTPServer;
-single-thread asyncio streams) vs the Python shim; and serverless-offline
+same trivial handler; four bare Python servers running the handler inline vs
+the Python shim: the stdlib ThreadingHTTPServer (Python's own HTTP server, the
+twin of node:http), the shim's own HTTP layer (its parser, keep-alive rule and
+writer, one thread per connection: the shim minus the Lambda contract), a
+minimal thread-per-connection server (readline parsing, fixed status line) and
+single-thread asyncio streams; and serverless-offline
 (npm serverless@3 + serverless-offline@13, `serverless offline start`, same
 handler, one http event) as the usual local-Lambda baseline. serverless-offline
 is installed once into $CLOUDEXIT_SLS_OFFLINE_DIR (default
@@ -459,9 +461,9 @@ def compare(
 COMPARISONS = [
     ("node shim", "node bare (node:http)"),
     ("node shim", "serverless-offline"),
+    ("python shim", "python bare (ThreadingHTTPServer)"),
     ("python shim", "python bare (shim's HTTP layer)"),
     ("python shim", "python bare (thread per connection)"),
-    ("python shim", "python bare (ThreadingHTTPServer)"),
     ("python shim", "python bare (asyncio streams)"),
 ]
 
