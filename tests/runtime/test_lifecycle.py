@@ -88,6 +88,25 @@ def test_sigterm_drains_in_flight_then_exits_zero(runtime: str, tmp_path: Path) 
     assert result["echo"]["event"]["pathParameters"] == {"id": "drain"}
     assert refused, "the shim kept accepting connections after SIGTERM"
     assert rc == 0
+    # The drained request's access-log line was written before the exit.
+    request_id = result["echo"]["event"]["requestContext"]["requestId"]
+    assert [x["status"] for x in shim.stdout_lines() if x.get("requestId") == request_id] == [200]
+
+
+def test_sigterm_right_after_a_burst_loses_no_log_line(runtime: str, tmp_path: Path) -> None:
+    """Access-log lines are batched; the ones pending at exit are still written."""
+    with harness.start(runtime, configs.rest(runtime), tmp_path) as shim:
+        conn = shim.connection()
+        ids = [
+            shim.echo("GET", f"/items/burst{i}", conn=conn)["event"]["requestContext"]["requestId"]
+            for i in range(50)
+        ]
+        conn.close()
+        shim.proc.send_signal(signal.SIGTERM)
+        rc = harness.wait_exit(shim.proc, timeout=10)
+    assert rc == 0
+    logged = [x.get("requestId") for x in shim.stdout_lines()]
+    assert all(logged.count(request_id) == 1 for request_id in ids)
 
 
 def _connect_refused(port: int) -> bool:

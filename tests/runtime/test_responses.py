@@ -6,6 +6,7 @@ import base64
 import json
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -137,6 +138,30 @@ def test_timeout_is_504_at_deadline(runtime: str, shared_shims: Callable[[str, s
     elapsed = time.monotonic() - started
     assert resp.status == 504 and 0.9 < elapsed < 2.0
     assert resp.json() == {"message": "Endpoint request timed out"}
+
+
+def test_deadlines_of_overlapping_invocations(
+    runtime: str, shared_shims: Callable[[str, str], Shim]
+) -> None:
+    """A later, shorter deadline still fires on time while a longer one is pending;
+    the longer invocation answers normally; every outcome has its access-log line."""
+    shim = shared_shims(runtime, "rest")
+    with ThreadPoolExecutor(2) as pool:
+        # echo: timeout 5 s, answers after 2.5 s; slow: timeout 1 s, would need 3 s.
+        long = pool.submit(shim.request, "GET", "/items/long?sleepMs=2500")
+        time.sleep(0.2)
+        started = time.monotonic()
+        short = shim.request("GET", "/slow?sleepMs=3000")
+        elapsed = time.monotonic() - started
+        long_resp = long.result(timeout=10)
+    assert short.status == 504 and 0.9 < elapsed < 2.0, (short.status, elapsed)
+    assert long_resp.status == 200
+    assert long_resp.json()["event"]["pathParameters"] == {"id": "long"}
+    fast = shim.request("GET", "/slow")  # the same function, well inside its deadline
+    assert fast.status == 200
+    time.sleep(0.1)
+    logged = {(x["path"], x["status"]) for x in shim.stdout_lines() if "path" in x}
+    assert {("/items/long", 200), ("/slow", 504), ("/slow", 200)} <= logged
 
 
 def test_access_log_line(runtime: str, shared_shims: Callable[[str, str], Shim]) -> None:
