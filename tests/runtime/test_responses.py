@@ -164,6 +164,19 @@ def test_deadlines_of_overlapping_invocations(
     assert {("/items/long", 200), ("/slow", 504), ("/slow", 200)} <= logged
 
 
+def test_concurrent_timeouts_all_answered(
+    runtime: str, shared_shims: Callable[[str, str], Shim]
+) -> None:
+    shim = shared_shims(runtime, "rest")
+    started = time.monotonic()
+    with ThreadPoolExecutor(4) as pool:
+        statuses = list(
+            pool.map(lambda _: shim.request("GET", "/slow?sleepMs=3000").status, range(4))
+        )
+    assert statuses == [504] * 4 and time.monotonic() - started < 2.5
+    assert shim.request("GET", "/slow").status == 200
+
+
 def test_access_log_line(runtime: str, shared_shims: Callable[[str, str], Shim]) -> None:
     shim = shared_shims(runtime, "rest")
     echoed = shim.echo("GET", "/items/logged")

@@ -570,15 +570,17 @@ function sweep() {
   // Time out every invocation past its deadline; re-arm for the next one.
   sweepTimer = null;
   sweepAt = Infinity;
+  // The expired ones are collected first and the timer re-armed before any
+  // answer is sent, so nothing an answer does can cut the walk short.
   const now = Date.now();
+  const expired = [];
   let next = Infinity;
-  for (let inv = inFlight.next; inv !== inFlight;) {
-    const following = inv.next;
-    if (inv.deadline <= now) inv.settle(true, timeoutError(inv.timeoutMs));
+  for (let inv = inFlight.next; inv !== inFlight; inv = inv.next) {
+    if (inv.deadline <= now) expired.push(inv);
     else if (inv.deadline < next) next = inv.deadline;
-    inv = following;
   }
   if (next !== Infinity) armSweep(next);
+  for (const inv of expired) inv.settle(true, timeoutError(inv.timeoutMs));
 }
 
 class Invocation {
