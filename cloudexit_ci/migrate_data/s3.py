@@ -3,17 +3,18 @@
 The source is listed in key order, one page (≤ 1000 keys) at a time. For each
 page the target is listed over the same key range; an object whose size and
 checksum (ETag, or the ETag recorded when we copied it) already match is
-skipped. The rest are copied in parallel; once the whole page is stored its
-last key is checkpointed, so --resume lists from there and a finished re-run
-copies nothing.
+skipped. The rest are copied in parallel, while the next page is listed; once
+the whole page is stored (and every page before it) its last key is
+checkpointed, so --resume lists from there and a finished re-run copies nothing.
 """
 
 from __future__ import annotations
 
 import functools
 import math
+from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,7 +123,11 @@ class BucketCopy:
         self.raw = raw  # (source RawS3, target RawS3): single-object copies without botocore
 
     def run(self) -> None:
+        """Page N+1 is listed (source and target) and queued while page N is copied, so
+        the workers never drain at a page boundary; pages are checkpointed in order,
+        each once all its objects are stored."""
         after = self.checkpoint.get("after")
+        queued: deque[tuple[str, list[Future[None]]]] = deque()
         with ThreadPoolExecutor(self.options.workers, "s3-copy") as pool:
             for page in list_objects(
                 self.source, self.options.source_bucket, after, self.options.page_size
@@ -135,11 +140,18 @@ class BucketCopy:
                     o for o in page if self._wanted(o) and not self._same(o, have.get(o["Key"]))
                 ]
                 self.progress.add(0, 0, skipped=len(page) - len(todo))
-                for future in [pool.submit(self._copy, obj) for obj in todo]:
-                    future.result()
-                self.checkpoint.update(after=last)
+                queued.append((last, [pool.submit(self._copy, obj) for obj in todo]))
                 after = last
+                while len(queued) > 1:
+                    self._settle(*queued.popleft())
+            while queued:
+                self._settle(*queued.popleft())
         self.checkpoint.update(done=True)
+
+    def _settle(self, last: str, futures: list[Future[None]]) -> None:
+        for future in futures:
+            future.result()
+        self.checkpoint.update(after=last)
 
     def _wanted(self, obj: dict[str, Any]) -> bool:
         return invalid_reason(obj["Key"], int(obj["Size"]), self.options.target_kind) is None
