@@ -125,7 +125,25 @@ function pathParts(rawPath) {
   return parts;
 }
 
+const ROUTE_CACHE_MAX = 1000;
+const routeCaches = new WeakMap(); // routes -> Map(method + ' ' + path -> match or null)
+
 function matchRoute(routes, method, rawPath) {
+  // findRoute, remembered per method and path (bounded: emptied when full).
+  // Each request gets its own pathParameters object.
+  let cache = routeCaches.get(routes);
+  if (cache === undefined) routeCaches.set(routes, (cache = new Map()));
+  const key = method + ' ' + rawPath;
+  let hit = cache.get(key);
+  if (hit === undefined) {
+    hit = findRoute(routes, method, rawPath);
+    if (cache.size >= ROUTE_CACHE_MAX) cache.clear();
+    cache.set(key, hit);
+  }
+  return hit === null ? null : { route: hit.route, params: { ...hit.params }, hasParams: hit.hasParams };
+}
+
+function findRoute(routes, method, rawPath) {
   const parts = pathParts(rawPath);
   for (const route of routes) {
     if (route.method !== 'ANY' && route.method !== method) continue;
@@ -139,27 +157,40 @@ function matchRoute(routes, method, rawPath) {
 // ---------------------------------------------------------------- event ---
 
 // Random (version 4, RFC 4122 variant) UUIDs formatted as crypto.randomUUID
-// does, from a larger pool of CSPRNG bytes: one randomFillSync per 4096 ids
-// instead of one per 128, and no per-call option handling. Every id takes 16
-// fresh bytes that are never reused (JS is single-threaded here).
-const HEX = Array.from({ length: 256 }, (_, i) => (i + 0x100).toString(16).slice(1));
-const UUID_POOL = 16 * 4096;
-let uuidBytes = Buffer.alloc(0);
-let uuidOffset = UUID_POOL;
+// does, from a pool: one randomFillSync per 4096 ids, the version and variant
+// bits set and the ids formatted in bulk into one latin1 string, so an id is a
+// slice of it. Every id takes 16 fresh bytes that are never reused (JS is
+// single-threaded here).
+const UUID_COUNT = 4096;
+const UUID_TEXT = 36;
+const HEX_CODES = Buffer.from('0123456789abcdef', 'latin1');
+const DASH = 0x2d;
+let uuidText = '';
+let uuidOffset = UUID_COUNT * UUID_TEXT;
+
+function refillUuids() {
+  const bytes = crypto.randomFillSync(Buffer.allocUnsafe(16 * UUID_COUNT));
+  const out = Buffer.allocUnsafe(UUID_TEXT * UUID_COUNT);
+  let w = 0;
+  for (let r = 0; r < bytes.length; r += 16) {
+    bytes[r + 6] = (bytes[r + 6] & 0x0f) | 0x40;
+    bytes[r + 8] = (bytes[r + 8] & 0x3f) | 0x80;
+    for (let i = 0; i < 16; i++) {
+      if (i === 4 || i === 6 || i === 8 || i === 10) out[w++] = DASH;
+      const b = bytes[r + i];
+      out[w++] = HEX_CODES[b >> 4];
+      out[w++] = HEX_CODES[b & 0x0f];
+    }
+  }
+  uuidText = out.latin1Slice(0, w);
+  uuidOffset = 0;
+}
 
 function uuid4() {
-  if (uuidOffset >= UUID_POOL) {
-    uuidBytes = crypto.randomFillSync(Buffer.allocUnsafe(UUID_POOL));
-    uuidOffset = 0;
-  }
-  const b = uuidBytes;
+  if (uuidOffset >= uuidText.length) refillUuids();
   const o = uuidOffset;
-  uuidOffset += 16;
-  return HEX[b[o]] + HEX[b[o + 1]] + HEX[b[o + 2]] + HEX[b[o + 3]] + '-' +
-    HEX[b[o + 4]] + HEX[b[o + 5]] + '-' +
-    HEX[(b[o + 6] & 0x0f) | 0x40] + HEX[b[o + 7]] + '-' +
-    HEX[(b[o + 8] & 0x3f) | 0x80] + HEX[b[o + 9]] + '-' +
-    HEX[b[o + 10]] + HEX[b[o + 11]] + HEX[b[o + 12]] + HEX[b[o + 13]] + HEX[b[o + 14]] + HEX[b[o + 15]];
+  uuidOffset = o + UUID_TEXT;
+  return uuidText.slice(o, o + UUID_TEXT);
 }
 
 let timeSecond = -1;
@@ -289,9 +320,20 @@ function sourceIp(req) {
   return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
 }
 
+let prefixOf = '';
+let prefixText = '';
+
 function domainPrefix(domainName) {
+  if (domainName === prefixOf) return prefixText; // the same Host, request after request
   const dot = domainName.indexOf('.');
-  return dot < 0 ? domainName : domainName.slice(0, dot);
+  prefixOf = domainName;
+  prefixText = dot < 0 ? domainName : domainName.slice(0, dot);
+  return prefixText;
+}
+
+function protocol(req) {
+  const version = req.httpVersion;
+  return version === '1.1' ? 'HTTP/1.1' : `HTTP/${version}`;
 }
 
 function encodeBody(buf, binary) {
@@ -326,7 +368,7 @@ function buildEventV1(api, req, match, raw, body, now) {
       requestTime: requestTime(now),
       path: stagePath,
       accountId: ACCOUNT_ID,
-      protocol: `HTTP/${req.httpVersion}`,
+      protocol: protocol(req),
       stage: api.stage,
       domainPrefix: domainPrefix(domainName),
       requestTimeEpoch: now,
@@ -360,7 +402,7 @@ function buildEventV2(api, req, match, raw, body, now) {
   event.requestContext = {
     accountId: ACCOUNT_ID, apiId: api.id, domainName, domainPrefix: domainPrefix(domainName),
     http: {
-      method: req.method, path: raw.path, protocol: `HTTP/${req.httpVersion}`,
+      method: req.method, path: raw.path, protocol: protocol(req),
       sourceIp: sourceIp(req), userAgent: req.headers['user-agent'] ?? '',
     },
     requestId: uuid4(), routeKey, stage: api.stage,
@@ -505,25 +547,88 @@ function timeoutError(ms) {
   return Object.assign(new Error(`Task timed out after ${(ms / 1000).toFixed(2)} seconds`), { timedOut: true });
 }
 
-function invoke(fn, event, makeCtx, timeoutMs, cb) {
+// Invocations still running, in a circular doubly-linked list (the sentinel
+// is its own neighbour when empty), and one shared timer armed for the
+// earliest deadline: a request costs two links and two unlinks instead of a
+// setTimeout/clearTimeout pair (which, for a list emptied by every
+// clearTimeout, re-creates Node's timer list and re-arms libuv per request).
+const inFlight = { prev: null, next: null, deadline: Infinity };
+inFlight.prev = inFlight;
+inFlight.next = inFlight;
+let sweepTimer = null;
+let sweepAt = Infinity;
+
+function armSweep(deadline) {
+  if (deadline >= sweepAt) return;
+  if (sweepTimer !== null) clearTimeout(sweepTimer);
+  sweepAt = deadline;
+  sweepTimer = setTimeout(sweep, Math.max(1, deadline - Date.now()));
+  sweepTimer.unref(); // an in-flight request keeps its socket (and the loop) alive
+}
+
+function sweep() {
+  // Time out every invocation past its deadline; re-arm for the next one.
+  sweepTimer = null;
+  sweepAt = Infinity;
+  // The expired ones are collected first and the timer re-armed before any
+  // answer is sent, so nothing an answer does can cut the walk short.
+  const now = Date.now();
+  const expired = [];
+  let next = Infinity;
+  for (let inv = inFlight.next; inv !== inFlight; inv = inv.next) {
+    if (inv.deadline <= now) expired.push(inv);
+    else if (inv.deadline < next) next = inv.deadline;
+  }
+  if (next !== Infinity) armSweep(next);
+  for (const inv of expired) inv.settle(true, timeoutError(inv.timeoutMs));
+}
+
+class Invocation {
+  constructor(timeoutMs, cb) {
+    this.timeoutMs = timeoutMs;
+    this.cb = cb;
+    this.settled = false;
+    this.deadline = Infinity;
+    this.prev = null; // linked into inFlight while waiting for the handler
+    this.next = null;
+  }
+
+  wait(deadline) {
+    this.deadline = deadline;
+    const last = inFlight.prev;
+    this.prev = last;
+    this.next = inFlight;
+    last.next = this;
+    inFlight.prev = this;
+    armSweep(deadline);
+  }
+
+  settle(failed, value) {
+    if (this.settled) return;
+    this.settled = true;
+    if (this.prev !== null) {
+      this.prev.next = this.next;
+      this.next.prev = this.prev;
+      this.prev = null;
+      this.next = null;
+    }
+    this.cb(failed, value);
+  }
+}
+
+function invoke(fn, event, name, fnCfg, deadline, timeoutMs, cb) {
   // Async/promise handlers settle through their promise; 3-parameter handlers
   // through the callback (or context.done/succeed/fail); the first outcome
   // wins. cb(failed, value) runs once: with the result, the handler's error,
-  // or a timedOut error at the deadline. No promise or timer is allocated for
-  // a handler that settles synchronously.
-  let settled = false;
-  let timer = null;
-  const settle = (failed, value) => {
-    if (settled) return;
-    settled = true;
-    if (timer !== null) clearTimeout(timer);
-    cb(failed, value);
-  };
+  // or a timedOut error at the deadline (timeoutMs after the handler
+  // returned). No promise is allocated and nothing is linked for a handler
+  // that settles synchronously.
+  const inv = new Invocation(timeoutMs, cb);
   const done = (err, result) => {
-    if (err !== null && err !== undefined) settle(true, err);
-    else settle(false, result);
+    if (err !== null && err !== undefined) inv.settle(true, err);
+    else inv.settle(false, result);
   };
-  const context = makeCtx(done);
+  const context = makeContext(name, fnCfg, deadline, done);
   try {
     const out = fn(event, context, done);
     if (out && typeof out.then === 'function') out.then((r) => done(null, r), (e) => done(e ?? new Error('rejected')));
@@ -531,7 +636,7 @@ function invoke(fn, event, makeCtx, timeoutMs, cb) {
   } catch (err) {
     done(err);
   }
-  if (!settled) timer = setTimeout(() => settle(true, timeoutError(timeoutMs)), timeoutMs);
+  if (!inv.settled) inv.wait(Date.now() + timeoutMs);
 }
 
 // ------------------------------------------------------------- response ---
@@ -691,15 +796,20 @@ const ready = new Map(); // function name -> loaded handler function
 function runFunction(state, name, event, cb) {
   // cb(failed, value): the handler's result, its error, or a timedOut error.
   const fnCfg = state.config.functions[name];
-  const timeoutMs = (fnCfg.timeout || 3) * 1000;
-  const deadline = Date.now() + timeoutMs;
-  const start = (fn) => {
-    if (state.consolidated) Object.assign(process.env, lambdaEnv(name, fnCfg, true));
-    invoke(fn, event, (done) => makeContext(name, fnCfg, deadline, done), timeoutMs, cb);
-  };
+  const deadline = Date.now() + (fnCfg.timeout || 3) * 1000;
   const fn = ready.get(name);
-  if (fn !== undefined) start(fn);
-  else getHandler(name, fnCfg).then((f) => { ready.set(name, f); start(f); }, (err) => cb(true, err));
+  if (fn !== undefined) startFunction(state, name, fnCfg, deadline, fn, event, cb);
+  else {
+    getHandler(name, fnCfg).then((f) => {
+      ready.set(name, f);
+      startFunction(state, name, fnCfg, deadline, f, event, cb);
+    }, (err) => cb(true, err));
+  }
+}
+
+function startFunction(state, name, fnCfg, deadline, fn, event, cb) {
+  if (state.consolidated) Object.assign(process.env, lambdaEnv(name, fnCfg, true));
+  invoke(fn, event, name, fnCfg, deadline, (fnCfg.timeout || 3) * 1000, cb);
 }
 
 function runFunctionAsync(state, name, event) {
@@ -805,7 +915,16 @@ function isoNow(perfNow) {
 }
 
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/; // printable ASCII but " and \ : JSON as is
-const jsonNames = new Map(); // function name -> its JSON string
+const jsonNames = new Map(); // function name or method -> its JSON string
+
+function cachedJson(text) {
+  let json = jsonNames.get(text);
+  if (json === undefined) {
+    json = JSON.stringify(text);
+    if (jsonNames.size < 1000) jsonNames.set(text, json);
+  }
+  return json;
+}
 
 function jsonString(text) {
   return PLAIN.test(text) ? `"${text}"` : JSON.stringify(text);
@@ -815,16 +934,9 @@ function logLine(log) {
   // JSON.stringify(log) with the fixed key order, durationMs rounded to µs.
   // requestId is ours (a UUID); the others are escaped when they need it.
   const fn = log.function;
-  let fnJson = 'null';
-  if (fn !== null) {
-    fnJson = jsonNames.get(fn);
-    if (fnJson === undefined) {
-      fnJson = JSON.stringify(fn);
-      if (jsonNames.size < 1000) jsonNames.set(fn, fnJson);
-    }
-  }
+  const fnJson = fn === null ? 'null' : cachedJson(fn);
   return `{"time":"${log.time}","requestId":${log.requestId === null ? 'null' : `"${log.requestId}"`},` +
-    `"method":${jsonString(log.method)},"path":${jsonString(log.path)},"status":${log.status},` +
+    `"method":${cachedJson(log.method)},"path":${jsonString(log.path)},"status":${log.status},` +
     `"durationMs":${Math.round(log.durationMs * 1000) / 1000},"function":${fnJson}}`;
 }
 
@@ -832,8 +944,12 @@ function dispatch(state, req, res) {
   const started = performance.now();
   const url = req.url || '/';
   const q = url.indexOf('?');
-  const raw = { path: q < 0 ? url : url.slice(0, q), query: q < 0 ? '' : url.slice(q + 1) };
-  const log = { time: isoNow(started), requestId: null, method: req.method, path: raw.path, status: 0, durationMs: 0, function: null };
+  // The access-log fields, and the raw path and query the routes read.
+  const log = {
+    time: isoNow(started), requestId: null, method: req.method, path: q < 0 ? url : url.slice(0, q),
+    status: 0, durationMs: 0, function: null, query: q < 0 ? '' : url.slice(q + 1),
+  };
+  const raw = log;
   let answered = false;
   const finish = (out) => {
     if (answered) return;
