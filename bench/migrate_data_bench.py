@@ -49,7 +49,8 @@ Memory: peak RSS of the CLI process (VmHWM) for N/10 and N items (same two serve
 S3 (SeaweedFS ``weed mini``, one process, unpinned): per round, interleaved,
   sequential: get+put of every object, one at a time (boto3);
   put ceiling: 16 threads putting the pre-generated bodies (what the server takes),
-               raw signed PUTs and boto3 put_object, the faster of the round counts;
+               raw signed PUTs (the same http.client client as ours) and boto3
+               put_object, the faster of the round counts;
   ours: cloudexit-ci's bucket copy (listing, target listing, parallel copy, checkpoints).
 Prints markdown tables and writes bench/results/migrate_data.json.
 """
