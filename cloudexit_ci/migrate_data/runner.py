@@ -151,10 +151,6 @@ def _run_bucket(job: BucketJob, settings: Settings, out: TextIO) -> verify.Resul
             file=out,
         )
     else:
-        count, size, invalid = s3.scan_keys(source, options)
-        for line in s3.report_invalid(invalid, job.target_kind, settings.skip_invalid_keys):
-            print(f"warning: {line}", file=sys.stderr)
-        s3.ensure_bucket(target, job.target_bucket)
         raw = None
         if settings.raw_http:
             from cloudexit_ci.migrate_data.raws3 import RawS3
@@ -163,6 +159,10 @@ def _run_bucket(job: BucketJob, settings: Settings, out: TextIO) -> verify.Resul
                 RawS3(job.source, pool=settings.workers + 4, like=source),
                 RawS3(job.target, pool=settings.workers + 4, flag="--target-endpoint", like=target),
             )
+        count, size, invalid = s3.scan_keys(raw[0] if raw else source, options)
+        for line in s3.report_invalid(invalid, job.target_kind, settings.skip_invalid_keys):
+            print(f"warning: {line}", file=sys.stderr)
+        s3.ensure_bucket(target, job.target_bucket)
         with Progress(job.address, total_items=count, mode=settings.progress) as progress:
             s3.BucketCopy(source, target, options, checkpoint, progress, raw).run()
         print(

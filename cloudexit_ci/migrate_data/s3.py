@@ -128,14 +128,16 @@ class BucketCopy:
         each once all its objects are stored."""
         after = self.checkpoint.get("after")
         queued: deque[tuple[str, list[Future[None]]]] = deque()
+        # Listings go through the raw clients when there are (same answers, no botocore).
+        lister, target_lister = self.raw or (self.source, self.target)
         with ThreadPoolExecutor(self.options.workers, "s3-copy") as pool:
             for page in list_objects(
-                self.source, self.options.source_bucket, after, self.options.page_size
+                lister, self.options.source_bucket, after, self.options.page_size
             ):
                 if not page:
                     continue
                 last = page[-1]["Key"]
-                have = target_range(self.target, self.options.target_bucket, after, last)
+                have = target_range(target_lister, self.options.target_bucket, after, last)
                 todo = [
                     o for o in page if self._wanted(o) and not self._same(o, have.get(o["Key"]))
                 ]
