@@ -63,6 +63,10 @@ class RawHTTP:
             self._credentials: Any = Credentials(
                 explicit["aws_access_key_id"], explicit["aws_secret_access_key"]
             )
+        elif like is not None and hasattr(like, "_get_credentials"):
+            # The botocore client's own (already resolved) credentials: a new session
+            # would resolve the environment again (~25 ms per raw client).
+            self._credentials = like._get_credentials()
         else:
             self._credentials = botocore.session.get_session().get_credentials()
         if self._credentials is None:

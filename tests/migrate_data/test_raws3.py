@@ -84,3 +84,28 @@ def test_raw_listing_matches_botocore(s3_endpoint: str) -> None:
             for page in list_objects(raw, bucket, after, page_size=3)
         ]
         assert got == want and sum(map(len, got)) > 0, after
+
+
+def test_listing_parse_unescapes_like_xml() -> None:
+    from cloudexit_ci.migrate_data.raws3 import parse_listing
+
+    answer = parse_listing(
+        b'<?xml version="1.0" encoding="UTF-8"?>\n'
+        b'<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+        b"<Name>b</Name><IsTruncated>true</IsTruncated>"
+        b"<Contents><Key>a&amp;b&lt;&#x80;&#233;\xc3\xa9</Key><LastModified>x</LastModified>"
+        b"<ETag>&quot;abc&quot;</ETag><Size>12</Size><Owner><ID>o</ID></Owner></Contents>"
+        b"<Contents><Size>0</Size><ETag>&#34;d&#34;</ETag><Key>k%2F+x</Key></Contents>"
+        b"<NextContinuationToken>t&amp;1</NextContinuationToken></ListBucketResult>"
+    )
+    assert answer["Contents"] == [
+        {"Key": "a&b<\x80éé", "Size": 12, "ETag": '"abc"'},
+        {"Key": "k%2F+x", "Size": 0, "ETag": '"d"'},
+    ]
+    assert answer["IsTruncated"] and answer["NextContinuationToken"] == "t&1"
+    encoded = parse_listing(
+        b"<ListBucketResult><EncodingType>url</EncodingType><IsTruncated>false</IsTruncated>"
+        b"<Contents><Key>k%2F+x</Key><Size>1</Size><ETag>e</ETag></Contents></ListBucketResult>"
+    )
+    assert encoded["Contents"][0]["Key"] == "k/ x" and not encoded["IsTruncated"]
+    assert "NextContinuationToken" not in encoded
