@@ -1,9 +1,10 @@
-"""Single-object S3 copies as raw SigV4-signed GET and PUT over kept-alive http.client.
+"""Single-object S3 copies as raw SigV4-signed GET and PUT over kept-alive connections.
 
 botocore spends ~1.5 ms of CPU per small-object request (event hooks, model-driven
 serialization and parsing), and urllib3 plus botocore's signer still ~0.9 ms; on a
 2-core machine that CPU is taken from the S3 server itself. Here each worker thread
-keeps one ``http.client`` connection and signs with a few HMACs (the signing key
+keeps one kept-alive connection (a small HTTP/1.1 exchange of our own, see
+:class:`_Connection`) and signs with a few HMACs (the signing key
 is cached per day): ~0.4 ms per request (bench/migrate_data_bench.py). A copy is
 one GET whose body and kept headers (Content-Type, Cache-Control,
 Content-Disposition, Content-Encoding, Content-Language, Expires, every
@@ -18,7 +19,7 @@ botocore.
 Signing follows SigV4 for S3: path-style URI encoded once, every sent header
 signed (names lower-cased, values trimmed with inner runs of spaces collapsed),
 payload SHA-256 signed, the session token sent and signed when there is one.
-Header bytes are latin-1 as on the wire (http.client's encoding), so what is
+Header bytes are latin-1 as on the wire (as http.client also encodes them), so what is
 hashed is what is sent.
 
 Errors look like botocore's (``ClientError`` with the S3 error code and the HTTP
@@ -30,9 +31,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import http.client
 import os
 import re
+import socket
 import ssl
 import threading
 import time
@@ -68,15 +69,12 @@ class RawS3(RawHTTP):
         self._local = threading.local()
         self._keys: dict[tuple[str, str], bytes] = {}
 
-    def _connection(self) -> http.client.HTTPConnection:
-        conn: http.client.HTTPConnection | None = getattr(self._local, "conn", None)
+    def _connection(self) -> _Connection:
+        conn: _Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            if self._https:
-                conn = http.client.HTTPSConnection(
-                    self._host, self._port, timeout=self._timeout, context=_ssl_context()
-                )
-            else:
-                conn = http.client.HTTPConnection(self._host, self._port, timeout=self._timeout)
+            context = _ssl_context() if self._https else None
+            port = self._port or (443 if self._https else 80)
+            conn = _Connection(self._host, port, self._timeout, context)
             self._local.conn = conn
         return conn
 
@@ -158,20 +156,15 @@ class RawS3(RawHTTP):
         target = f"{path}?{query}" if query else path
         try:
             conn = self._connection()
-            conn.request(method, target, body=body if method == "PUT" else None, headers=signed)
-            answer = conn.getresponse()
-            data = answer.read()
-            declared = answer.getheader("content-length")
-            if declared is not None and int(declared) != len(data):
-                raise OSError("short body")
-            if answer.will_close:
+            status, got, data, will_close = conn.exchange(method, target, signed, body)
+            if will_close:
                 self._drop()
-        except (OSError, http.client.HTTPException) as exc:
+        except (OSError, ValueError) as exc:
             self._drop()
             raise OSError(f"{method} {bucket}/{key}: {exc}") from exc
-        if answer.status != 200:
-            raise _client_error(method, answer.status, data)
-        return answer.status, answer.getheaders(), data
+        if status != 200:
+            raise _client_error(method, status, data)
+        return status, got, data
 
     def get(self, bucket: str, key: str) -> tuple[bytes, dict[str, str]]:
         """The body and the headers a copy keeps."""
@@ -274,6 +267,107 @@ def _unescape(match: re.Match[str]) -> str:
     if name.startswith("#"):
         return chr(int(name[1:]))
     return _ENTITIES[name]
+
+
+class _Connection:
+    """One kept-alive HTTP/1.1 connection: a request is one ``sendall``, the answer's
+    status line and headers are split by hand (http.client ran every answer's headers
+    through the email package's parser and built a new buffered reader per answer:
+    client CPU taken from the server on this 2-core machine). Bodies are read by
+    Content-Length, chunked, or to the close; anything malformed is an OSError."""
+
+    def __init__(self, host: str, port: int, timeout: float, context: ssl.SSLContext | None):
+        sock = socket.create_connection((host, port), timeout)
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if context is not None:
+                sock = context.wrap_socket(sock, server_hostname=host)
+        except BaseException:
+            sock.close()
+            raise
+        self.sock = sock
+        self.reader = sock.makefile("rb")
+
+    def close(self) -> None:
+        self.reader.close()
+        self.sock.close()
+
+    def exchange(
+        self, method: str, target: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, list[tuple[str, str]], bytes, bool]:
+        """Status, headers (as sent, in order), body, and whether the server closes."""
+        lines = [f"{method} {target} HTTP/1.1"]
+        for name, value in headers.items():
+            if "\r" in value or "\n" in value:
+                raise ValueError(f"header {name!r} has a line break")
+            lines.append(f"{name}: {value}")
+        if method == "PUT":
+            lines.append(f"content-length: {len(body)}")
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        self.sock.sendall(head + body if method == "PUT" else head)
+        while True:
+            status_line = self.reader.readline(_MAX_LINE)
+            if not status_line:
+                raise OSError("connection closed before an answer")
+            version, code, *_ = status_line.split(None, 2)
+            status = int(code)
+            got = self._headers()
+            if status >= 200 or status == 101:
+                break  # 1xx interim answers are skipped
+        fields = {name.lower(): value for name, value in got}
+        connection = fields.get("connection", "").lower()
+        will_close = connection == "close" or (
+            version == b"HTTP/1.0" and connection != "keep-alive"
+        )
+        if method == "HEAD" or status in (204, 304):
+            data = b""
+        elif "chunked" in fields.get("transfer-encoding", "").lower():
+            data = self._chunked()
+        elif "content-length" in fields:
+            length = int(fields["content-length"])
+            data = self.reader.read(length)
+            if len(data) != length:
+                raise OSError("short body")
+        else:
+            data, will_close = self.reader.read(), True
+        return status, got, data, will_close
+
+    def _headers(self) -> list[tuple[str, str]]:
+        got: list[tuple[str, str]] = []
+        for _ in range(_MAX_HEADERS):
+            line = self.reader.readline(_MAX_LINE)
+            if line in (b"\r\n", b"\n"):
+                return got
+            if not line.endswith(b"\n"):
+                raise OSError("answer headers cut short")
+            if line[:1] in (b" ", b"\t") and got:  # obsolete line folding
+                name, value = got[-1]
+                got[-1] = (name, f"{value} {line.decode('latin-1').strip()}")
+                continue
+            name, colon, value = line.decode("latin-1").partition(":")
+            if not colon:
+                raise OSError(f"malformed answer header {line[:80]!r}")
+            got.append((name.strip(), value.strip()))
+        raise OSError("too many answer headers")
+
+    def _chunked(self) -> bytes:
+        parts: list[bytes] = []
+        while True:
+            size_line = self.reader.readline(_MAX_LINE)
+            if not size_line.endswith(b"\n"):
+                raise OSError("chunked body cut short")
+            size = int(size_line.split(b";", 1)[0].strip(), 16)
+            if size == 0:
+                self._headers()  # trailers, up to the blank line
+                return b"".join(parts)
+            chunk = self.reader.read(size + 2)
+            if len(chunk) != size + 2:
+                raise OSError("chunked body cut short")
+            parts.append(chunk[:size])
+
+
+_MAX_LINE = 65536
+_MAX_HEADERS = 200
 
 
 def _hmac(key: bytes, text: str) -> bytes:

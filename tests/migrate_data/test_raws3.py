@@ -109,3 +109,57 @@ def test_listing_parse_unescapes_like_xml() -> None:
     )
     assert encoded["Contents"][0]["Key"] == "k/ x" and not encoded["IsTruncated"]
     assert "NextContinuationToken" not in encoded
+
+
+def _canned(answers: list[bytes]) -> tuple[str, int]:
+    """A loopback server answering each request on one connection with the next answer."""
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn, conn.makefile("rb") as reader:
+            for answer in answers:
+                while reader.readline() not in (b"\r\n", b""):
+                    pass
+                conn.sendall(answer)
+        listener.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return "127.0.0.1", listener.getsockname()[1]
+
+
+def test_connection_reads_answers_like_http11() -> None:
+    from cloudexit_ci.migrate_data.raws3 import _Connection
+
+    host, port = _canned(
+        [
+            b'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nETag: "e"\r\n'
+            b"Content-Length: 3\r\nX-Amz-Meta-A: one\r\n  two\r\n\r\nabc",
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"2;x=y\r\nhe\r\n3\r\nllo\r\n0\r\nTrailer: t\r\n\r\n",
+            b"HTTP/1.1 503 Slow Down\r\nConnection: close\r\nContent-Length: 2\r\n\r\nno",
+        ]
+    )
+    conn = _Connection(host, port, 5, None)
+    status, got, data, close = conn.exchange("GET", "/b/k", {"host": "h"}, b"")
+    assert (status, data, close) == (200, b"abc", False)
+    assert ("X-Amz-Meta-A", "one two") in got and ("ETag", '"e"') in got
+    assert conn.exchange("GET", "/b/k", {"host": "h"}, b"")[2] == b"hello"
+    status, _, data, close = conn.exchange("GET", "/b/k", {"host": "h"}, b"")
+    assert (status, data, close) == (503, b"no", True)
+    conn.close()
+
+
+def test_connection_short_body_is_a_transport_error() -> None:
+    from cloudexit_ci.migrate_data.raws3 import _Connection
+
+    host, port = _canned([b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\nConnection: close\r\n\r\nabc"])
+    conn = _Connection(host, port, 5, None)
+    with pytest.raises(OSError, match="short body"):
+        conn.exchange("GET", "/b/k", {"host": "h"}, b"")
+    conn.close()
+    with pytest.raises(ValueError, match="line break"):
+        _Connection(*_canned([]), 5, None).exchange("PUT", "/b/k", {"x": "a\r\nb: c"}, b"x")
