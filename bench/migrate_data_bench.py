@@ -51,6 +51,10 @@ S3 (SeaweedFS ``weed mini``, one process, unpinned): per round, interleaved,
   put ceiling: 16 threads putting the pre-generated bodies (what the server takes),
                raw signed PUTs (the same http.client client as ours) and boto3
                put_object, the faster of the round counts;
+  bare copy: 16 threads, each a raw GET and PUT of one object (kept headers passed
+             on) through the same http.client client as ours, keys known in advance:
+             no listing, no target listing, no checkpoints, no progress, no retries;
+             ours/bare copy is ours' own overhead;
   ours: cloudexit-ci's bucket copy (listing, target listing, parallel copy, checkpoints).
 Prints markdown tables and writes bench/results/migrate_data.json.
 """
@@ -413,6 +417,16 @@ def s3_suite(url: str, objects: int, rounds: int, tmp: Path) -> dict[str, Any]:
             list(pool.map(lambda i: raw.put(bucket, keys[i], bodies[i], {}), range(objects)))
         return time.perf_counter() - started
 
+    def bare_copy(bucket: str) -> float:
+        def one(key: str) -> None:
+            body, headers = raw.get("bench-src", key)
+            raw.put(bucket, key, body, headers)
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(16) as pool:
+            list(pool.map(one, keys))
+        return time.perf_counter() - started
+
     def sequential(bucket: str) -> float:
         started = time.perf_counter()
         for key in keys:
@@ -437,7 +451,7 @@ def s3_suite(url: str, objects: int, rounds: int, tmp: Path) -> dict[str, Any]:
 
     contenders: dict[str, Callable[[str], float]] = {
         "sequential": sequential, "put_ceiling_raw": raw_put_loop, "put_ceiling_boto": put_loop,
-        "ours": mine,
+        "bare_copy": bare_copy, "ours": mine,
     }  # fmt: skip
     put_loop("bench-src")  # the source (and a warm-up)
     serial = iter(range(1_000_000))
@@ -457,6 +471,8 @@ def s3_suite(url: str, objects: int, rounds: int, tmp: Path) -> dict[str, Any]:
     vs_seq = [s / o for s, o in zip(runs["sequential"], runs["ours"], strict=True)]
     vs_put = [p / o for p, o in zip(put, runs["ours"], strict=True)]
     put_vs_seq = [s / p for s, p in zip(runs["sequential"], put, strict=True)]
+    vs_bare = [b / o for b, o in zip(runs["bare_copy"], runs["ours"], strict=True)]
+    bare_vs_seq = [s / b for s, b in zip(runs["sequential"], runs["bare_copy"], strict=True)]
     rate = {name: [objects / t for t in times] for name, times in runs.items()}
     return {
         "objects": objects,
@@ -470,10 +486,15 @@ def s3_suite(url: str, objects: int, rounds: int, tmp: Path) -> dict[str, Any]:
         "ours_vs_sequential": round(median(vs_seq), 2),
         "ours_vs_put_ceiling": round(median(vs_put), 2),
         "put_ceiling_vs_sequential": round(median(put_vs_seq), 2),
+        "bare_copy_objects_s": round(median(rate["bare_copy"])),
+        "ours_vs_bare_copy": round(median(vs_bare), 2),
+        "bare_copy_vs_sequential": round(median(bare_vs_seq), 2),
         "per_round": {
             **{f"{name}_objects_s": [round(r) for r in rates] for name, rates in rate.items()},
             "ours_vs_sequential": [round(v, 2) for v in vs_seq],
             "ours_vs_put_ceiling": [round(v, 2) for v in vs_put],
+            "ours_vs_bare_copy": [round(v, 2) for v in vs_bare],
+            "bare_copy_vs_sequential": [round(v, 2) for v in bare_vs_seq],
         },
     }
 
@@ -501,11 +522,12 @@ def markdown(results: dict[str, Any]) -> str:
     lines += [
         "",
         "| S3 (SeaweedFS) | objects | sequential obj/s | put ceiling obj/s | ours obj/s "
-        "| ours/sequential | ours/put ceiling |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| ours/sequential | ours/put ceiling | bare copy obj/s | ours/bare copy |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         f"| copy | {s['objects']:,} | {s['sequential_objects_s']:,} | "
         f"{s['put_ceiling_objects_s']:,} | {s['ours_objects_s']:,} "
-        f"| {s['ours_vs_sequential']} | {s['ours_vs_put_ceiling']} |",
+        f"| {s['ours_vs_sequential']} | {s['ours_vs_put_ceiling']} "
+        f"| {s.get('bare_copy_objects_s', '-')} | {s.get('ours_vs_bare_copy', '-')} |",
     ]
     return "\n".join(lines)
 
