@@ -49,10 +49,10 @@ Memory: peak RSS of the CLI process (VmHWM) for N/10 and N items (same two serve
 S3 (SeaweedFS ``weed mini``, one process, unpinned): per round, interleaved,
   sequential: get+put of every object, one at a time (boto3);
   put ceiling: 16 threads putting the pre-generated bodies (what the server takes),
-               raw signed PUTs (the same http.client client as ours) and boto3
+               raw signed PUTs (the same raw client as ours) and boto3
                put_object, the faster of the round counts;
   bare copy: 16 threads, each a raw GET and PUT of one object (kept headers passed
-             on) through the same http.client client as ours, keys known in advance:
+             on) through the same raw client as ours, keys known in advance:
              no listing, no target listing, no checkpoints, no progress, no retries;
              ours/bare copy is ours' own overhead;
   ours: cloudexit-ci's bucket copy (listing, target listing, parallel copy, checkpoints).
