@@ -65,174 +65,38 @@ import argparse
 import contextlib
 import json
 import os
-import random
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.migrate_data_contenders import (  # noqa: E402
+    RAW_THREADS,
+    THREADS,
+    copy_loop,
+    count_items,
+    create,
+    make_items,
+    median,
+    ours,
+    raw_batch_loop,
+    scan_loop,
+    spec_copy,
+)
+from bench.migrate_data_s3 import s3_suite  # noqa: E402
 from cloudexit_ci.migrate_data.clients import Endpoint, client  # noqa: E402
-from cloudexit_ci.migrate_data.dynamodb import next_limit  # noqa: E402
-from cloudexit_ci.migrate_data.plan import BucketJob, TableJob  # noqa: E402
 from cloudexit_ci.migrate_data.rawddb import RawDynamo  # noqa: E402
-from cloudexit_ci.migrate_data.raws3 import RawS3  # noqa: E402
-from cloudexit_ci.migrate_data.runner import Settings, run_job  # noqa: E402
 from tests import servers  # noqa: E402
 
 os.environ["AWS_ACCESS_KEY_ID"] = "test"
 os.environ["AWS_SECRET_ACCESS_KEY"] = "test"
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-THREADS = 8  # the boto3 ceiling's threads (the previous definition)
-RAW_THREADS = 16  # the raw ceiling's threads: as many requests in flight as ours (--workers)
 CPUS = os.cpu_count() or 1
-
-
-def make_items(count: int, mixed: bool, seed: int = 1) -> list[dict[str, Any]]:
-    rng = random.Random(seed)
-    items = []
-    for i in range(count):
-        roll = rng.random()
-        size = 100
-        if mixed and roll < 0.05:
-            size = rng.randint(50_000, 300_000)
-        elif mixed and roll < 0.15:
-            size = rng.randint(1_000, 20_000)
-        items.append(
-            {
-                "pk": {"S": f"user#{i}"},
-                "n": {"N": f"{i}.{rng.randint(0, 10**12)}"},
-                "tags": {"SS": ["a", "b"]},
-                "body": {"S": "x" * size},
-            }
-        )
-    return items
-
-
-def create(ddb: Any, table: str) -> None:
-    ddb.create_table(
-        TableName=table,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-
-
-def count_items(ddb: Any, table: str) -> int:
-    total, start, limit = 0, None, 100
-    while True:
-        extra: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
-        page = ddb.scan(TableName=table, Select="COUNT", Limit=limit, **extra)
-        total += int(page["Count"])
-        start = page.get("LastEvaluatedKey")
-        if not start:
-            return total
-        limit = next_limit(limit, int(page["Count"]), True, 1000)
-
-
-def raw_batch_loop(
-    writer: Any, table: str, items: list[dict[str, Any]], threads: int = THREADS
-) -> float:
-    """The ceiling: ``threads`` threads, each BatchWriteItem of 25, UnprocessedItems retried.
-
-    ``writer`` is a boto3 client or a RawDynamo (the items have no binaries, so their
-    botocore form is their wire form)."""
-
-    def write(chunk: list[dict[str, Any]]) -> None:
-        request: dict[str, Any] = {table: [{"PutRequest": {"Item": i}} for i in chunk]}
-        while request:
-            request = writer.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
-
-    chunks = [items[i : i + 25] for i in range(0, len(items), 25)]
-    started = time.perf_counter()
-    with ThreadPoolExecutor(threads) as pool:
-        list(pool.map(write, chunks))
-    return time.perf_counter() - started
-
-
-def scan_loop(reader: Any, table: str, segments: int = 4) -> float:
-    """What the source allows: ``segments`` threads of raw Scans of SOURCE, items dropped."""
-
-    def scan(segment: int) -> None:
-        start, limit = None, 100
-        while True:
-            extra: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
-            page = reader.scan(
-                TableName=table, Segment=segment, TotalSegments=segments, Limit=limit, **extra
-            )
-            start = page.get("LastEvaluatedKey")
-            if not start:
-                return
-            limit = next_limit(limit, len(page.get("Items", [])), True, 1000)
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(segments) as pool:
-        list(pool.map(scan, range(segments)))
-    return time.perf_counter() - started
-
-
-def copy_loop(reader: Any, writer: Any, source: str, table: str, segments: int = 4) -> float:
-    """A bare parallel copy: ``segments`` raw Scans of SOURCE feeding RAW_THREADS raw
-    BatchWriteItem threads, no checkpoints, no bound on memory, no retries but
-    UnprocessedItems: what ours would be with none of its bookkeeping."""
-
-    def write(chunk: list[dict[str, Any]]) -> None:
-        request: dict[str, Any] = {table: [{"PutRequest": {"Item": i}} for i in chunk]}
-        while request:
-            request = writer.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
-
-    def scan(segment: int, pool: ThreadPoolExecutor) -> list[Any]:
-        start, futures, limit = None, [], 100
-        while True:
-            extra: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
-            page = reader.scan(
-                TableName=source, Segment=segment, TotalSegments=segments, Limit=limit, **extra
-            )
-            items = page.get("Items", [])
-            futures += [pool.submit(write, items[i : i + 25]) for i in range(0, len(items), 25)]
-            start = page.get("LastEvaluatedKey")
-            if not start:
-                return futures
-            limit = next_limit(limit, len(items), True, 1000)
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(RAW_THREADS) as pool, ThreadPoolExecutor(segments) as scanners:
-        for futures in list(scanners.map(lambda n: scan(n, pool), range(segments))):
-            for future in futures:
-                future.result()
-    return time.perf_counter() - started
-
-
-def spec_copy(source: Any, target: Any, src_table: str, table: str) -> float:
-    """The spec's script: scan all into memory, then put one item at a time, awaited."""
-    started = time.perf_counter()
-    everything, start = [], None
-    while True:
-        extra: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
-        page = source.scan(TableName=src_table, **extra)
-        everything.extend(page["Items"])
-        start = page.get("LastEvaluatedKey")
-        if not start:
-            break
-    for item in everything:
-        target.put_item(TableName=table, Item=item)
-    return time.perf_counter() - started
-
-
-def ours(src_url: str, dst_url: str, source: str, target: str, state: Path) -> float:
-    job = TableJob("bench", source, target, Endpoint(src_url), Endpoint(dst_url))
-    settings = Settings(state_dir=state, progress="none")  # the CLI's defaults
-    started = time.perf_counter()
-    with open(os.devnull, "w") as devnull:
-        run_job(job, settings, out=devnull)
-    return time.perf_counter() - started
 
 
 def jvm_pid(url: str) -> int:
@@ -267,10 +131,6 @@ def dynamodb_pair() -> Iterator[tuple[str, str]]:
             yield src, dst
         finally:
             os.sched_setaffinity(0, mask)
-
-
-def median(values: list[float]) -> float:
-    return float(statistics.median(values))
 
 
 def dynamodb_suite(
@@ -393,110 +253,6 @@ def rss_suite(src_url: str, dst_url: str, count: int, tmp: Path) -> dict[str, An
         out[f"peak_rss_mb_{n}"] = round(peak_rss_mb(args), 1)
     out["rss_growth_mb"] = round(out[f"peak_rss_mb_{count}"] - out[f"peak_rss_mb_{count // 10}"], 1)
     return out
-
-
-def s3_suite(url: str, objects: int, rounds: int, tmp: Path) -> dict[str, Any]:
-    s3 = client("s3", Endpoint(url), pool=32)
-    s3.create_bucket(Bucket="bench-src")
-    rng = random.Random(2)
-    bodies = [rng.randbytes(rng.randint(1_000, 64_000)) for _ in range(objects)]
-    keys = [f"o/{i:05d}" for i in range(objects)]
-
-    raw = RawS3(Endpoint(url), pool=32)
-
-    def put_loop(bucket: str) -> float:
-        started = time.perf_counter()
-        with ThreadPoolExecutor(16) as pool:
-            list(pool.map(lambda i: s3.put_object(Bucket=bucket, Key=keys[i], Body=bodies[i]),
-                          range(objects)))  # fmt: skip
-        return time.perf_counter() - started
-
-    def raw_put_loop(bucket: str) -> float:
-        started = time.perf_counter()
-        with ThreadPoolExecutor(16) as pool:
-            list(pool.map(lambda i: raw.put(bucket, keys[i], bodies[i], {}), range(objects)))
-        return time.perf_counter() - started
-
-    def bare_copy(bucket: str) -> float:
-        def one(key: str) -> None:
-            body, headers = raw.get("bench-src", key)
-            raw.put(bucket, key, body, headers)
-
-        started = time.perf_counter()
-        with ThreadPoolExecutor(16) as pool:
-            list(pool.map(one, keys))
-        return time.perf_counter() - started
-
-    def sequential(bucket: str) -> float:
-        started = time.perf_counter()
-        for key in keys:
-            got = s3.get_object(Bucket="bench-src", Key=key)
-            s3.put_object(
-                Bucket=bucket, Key=key, Body=got["Body"].read(), ContentType=got["ContentType"]
-            )
-        return time.perf_counter() - started
-
-    def mine(bucket: str) -> float:
-        job = BucketJob("bench", "bench-src", bucket, Endpoint(url), Endpoint(url), "seaweedfs")
-        settings = Settings(state_dir=tmp / bucket, progress="none", workers=16)
-        started = time.perf_counter()
-        with open(os.devnull, "w") as devnull:
-            run_job(job, settings, out=devnull)
-        took = time.perf_counter() - started
-        listed = sum(p.get("KeyCount", 0) for p in s3.get_paginator("list_objects_v2").paginate(
-            Bucket=bucket))  # fmt: skip
-        if listed != objects:
-            raise RuntimeError(f"{bucket}: {listed} objects, wanted {objects}")
-        return took
-
-    contenders: dict[str, Callable[[str], float]] = {
-        "sequential": sequential, "put_ceiling_raw": raw_put_loop, "put_ceiling_boto": put_loop,
-        "bare_copy": bare_copy, "ours": mine,
-    }  # fmt: skip
-    put_loop("bench-src")  # the source (and a warm-up)
-    serial = iter(range(1_000_000))
-    runs: dict[str, list[float]] = {name: [] for name in contenders}
-    names = list(contenders)
-    for n in range(rounds):
-        for name in names[n % len(names) :] + names[: n % len(names)]:
-            bucket = f"bench-{name.replace('_', '-')}-{next(serial)}"
-            if name != "ours":
-                s3.create_bucket(Bucket=bucket)
-            runs[name].append(contenders[name](bucket))
-            print(f"  s3 round {n + 1}: {name} {objects / runs[name][-1]:,.0f} objects/s",
-                  file=sys.stderr, flush=True)  # fmt: skip
-    put = [
-        min(a, b) for a, b in zip(runs["put_ceiling_raw"], runs["put_ceiling_boto"], strict=True)
-    ]
-    vs_seq = [s / o for s, o in zip(runs["sequential"], runs["ours"], strict=True)]
-    vs_put = [p / o for p, o in zip(put, runs["ours"], strict=True)]
-    put_vs_seq = [s / p for s, p in zip(runs["sequential"], put, strict=True)]
-    vs_bare = [b / o for b, o in zip(runs["bare_copy"], runs["ours"], strict=True)]
-    bare_vs_seq = [s / b for s, b in zip(runs["sequential"], runs["bare_copy"], strict=True)]
-    rate = {name: [objects / t for t in times] for name, times in runs.items()}
-    return {
-        "objects": objects,
-        "payload_mb": round(sum(len(b) for b in bodies) / 1e6, 1),
-        "rounds": rounds,
-        "sequential_objects_s": round(median(rate["sequential"])),
-        "put_ceiling_objects_s": round(median([objects / t for t in put])),
-        "put_ceiling_raw_objects_s": round(median(rate["put_ceiling_raw"])),
-        "put_ceiling_boto_objects_s": round(median(rate["put_ceiling_boto"])),
-        "ours_objects_s": round(median(rate["ours"])),
-        "ours_vs_sequential": round(median(vs_seq), 2),
-        "ours_vs_put_ceiling": round(median(vs_put), 2),
-        "put_ceiling_vs_sequential": round(median(put_vs_seq), 2),
-        "bare_copy_objects_s": round(median(rate["bare_copy"])),
-        "ours_vs_bare_copy": round(median(vs_bare), 2),
-        "bare_copy_vs_sequential": round(median(bare_vs_seq), 2),
-        "per_round": {
-            **{f"{name}_objects_s": [round(r) for r in rates] for name, rates in rate.items()},
-            "ours_vs_sequential": [round(v, 2) for v in vs_seq],
-            "ours_vs_put_ceiling": [round(v, 2) for v in vs_put],
-            "ours_vs_bare_copy": [round(v, 2) for v in vs_bare],
-            "bare_copy_vs_sequential": [round(v, 2) for v in bare_vs_seq],
-        },
-    }
 
 
 def markdown(results: dict[str, Any]) -> str:
