@@ -1,5 +1,6 @@
 """`python -m bench`: run every benchmark; each prints a markdown table and writes
-bench/results/<name>.json. `python -m bench check shim` runs a subset."""
+bench/results/<name>.json. `python -m bench check shim` runs a subset;
+`python -m bench shim -- --rounds 3` passes the options after `--` to each one."""
 
 from __future__ import annotations
 
@@ -17,16 +18,20 @@ BENCHES = {
 
 
 def main(argv: list[str]) -> int:
-    chosen = argv or list(BENCHES)
+    names, options = (
+        (argv[: argv.index("--")], argv[argv.index("--") + 1 :]) if "--" in argv else (argv, [])
+    )
+    unknown = [n for n in names if n not in BENCHES]
+    if unknown:
+        print(f"unknown benchmark {unknown[0]!r}: choose from {', '.join(BENCHES)}"
+              " (options go after `--`)", file=sys.stderr)  # fmt: skip
+        return 2
     worst = 0
-    for name in chosen:
+    for name in names or list(BENCHES):
         script = HERE / BENCHES[name]
-        if not script.exists():
-            print(f"## {name}: {script.name} is missing", file=sys.stderr)
-            worst = 1
-            continue
         print(f"## {name}", flush=True)
-        worst = max(worst, subprocess.run([sys.executable, str(script)], check=False).returncode)
+        cmd = [sys.executable, str(script), *options]
+        worst = max(worst, subprocess.run(cmd, check=False).returncode)
     return worst
 
 
