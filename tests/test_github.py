@@ -26,8 +26,8 @@ from cloudexit_ci.github import (
     rate_limit_wait,
     write_outputs,
 )
+from tests.action_helpers import Runner
 from tests.github_standin import GitHubStandIn
-from tests.test_action import Runner
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "github"
 
