@@ -15,8 +15,9 @@ less. Besides req/s each target's own CPU time per request is read from
 CPU the other engineers' jobs leave us, so ``cpu_ratio`` (bare CPU / shim CPU
 per request) is the steadiest measure of the shim's cost.
 
-Targets: a bare node:http server answering inline vs the Node shim with the
-same trivial handler; four bare Python servers running the handler inline vs
+Targets: a bare node:http server that requires the same handler module as the
+Node shim and awaits it inline (its statusCode, headers and body written as
+they are: no event, no context, no log) vs the Node shim; four bare Python servers running the handler inline vs
 the Python shim: the stdlib ThreadingHTTPServer (Python's own HTTP server, the
 twin of node:http), the shim's own HTTP layer (its parser, keep-alive rule and
 writer, one thread per connection: the shim minus the Lambda contract), a

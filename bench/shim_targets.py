@@ -34,14 +34,18 @@ NODE_SHIM = REPO / "templates" / "runtime" / "node" / "cloudexit-shim.cjs"
 PY_SHIM = REPO / "templates" / "runtime" / "python" / "cloudexit_shim.py"
 BODY = '{"ok":true}'
 
+# The same handler module the shim runs (index.js), called inline: its result's
+# status, headers and body written as they are, no event, no context.
 BARE_NODE = """
 const http = require('node:http');
+const { handler } = require(process.env.HANDLER_FILE);
 http.createServer((req, res) => {
   req.resume();
-  req.on('end', () => {
-    const body = JSON.stringify({ ok: true });
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': body.length });
-    res.end(body);
+  req.on('end', async () => {
+    const out = await handler({ httpMethod: req.method, path: req.url }, {});
+    const headers = { ...out.headers, 'Content-Length': Buffer.byteLength(out.body) };
+    res.writeHead(out.statusCode, headers);
+    res.end(out.body);
   });
 }).listen(Number(process.env.PORT), '127.0.0.1');
 """
@@ -239,7 +243,11 @@ def targets(work: Path, with_sls: bool = True) -> tuple[dict[str, Target], dict[
     quiet = {"LAMBDA_TASK_ROOT": str(work), "CLOUDEXIT_HOST": "127.0.0.1"}
     py = sys.executable
     chosen: dict[str, Target] = {
-        "node bare (node:http)": (["node", "-e", BARE_NODE], {}, None),
+        "node bare (node:http)": (
+            ["node", "-e", BARE_NODE],
+            {"HANDLER_FILE": str(work / "index.js")},
+            None,
+        ),
         "node shim": (
             ["node", str(NODE_SHIM)],
             {**quiet, "CLOUDEXIT_CONFIG": str(work / "node.json")},
