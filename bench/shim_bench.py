@@ -17,11 +17,12 @@ per request) is the steadiest measure of the shim's cost.
 
 Targets: a bare node:http server that requires the same handler module as the
 Node shim and awaits it inline (its statusCode, headers and body written as
-they are: no event, no context, no log) vs the Node shim; four bare Python servers running the handler inline vs
-the Python shim: the stdlib ThreadingHTTPServer (Python's own HTTP server, the
-twin of node:http), the shim's own HTTP layer (its parser, keep-alive rule and
-writer, one thread per connection: the shim minus the Lambda contract), a
-minimal thread-per-connection server (readline parsing, fixed status line) and
+they are: no event, no context, no log) vs the Node shim; four bare Python
+servers running the handler inline vs the Python shim: the stdlib
+ThreadingHTTPServer (Python's own HTTP server, the twin of node:http), the
+shim's own HTTP layer (its parser, keep-alive rule and writer, one thread per
+connection: the shim minus the Lambda contract), a minimal thread-per-connection
+server (readline parsing, fixed status line) and
 single-thread asyncio streams; and serverless-offline
 (npm serverless@3 + serverless-offline@13, `serverless offline start`, same
 handler, one http event) as the usual local-Lambda baseline. serverless-offline
