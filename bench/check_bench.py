@@ -8,7 +8,7 @@ Ratios measured in one run (these machines are noisy), medians of repeated runs:
 - cold parse throughput of cloudexit-ci (parallel, both cores) vs single-threaded
   python-hcl2 `hcl2.loads` on the same files (target >= 1.5x).
 
-Run: `.venv/bin/python bench/check_bench.py` (writes bench/results/check.json).
+Run: `.venv/bin/python -m bench.check_bench` (writes bench/results/check.json).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Benchmark `migrate-data` against DynamoDB Local and SeaweedFS (one run).
 
-    .venv/bin/python bench/migrate_data_bench.py [--items 20000] [--objects 2000] [--rounds 3]
+    .venv/bin/python -m bench.migrate_data_bench [--items 20000] [--objects 2000] [--rounds 3]
 
 DynamoDB method (what a real migration looks like: AWS → Alternator).
   Two DynamoDB Local processes: SOURCE holds the table to migrate, TARGET receives.
@@ -72,10 +72,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from bench.migrate_data_contenders import (  # noqa: E402
+from bench.migrate_data_contenders import (
     RAW_THREADS,
     THREADS,
     copy_loop,
@@ -88,10 +85,12 @@ from bench.migrate_data_contenders import (  # noqa: E402
     scan_loop,
     spec_copy,
 )
-from bench.migrate_data_s3 import s3_suite  # noqa: E402
-from cloudexit_ci.migrate_data.clients import Endpoint, client  # noqa: E402
-from cloudexit_ci.migrate_data.rawddb import RawDynamo  # noqa: E402
-from tests import servers  # noqa: E402
+from bench.migrate_data_s3 import s3_suite
+from cloudexit_ci.migrate_data.clients import Endpoint, client
+from cloudexit_ci.migrate_data.rawddb import RawDynamo
+from tests import servers
+
+ROOT = Path(__file__).resolve().parents[1]
 
 os.environ["AWS_ACCESS_KEY_ID"] = "test"
 os.environ["AWS_SECRET_ACCESS_KEY"] = "test"

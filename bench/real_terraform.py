@@ -1,6 +1,6 @@
 """Run cloudexit-ci over real Terraform written by others and record what happens.
 
-Usage: .venv/bin/python bench/real_terraform.py [ROOT ...] [--out bench/results/real_terraform.json]
+Usage: .venv/bin/python -m bench.real_terraform [ROOT ...] [--out bench/results/real_terraform.json]
 
 ROOT defaults to bench/.work (git-ignored: clone public repositories there,
 e.g. aws-samples/serverless-patterns, terraform-aws-modules/terraform-aws-*).
@@ -150,11 +150,12 @@ def main_bench(argv: list[str] | None = None) -> int:
             records.append(one(directory, Path(scratch)))
         if records[-1]["crash"]:
             print(f"[{index}/{len(directories)}] CRASH {directory}", file=sys.stderr)
-    result = {"summary": summary(records, time.monotonic() - started), "directories": records}
+    totals = summary(records, time.monotonic() - started)
+    result = {"summary": totals, "directories": records}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    print(json.dumps(result["summary"], indent=2, sort_keys=True))
-    return 1 if result["summary"]["crashes"] else 0
+    print(json.dumps(totals, indent=2, sort_keys=True))
+    return 1 if totals["crashes"] else 0
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Benchmark the Lambda-over-HTTP shims against bare servers on the same HTTP layer.
 
-    .venv/bin/python bench/shim_bench.py [--duration 3] [--rounds 5] [--connections 10]
+    .venv/bin/python -m bench.shim_bench [--duration 3] [--rounds 5] [--connections 10]
         [--no-autocannon] [--no-serverless-offline] [--only NAME]
 
 Load generator: wrk (C, one thread: `-t1 -c10`), loopback, after a 1 s warm-up
@@ -56,20 +56,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from bench.shim_targets import targets
+from tests.servers import free_port, wait_http
 
-# The targets live in bench/shim_targets.py; the names scripts import from here are
-# re-exported (``X as X``).
-from bench.shim_targets import BARE_NODE as BARE_NODE  # noqa: E402
-from bench.shim_targets import BARE_SHIM_LAYER as BARE_SHIM_LAYER  # noqa: E402
-from bench.shim_targets import NODE_HANDLER as NODE_HANDLER  # noqa: E402
-from bench.shim_targets import NODE_SHIM as NODE_SHIM  # noqa: E402
-from bench.shim_targets import PY_HANDLER as PY_HANDLER  # noqa: E402
-from bench.shim_targets import PY_SHIM as PY_SHIM  # noqa: E402
-from bench.shim_targets import shim_config as shim_config  # noqa: E402
-from bench.shim_targets import targets  # noqa: E402
-from tests.servers import free_port, wait_http  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 AUTOCANNON = REPO / "tests" / "node" / "node_modules" / ".bin" / "autocannon"
 WRK = shutil.which("wrk")
@@ -138,7 +128,7 @@ def sequential_p50(url: str, count: int = 3000, budget_s: float = 3.0) -> float:
     """p50 of one keep-alive connection, requests in series, with µs resolution
     (at most ``count`` requests or ``budget_s`` seconds, at least 50)."""
     parts = urllib.parse.urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=10)
     target = f"{parts.path}?{parts.query}"
     samples: list[float] = []
     stop = time.perf_counter() + budget_s
