@@ -226,7 +226,8 @@ def parse_query(raw):
 
 
 def single_and_multi(pairs):
-    """v1: last value in the single map, all in the multi map; both None when empty."""
+    """v1 headers and query: the last value in the single map, all in the multi map;
+    both None when empty."""
     if not pairs:
         return None, None
     single, multi = {}, {}
@@ -240,11 +241,10 @@ def single_and_multi(pairs):
     return single, multi
 
 
-def comma_join(pairs, lower=False):
-    """v2: duplicates comma-joined (header names lower-cased)."""
+def comma_join(pairs):
+    """v2 query: duplicates comma-joined."""
     out = {}
     for key, value in pairs:
-        key = key.lower() if lower else key
         out[key] = out[key] + "," + value if key in out else value
     return out
 
@@ -285,23 +285,9 @@ def encode_body(body, binary):
     return base64.b64encode(body).decode("ascii") if binary else body.decode("utf-8", "replace")
 
 
-def split_headers_v1(pairs):
-    """v1 headers: the last value in the single map, all in the multi map; None when empty."""
-    if not pairs:
-        return None, None
-    single, multi = {}, {}
-    for key, value in pairs:
-        single[key] = value
-        if key in multi:
-            multi[key].append(value)
-        else:
-            multi[key] = [value]
-    return single, multi
-
-
 def build_event_v1(api, req, route, params, now):
     h = req["h"]
-    h_single, h_multi = split_headers_v1(req["headers"])
+    h_single, h_multi = single_and_multi(req["headers"])
     query = req["query"]
     q_single, q_multi = single_and_multi(parse_query(query)) if query else (None, None)
     body = req["body"]
