@@ -205,3 +205,22 @@ def test_context_and_module_state(runtime: str, shared_shims: Callable[[str, str
     assert ctx["invokedFunctionArn"] == "arn:aws:lambda:us-east-1:000000000000:function:echo"
     assert ctx["logGroupName"] == "/aws/lambda/echo"
     assert 4000 < ctx["remaining"] <= 5000
+
+
+def test_names_of_object_members_are_plain_keys(
+    runtime: str, shared_shims: Callable[[str, str], Shim]
+) -> None:
+    """Query and header names such as __proto__ or constructor are ordinary keys in
+    both payload versions (API Gateway treats them so), never object internals."""
+    target = "/items/p?__proto__=a&constructor=b&constructor=c&toString=d"
+    headers = [("Host", "api.example.com"), ("constructor", "h1"), ("constructor", "h2")]
+    v1 = shared_shims(runtime, "rest").echo("GET", target, headers=headers)["event"]
+    assert v1["queryStringParameters"] == {"__proto__": "a", "constructor": "c", "toString": "d"}
+    assert v1["multiValueQueryStringParameters"] == {
+        "__proto__": ["a"], "constructor": ["b", "c"], "toString": ["d"],
+    }  # fmt: skip
+    assert v1["headers"]["constructor"] == "h2"
+    assert v1["multiValueHeaders"]["constructor"] == ["h1", "h2"]
+    v2 = shared_shims(runtime, "http2").echo("GET", target, headers=headers)["event"]
+    assert v2["queryStringParameters"] == {"__proto__": "a", "constructor": "b,c", "toString": "d"}
+    assert v2["headers"]["constructor"] == "h1,h2"

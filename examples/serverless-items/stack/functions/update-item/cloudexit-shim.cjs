@@ -211,85 +211,50 @@ function requestTime(ms) {
 }
 
 function parseQuery(raw) {
-  // Pairs in order; %XX decoded, '+' kept literally.
-  const pairs = [];
-  if (!raw) return pairs;
+  // [name, value, name, value, ...] in order (the shape of req.rawHeaders);
+  // %XX decoded, '+' kept literally.
+  const flat = [];
+  if (!raw) return flat;
   for (const part of raw.split('&')) {
     if (!part) continue;
     const eq = part.indexOf('=');
-    const k = eq < 0 ? part : part.slice(0, eq);
-    const v = eq < 0 ? '' : part.slice(eq + 1);
-    pairs.push([decodeSegment(k), decodeSegment(v)]);
+    flat.push(decodeSegment(eq < 0 ? part : part.slice(0, eq)), eq < 0 ? '' : decodeSegment(part.slice(eq + 1)));
   }
-  return pairs;
-}
-
-function headerPairs(req) {
-  const pairs = [];
-  for (let i = 0; i < req.rawHeaders.length; i += 2) pairs.push([req.rawHeaders[i], req.rawHeaders[i + 1]]);
-  return pairs;
+  return flat;
 }
 
 const NO_PAIRS = [null, null];
 
-function querySingleAndMulti(raw) {
-  // singleAndMulti(parseQuery(raw)) without the pair list.
-  if (!raw) return NO_PAIRS;
-  let single = null;
-  let multi = null;
-  let from = 0;
-  while (from <= raw.length) {
-    let to = raw.indexOf('&', from);
-    if (to < 0) to = raw.length;
-    if (to > from) {
-      const eq = raw.indexOf('=', from);
-      const k = decodeSegment(eq < 0 || eq > to ? raw.slice(from, to) : raw.slice(from, eq));
-      const v = eq < 0 || eq > to ? '' : decodeSegment(raw.slice(eq + 1, to));
-      if (single === null) { single = {}; multi = {}; }
-      single[k] = v;
-      const values = multi[k];
-      if (values === undefined) multi[k] = [v];
-      else values.push(v);
-    }
-    from = to + 1;
-  }
-  return single === null ? NO_PAIRS : [single, multi];
+function put(obj, k, v) {
+  // obj[k] = v for a name from the request: "__proto__" becomes an own key (as
+  // API Gateway treats it), not the object's prototype. Lookups use Object.hasOwn,
+  // so "constructor" or "toString" are plain keys too.
+  if (k === '__proto__') Object.defineProperty(obj, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else obj[k] = v;
 }
 
-function singleAndMulti(pairs) {
-  // v1: last value wins in the single map, all values in the multi map; both null when empty.
-  if (pairs.length === 0) return [null, null];
+function singleAndMulti(flat) {
+  // v1: the last value in the single map, all values in the multi map; both null when empty.
+  if (flat.length === 0) return NO_PAIRS;
   const single = {};
   const multi = {};
-  for (const [k, v] of pairs) {
-    single[k] = v;
-    (multi[k] = multi[k] || []).push(v);
+  for (let i = 0; i < flat.length; i += 2) {
+    const k = flat[i];
+    const v = flat[i + 1];
+    put(single, k, v);
+    if (Object.hasOwn(multi, k)) multi[k].push(v);
+    else put(multi, k, [v]);
   }
   return [single, multi];
 }
 
-function rawSingleAndMulti(raw) {
-  // singleAndMulti straight from req.rawHeaders ([name, value, name, value, ...]).
-  if (raw.length === 0) return [null, null];
-  const single = {};
-  const multi = {};
-  for (let i = 0; i < raw.length; i += 2) {
-    const k = raw[i];
-    const v = raw[i + 1];
-    single[k] = v;
-    const values = multi[k];
-    if (values === undefined) multi[k] = [v];
-    else values.push(v);
-  }
-  return [single, multi];
-}
-
-function joinedLower(pairs) {
-  // v2: names lower-cased, duplicates comma-joined.
+function commaJoined(flat, lowerNames, skip) {
+  // v2: duplicates comma-joined; header names lower-cased; the name `skip` left out.
   const out = {};
-  for (const [k, v] of pairs) {
-    const key = k.toLowerCase();
-    out[key] = key in out ? `${out[key]},${v}` : v;
+  for (let i = 0; i < flat.length; i += 2) {
+    const k = lowerNames ? flat[i].toLowerCase() : flat[i];
+    if (k === skip) continue;
+    put(out, k, Object.hasOwn(out, k) ? `${out[k]},${flat[i + 1]}` : flat[i + 1]);
   }
   return out;
 }
@@ -342,8 +307,8 @@ function encodeBody(buf, binary) {
 
 function buildEventV1(api, req, match, raw, body, now) {
   // now: epoch ms
-  const [hSingle, hMulti] = rawSingleAndMulti(req.rawHeaders);
-  const [qSingle, qMulti] = querySingleAndMulti(raw.query);
+  const [hSingle, hMulti] = singleAndMulti(req.rawHeaders);
+  const [qSingle, qMulti] = singleAndMulti(parseQuery(raw.query));
   const binary = body.length > 0 && isBinaryV1(req.headers['content-type'], api.binaryMediaTypes);
   // HTTP API $default route in payload 1.0: resource "$default", no path parameters.
   const resource = match.route.resource;
@@ -388,17 +353,20 @@ function buildEventV1(api, req, match, raw, body, now) {
 }
 
 function buildEventV2(api, req, match, raw, body, now) {
-  const pairs = headerPairs(req);
-  const cookies = pairs.filter(([k]) => k.toLowerCase() === 'cookie')
-    .flatMap(([, v]) => v.split(';').map((c) => c.trim()).filter(Boolean));
-  const headers = joinedLower(pairs.filter(([k]) => k.toLowerCase() !== 'cookie'));
+  const raws = req.rawHeaders;
+  const cookies = [];
+  for (let i = 0; i < raws.length; i += 2) {
+    if (raws[i].toLowerCase() !== 'cookie') continue;
+    for (const c of raws[i + 1].split(';')) if (c.trim()) cookies.push(c.trim());
+  }
+  const headers = commaJoined(raws, true, 'cookie');
   const query = parseQuery(raw.query);
   const routeKey = match.route.routeKey;
   const domainName = api.domainName || req.headers.host || 'localhost';
   const event = { version: '2.0', routeKey, rawPath: raw.path, rawQueryString: raw.query };
   if (cookies.length) event.cookies = cookies;
   event.headers = headers;
-  if (query.length) event.queryStringParameters = commaJoin(query);
+  if (query.length) event.queryStringParameters = commaJoined(query, false, null);
   event.requestContext = {
     accountId: ACCOUNT_ID, apiId: api.id, domainName, domainPrefix: domainPrefix(domainName),
     http: {
@@ -413,13 +381,6 @@ function buildEventV2(api, req, match, raw, body, now) {
   if (body.length) event.body = encodeBody(body, binary);
   event.isBase64Encoded = binary;
   return event;
-}
-
-function commaJoin(pairs) {
-  // v2 query: duplicates comma-joined, names kept as sent.
-  const out = {};
-  for (const [k, v] of pairs) out[k] = k in out ? `${out[k]},${v}` : v;
-  return out;
 }
 
 // ------------------------------------------------------------- handlers ---
@@ -1017,4 +978,4 @@ if (require.main === module) {
   else main();
 }
 
-module.exports = { compileRoutes, matchRoute, requestTime, mapResponseV1, mapResponseV2, uuid4, querySingleAndMulti };
+module.exports = { compileRoutes, matchRoute, requestTime, mapResponseV1, mapResponseV2, uuid4 };
