@@ -184,6 +184,13 @@ def dynamodb_suite(
             runs[name].append(measure(name))
             print(f"  {tag} round {n + 1}: {name} {count / runs[name][-1]:,.0f} items/s",
                   file=sys.stderr, flush=True)  # fmt: skip
+    return _dynamodb_report(count, nbytes, rounds, runs)
+
+
+def _dynamodb_report(
+    count: int, nbytes: int, rounds: int, runs: dict[str, list[float]]
+) -> dict[str, Any]:
+    """Medians and per-round ratios of one DynamoDB suite (seconds per contender)."""
     ceiling = [min(a, b) for a, b in zip(runs["ceiling_raw"], runs["ceiling_boto"], strict=True)]
     per_round = {
         "ours_vs_ceiling": [c / o for c, o in zip(ceiling, runs["ours"], strict=True)],

@@ -25,7 +25,27 @@ def s3_suite(url: str, objects: int, rounds: int, tmp: Path) -> dict[str, Any]:
     rng = random.Random(2)
     bodies = [rng.randbytes(rng.randint(1_000, 64_000)) for _ in range(objects)]
     keys = [f"o/{i:05d}" for i in range(objects)]
+    contenders = _contenders(url, s3, keys, bodies, tmp)
+    contenders["put_ceiling_boto"]("bench-src")  # the source (and a warm-up)
+    serial = iter(range(1_000_000))
+    runs: dict[str, list[float]] = {name: [] for name in contenders}
+    names = list(contenders)
+    for n in range(rounds):
+        for name in names[n % len(names) :] + names[: n % len(names)]:
+            bucket = f"bench-{name.replace('_', '-')}-{next(serial)}"
+            if name != "ours":
+                s3.create_bucket(Bucket=bucket)
+            runs[name].append(contenders[name](bucket))
+            print(f"  s3 round {n + 1}: {name} {objects / runs[name][-1]:,.0f} objects/s",
+                  file=sys.stderr, flush=True)  # fmt: skip
+    return _s3_report(objects, sum(len(b) for b in bodies), rounds, runs)
 
+
+def _contenders(
+    url: str, s3: Any, keys: list[str], bodies: list[bytes], tmp: Path
+) -> dict[str, Callable[[str], float]]:
+    """Each contender copies the source bucket into the bucket it is given; seconds."""
+    objects = len(keys)
     raw = RawS3(Endpoint(url), pool=32)
 
     def put_loop(bucket: str) -> float:
@@ -73,22 +93,16 @@ def s3_suite(url: str, objects: int, rounds: int, tmp: Path) -> dict[str, Any]:
             raise RuntimeError(f"{bucket}: {listed} objects, wanted {objects}")
         return took
 
-    contenders: dict[str, Callable[[str], float]] = {
+    return {
         "sequential": sequential, "put_ceiling_raw": raw_put_loop, "put_ceiling_boto": put_loop,
         "bare_copy": bare_copy, "ours": mine,
     }  # fmt: skip
-    put_loop("bench-src")  # the source (and a warm-up)
-    serial = iter(range(1_000_000))
-    runs: dict[str, list[float]] = {name: [] for name in contenders}
-    names = list(contenders)
-    for n in range(rounds):
-        for name in names[n % len(names) :] + names[: n % len(names)]:
-            bucket = f"bench-{name.replace('_', '-')}-{next(serial)}"
-            if name != "ours":
-                s3.create_bucket(Bucket=bucket)
-            runs[name].append(contenders[name](bucket))
-            print(f"  s3 round {n + 1}: {name} {objects / runs[name][-1]:,.0f} objects/s",
-                  file=sys.stderr, flush=True)  # fmt: skip
+
+
+def _s3_report(
+    objects: int, nbytes: int, rounds: int, runs: dict[str, list[float]]
+) -> dict[str, Any]:
+    """Medians and per-round ratios of the S3 suite (seconds per contender)."""
     put = [
         min(a, b) for a, b in zip(runs["put_ceiling_raw"], runs["put_ceiling_boto"], strict=True)
     ]
@@ -100,7 +114,7 @@ def s3_suite(url: str, objects: int, rounds: int, tmp: Path) -> dict[str, Any]:
     rate = {name: [objects / t for t in times] for name, times in runs.items()}
     return {
         "objects": objects,
-        "payload_mb": round(sum(len(b) for b in bodies) / 1e6, 1),
+        "payload_mb": round(nbytes / 1e6, 1),
         "rounds": rounds,
         "sequential_objects_s": round(median(rate["sequential"])),
         "put_ceiling_objects_s": round(median([objects / t for t in put])),

@@ -246,6 +246,23 @@ def table(
     return "\n".join(lines)
 
 
+def _meta(args: argparse.Namespace, started: float, load_before: float) -> dict[str, Any]:
+    """How the run was made: tool, load, versions (BENCHMARKS.md quotes them)."""
+    wrk = subprocess.run([str(WRK), "-v"], capture_output=True, text=True).stdout
+    return {
+        "tool": "wrk -t1 (autocannon cross-check)" if args.autocannon else "wrk -t1",
+        "connections": args.connections,
+        "duration_s": args.duration,
+        "rounds": args.rounds,
+        "wall_s": round(time.monotonic() - started),
+        "loadavg_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+        "node": subprocess.run(["node", "-v"], capture_output=True, text=True).stdout.strip(),
+        "python": platform.python_version(),
+        "wrk": wrk.splitlines()[0],
+        "cpus": os.cpu_count(),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=3)
@@ -284,22 +301,8 @@ def main(argv: list[str] | None = None) -> int:
     ratios = [c for c in (compare(rounds, s, b) for s, b in COMPARISONS) if c is not None]
     print(table(results, ratios, skipped))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    meta = {
-        "tool": "wrk -t1 (autocannon cross-check)" if args.autocannon else "wrk -t1",
-        "connections": args.connections,
-        "duration_s": args.duration,
-        "rounds": args.rounds,
-        "wall_s": round(time.monotonic() - started),
-        "loadavg_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
-        "node": subprocess.run(["node", "-v"], capture_output=True, text=True).stdout.strip(),
-        "python": platform.python_version(),
-        "wrk": subprocess.run([str(WRK), "-v"], capture_output=True, text=True).stdout.splitlines()[
-            0
-        ],
-        "cpus": os.cpu_count(),
-    }
     payload = {
-        "meta": meta,
+        "meta": _meta(args, started, load_before),
         "results": results,
         "comparisons": ratios,
         "skipped": skipped,

@@ -43,7 +43,7 @@ def generate(source: Source, options: Options) -> Result:
 
     module = load(source)
     stack = convert(module, options)
-    return Result(module, stack, render_tree(stack, module, options))
+    return Result(module, stack, render_tree(stack, options))
 
 
 def render(source: Source, options: Options) -> Rendered:

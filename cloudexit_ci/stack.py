@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from cloudexit_ci.values import EnvRef, Value
+
 Status = Literal["mapped", "partial", "inferred", "not-needed", "unmapped"]
 STATUSES: tuple[Status, ...] = ("mapped", "partial", "inferred", "not-needed", "unmapped")
 
@@ -64,8 +66,12 @@ class Build:
 
 @dataclass(frozen=True)
 class Dependency:
+    """``service`` is a Service name, or with ``on_function`` a Function.key: the targets
+    stage replaces it with the service that runs the function."""
+
     service: str
     condition: Literal["service_started", "service_healthy", "service_completed_successfully"]
+    on_function: bool = False
 
 
 @dataclass(frozen=True)
@@ -75,11 +81,11 @@ class Service:
     name: str
     origins: tuple[Origin, ...]
     role: Literal["gateway", "function", "data", "init", "worker"]
-    image: str | None = None
+    image: str | EnvRef | None = None
     build: Build | None = None
-    command: tuple[str, ...] = ()
+    command: tuple[str, ...] = ()  # literal text (a shell's `${X}` stays the shell's)
     entrypoint: tuple[str, ...] = ()
-    environment: tuple[tuple[str, str], ...] = ()
+    environment: tuple[tuple[str, Value], ...] = ()
     env_files: tuple[str, ...] = ()
     networks: tuple[str, ...] = ("backend",)
     volumes: tuple[tuple[str, str], ...] = ()  # (source, container path)
@@ -95,6 +101,7 @@ class Service:
     user: str | None = None
     read_only_root: bool = False
     comment: str = ""
+    serves: tuple[str, ...] = ()  # Function.key of every function this container runs
 
 
 @dataclass(frozen=True)
@@ -168,9 +175,21 @@ class Function:
     code: Code
     memory_mb: int
     timeout_s: int
-    environment: tuple[tuple[str, str], ...]
+    environment: tuple[tuple[str, Value], ...]
     origin: Origin
     architecture: str = "x86_64"
+
+
+@dataclass(frozen=True)
+class FunctionImage:
+    """How one function container is built (targets decide; render writes its files)."""
+
+    service: str
+    functions: tuple[str, ...]  # Function.key, sorted
+    base_image: str
+    family: Literal["node", "python"]
+    code_root: str  # repository-relative directory that holds every function's code
+    consolidated: bool = False
 
 
 @dataclass(frozen=True)
@@ -229,6 +248,98 @@ class EnvVar:
     secret: bool = True
 
 
+@dataclass(frozen=True)
+class PathMatch:
+    """How a router matches the path: ``exact`` (``/items``), ``template`` (API Gateway's
+    ``/items/{id}``, ``/files/{proxy+}``), ``glob`` (ALB's ``*``/``?``) or ``prefix``."""
+
+    kind: Literal["exact", "template", "glob", "prefix"]
+    pattern: str
+
+
+@dataclass(frozen=True)
+class HttpRoute:
+    """One edge router: what it matches and which backend gets the request.
+
+    ``file`` groups routers, backends and middlewares into one config file
+    (an API's key, ``alb``, ``keycloak``…). Empty ``hosts`` means the stack's domain.
+    """
+
+    name: str
+    file: str
+    backend: str  # Backend.name
+    origins: tuple[Origin, ...]
+    hosts: tuple[str, ...] = ()  # exact names or ``*.example.com``
+    methods: tuple[str, ...] = ()
+    paths: tuple[PathMatch, ...] = ()  # any of them
+    exclude: tuple[PathMatch, ...] = ()  # none of them
+    priority: int | None = None
+    middlewares: tuple[str, ...] = ()  # Middleware.name
+
+
+@dataclass(frozen=True)
+class Backend:
+    """A service reachable from the edge at ``url`` (``http://name:port``)."""
+
+    name: str
+    file: str
+    service: str  # the Service it reaches (the edge waits for it)
+    url: str
+    origins: tuple[Origin, ...] = ()
+    health_path: str | None = None
+    health_interval_s: int | None = None
+    health_timeout_s: int | None = None
+    pass_host: bool | None = True  # None: the edge's default
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    rate_per_s: float
+    burst: int
+
+
+@dataclass(frozen=True)
+class SourceAllowList:
+    ranges: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Middleware:
+    """Something the edge does before routing: a rate limit, CORS, a source allow-list."""
+
+    name: str
+    file: str
+    policy: RateLimit | Cors | SourceAllowList
+    origins: tuple[Origin, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExtraFile:
+    """A file of the output besides compose and edge config (queue config, scripts…).
+
+    ``kind``: ``json`` (``data`` dumped; it may hold IR values, resolved by the
+    targets stage), ``template`` (``data`` is the Jinja context of ``template``),
+    ``static`` (``template`` copied as is).
+    """
+
+    kind: Literal["json", "template", "static"]
+    data: Any
+    sources: tuple[str, ...]
+    template: str = ""
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    """An expression kept out of the output because it cannot be known (reported)."""
+
+    address: str
+    attribute: str
+    text: str
+    reason: str
+    file: str
+    line: int
+
+
 @dataclass
 class Stack:
     """Everything a converted Terraform root becomes. Built up by mappers."""
@@ -239,15 +350,21 @@ class Stack:
     apis: dict[str, Api] = field(default_factory=dict)
     routes: list[Route] = field(default_factory=list)
     functions: dict[str, Function] = field(default_factory=dict)
+    function_images: dict[str, FunctionImage] = field(default_factory=dict)  # by service
     tables: dict[str, Table] = field(default_factory=dict)
     buckets: dict[str, Bucket] = field(default_factory=dict)
     services: dict[str, Service] = field(default_factory=dict)
     volumes: dict[str, Volume] = field(default_factory=dict)
     data_plan: list[DataMove] = field(default_factory=list)
     env_vars: dict[str, EnvVar] = field(default_factory=dict)
-    function_env: dict[str, str] = field(default_factory=dict)  # for every function container
+    function_env: dict[str, Value] = field(default_factory=dict)  # for every function container
     coverage: list[Coverage] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     resource_notes: list[tuple[Origin, str]] = field(default_factory=list)  # for inventory
     paths: dict[str, str] = field(default_factory=dict)  # repo-root, terraform-dir, output-dir
-    extra_files: dict[str, Any] = field(default_factory=dict)  # path -> mappers' file specs
+    extra_files: dict[str, ExtraFile] = field(default_factory=dict)  # output path -> file
+    http_routes: list[HttpRoute] = field(default_factory=list)
+    backends: dict[str, Backend] = field(default_factory=dict)
+    middlewares: dict[str, Middleware] = field(default_factory=dict)
+    exports: dict[tuple[str, str], Value] = field(default_factory=dict)  # (address, attr)
+    unresolved: list[Unresolved] = field(default_factory=list)

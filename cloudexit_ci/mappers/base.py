@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from cloudexit_ci.naming import safe_name as safe_name  # re-exported for mappers
+from cloudexit_ci.naming import unique_name as unique_name
 from cloudexit_ci.options import Options as Options  # re-exported for mappers
 from cloudexit_ci.stack import Coverage, Origin, Stack, Status
 from cloudexit_ci.terraform.model import Resource, TerraformModule
@@ -68,15 +69,6 @@ def mapped_or_partial(
 ) -> Coverage:
     status: Status = "partial" if lost else "mapped"
     return cover(resource, status, reason, service=service, lost=lost)
-
-
-def unique_name(base: str, taken: set[str] | dict[str, Any]) -> str:
-    if base not in taken:
-        return base
-    n = 2
-    while f"{base}-{n}" in taken:
-        n += 1
-    return f"{base}-{n}"
 
 
 def origin_of(resource: Resource) -> Origin:

@@ -17,11 +17,20 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from cloudexit_ci import images
 from cloudexit_ci.mappers import estate
 from cloudexit_ci.mappers.base import MapContext, cover, safe_name, unique_name
-from cloudexit_ci.stack import Coverage, Dependency, HealthCheck, Service
-from cloudexit_ci.targets import images
+from cloudexit_ci.stack import (
+    Backend,
+    Coverage,
+    Dependency,
+    ExtraFile,
+    HealthCheck,
+    HttpRoute,
+    Service,
+)
 from cloudexit_ci.terraform.model import Resource, Values
+from cloudexit_ci.values import EnvRef
 
 _PATTERN = re.compile(r"^/?[A-Za-z0-9._~/*?-]+$")
 _ROOT = re.compile(r"^[A-Za-z0-9._~/-]+$")
@@ -174,7 +183,7 @@ def _emit(
     store = ctx.options.object_store
     files = estate.extra_files(ctx.stack)
     compress = any(b.boolean("compress") for b in values.blocks("default_cache_behavior"))
-    files[f"cdn/{name}/default.conf"] = estate.ExtraFile(
+    files[f"cdn/{name}/default.conf"] = ExtraFile(
         "template",
         {
             "distribution": resource.address,
@@ -186,9 +195,7 @@ def _emit(
         (resource.address,),
         "extras/cdn-nginx.conf.j2",
     )
-    files[f"traefik/dynamic/{name}.yml"] = estate.ExtraFile(
-        "yaml", _router(ctx, name, hosts), (resource.address,)
-    )
+    _route(ctx, resource, name, hosts)
     buckets = sorted({b["bucket"] for b in behaviours})
     depends = [Dependency("s3-init", "service_completed_successfully")]
     if store == "minio":
@@ -208,14 +215,12 @@ def _emit(
         depends_on=tuple(depends),
         comment=f"CloudFront {resource.address}: S3 origins from the object store (no edge cache)",
     )
-    estate.ensure_gateway(ctx, (resource.origin,), [name])
 
 
 def _grant(resource: Resource, name: str, buckets: list[str]) -> Service:
     grants = " && ".join(f"mc anonymous set download local/{b}" for b in buckets)
     script = (
-        'mc alias set local http://minio:9000 "$${S3_ROOT_USER}" "$${S3_ROOT_PASSWORD}" && '
-        + grants
+        'mc alias set local http://minio:9000 "${S3_ROOT_USER}" "${S3_ROOT_PASSWORD}" && ' + grants
     )
     return Service(
         name=f"{name}-init",
@@ -224,8 +229,8 @@ def _grant(resource: Resource, name: str, buckets: list[str]) -> Service:
         image=images.MINIO_MC,
         entrypoint=("sh", "-c", script),
         environment=(
-            ("S3_ROOT_USER", "${S3_ROOT_USER}"),
-            ("S3_ROOT_PASSWORD", "${S3_ROOT_PASSWORD}"),
+            ("S3_ROOT_USER", EnvRef("S3_ROOT_USER")),
+            ("S3_ROOT_PASSWORD", EnvRef("S3_ROOT_PASSWORD")),
         ),
         depends_on=(Dependency("s3-init", "service_completed_successfully"),),
         one_shot=True,
@@ -233,26 +238,21 @@ def _grant(resource: Resource, name: str, buckets: list[str]) -> Service:
     )
 
 
-def _router(ctx: MapContext, name: str, hosts: list[str]) -> dict[str, Any]:
-    router: dict[str, Any] = {
-        "entryPoints": ["websecure"],
-        "service": name,
-        "tls": {"certResolver": "letsencrypt"},
-    }
-    if hosts:
-        router["rule"] = " || ".join(
-            f"HostRegexp(`^[^.]+{re.escape(h[1:])}$`)" if h.startswith("*.") else f"Host(`{h}`)"
-            for h in hosts
+def _route(ctx: MapContext, resource: Resource, name: str, hosts: list[str]) -> None:
+    """The aliases (or, without aliases, every path no other router claims) → nginx."""
+    ctx.stack.backends[name] = Backend(
+        name, name, name, f"http://{name}:8080", (resource.origin,), pass_host=None
+    )
+    ctx.stack.http_routes.append(
+        HttpRoute(
+            name=name,
+            file=name,
+            backend=name,
+            origins=(resource.origin,),
+            hosts=tuple(hosts),
+            priority=None if hosts else 1,  # without aliases every other router wins
         )
-    else:
-        router["rule"] = f"Host(`{ctx.stack.domain}`)"
-        router["priority"] = 1  # every other router on the domain wins
-    return {
-        "http": {
-            "routers": {name: router},
-            "services": {name: {"loadBalancer": {"servers": [{"url": f"http://{name}:8080"}]}}},
-        }
-    }
+    )
 
 
 def map_companion(resource: Resource, ctx: MapContext) -> Coverage:

@@ -218,7 +218,7 @@ def map_client(resource: Resource, ctx: MapContext) -> Coverage:
             None,
         )
         client["clientAuthenticatorType"] = "client-secret"
-        client["secret"] = ref  # resolved by Keycloak from its environment at import
+        client["secret"] = "${" + var + "}"  # Keycloak's own placeholder: set from its env
         ctx.family("cognito.secret_vars", set).add(var)
         estate.resolve(ctx, resource.address, "client_secret", ref)
     if "client_credentials" in flows and not confidential:

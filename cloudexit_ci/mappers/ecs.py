@@ -14,8 +14,11 @@ from typing import Any
 
 from cloudexit_ci.mappers import estate
 from cloudexit_ci.mappers.base import MapContext, cover, mapped_or_partial, safe_name, unique_name
+from cloudexit_ci.mappers.typed import typed
+from cloudexit_ci.naming import looks_secret
 from cloudexit_ci.stack import Coverage, Dependency, HealthCheck, Service
 from cloudexit_ci.terraform.model import Resource
+from cloudexit_ci.values import EnvRef, Ref, Template, Value
 
 _SERVICE_LOST = {
     "service_registries": "Cloud Map service discovery (compose DNS names instead)",
@@ -127,7 +130,7 @@ def _service(
         memory_mb=memory,
         cpus=cpu,
         replicas=max(replicas, 0),
-        secrets=tuple(sorted({value[2:-1] for _, value in secrets})),  # ${VAR} → VAR
+        secrets=tuple(sorted({value.name for _, value in secrets})),
         comment=f"ECS {resource.values.string('name') or resource.name}: container "
         f"{container.get('name', 'app')}",
     )
@@ -141,13 +144,13 @@ def _list(value: Any) -> list[Any]:
 def _strings(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list):
         return ()
-    return tuple(estate.compose_literal(v) for v in value if not isinstance(v, (dict, list)))
+    return tuple(estate.text_of(v) for v in value if isinstance(v, (str, int, float, bool)))
 
 
-def _image(ctx: MapContext, resource: Resource, name: str, image: Any) -> str:
+def _image(ctx: MapContext, resource: Resource, name: str, image: Any) -> str | EnvRef:
     text = image if isinstance(image, str) else ""
     if text and _TAG.search(text) and not text.endswith(":latest"):
-        return estate.compose_literal(text)
+        return text
     shown = str(image) if image is not None else "(none)"
     var = estate.env_name(name, "IMAGE")
     estate.plain_var(
@@ -156,37 +159,35 @@ def _image(ctx: MapContext, resource: Resource, name: str, image: Any) -> str:
         f"{resource.address}: image for `{name}` (Terraform: {shown}; pin a tag or digest)",
         resource.origin,
     )
-    return "${" + var + ":?set " + var + " in .env}"
+    return EnvRef(var, required=True)
 
 
 def _environment(
     ctx: MapContext, resource: Resource, name: str, container: dict[str, Any]
-) -> list[tuple[str, str]]:
-    from cloudexit_ci.mappers.lambda_function import SECRET_NAME
-
-    computed: dict[str, str] = ctx.family("env.computed", dict)
-    out = []
+) -> list[tuple[str, Value]]:
+    out: list[tuple[str, Value]] = []
     for item in _list(container.get("environment")):
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
             continue
-        key, value = item["name"], item.get("value")
+        key = item["name"]
+        found = typed(item.get("value"))
         var = estate.env_name(name, key)
-        if SECRET_NAME.search(key):
+        if isinstance(found, (Ref, Template)):
+            out.append((key, found))  # resolved by the targets stage
+        elif looks_secret(key):
             out.append((key, estate.secret_var(ctx, var, f"{resource.address}: {key}", None)))
-        elif isinstance(value, (str, int, float, bool)):
-            out.append((key, estate.compose_literal(value)))
-        elif str(value) in computed:
-            out.append((key, computed[str(value)]))
+        elif found is not None:
+            out.append((key, found))
         else:
-            why = f"{resource.address}: {key} = {value} (known only after apply)"
+            why = f"{resource.address}: {key} (known only after apply)"
             out.append((key, estate.plain_var(ctx, var, why, resource.origin)))
-    return sorted(out)
+    return sorted(out, key=lambda kv: kv[0])
 
 
 def _secrets(
     ctx: MapContext, name: str, container: dict[str, Any], lost: list[str]
-) -> list[tuple[str, str]]:
-    by_address: dict[str, tuple[str, str]] = ctx.family("secrets.by_address", dict)
+) -> list[tuple[str, EnvRef]]:
+    by_address: dict[str, tuple[str, EnvRef]] = ctx.family("secrets.by_address", dict)
     out = []
     for item in _list(container.get("secrets")):
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
@@ -228,7 +229,7 @@ def _ports(container: dict[str, Any]) -> set[int]:
 def _healthcheck(check: Any) -> HealthCheck | None:
     if not isinstance(check, dict) or not isinstance(check.get("command"), list):
         return None
-    command = tuple(estate.compose_literal(c) for c in check["command"])
+    command = tuple(estate.text_of(c) for c in check["command"])
     if not command or command[0] not in ("CMD", "CMD-SHELL"):
         command = ("CMD-SHELL", " ".join(command))
     return HealthCheck(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
+from cloudexit_ci import images
 from cloudexit_ci.mappers import estate
 from cloudexit_ci.mappers.base import MapContext, cover, mapped_or_partial, safe_name, unique_name
 from cloudexit_ci.stack import Coverage, HealthCheck, Service
-from cloudexit_ci.targets import images
 from cloudexit_ci.terraform.model import Resource, Values
+from cloudexit_ci.values import Value
 
 _LOST = {
     "num_node_groups": "cluster-mode sharding (one Valkey node holds every slot)",
@@ -120,7 +121,7 @@ def _flags(group: Resource | None) -> tuple[list[str], list[str]]:
 
 
 def _valkey(name: str, resource: Resource, ctx: MapContext, lost: list[str]) -> Service:
-    environment: tuple[tuple[str, str], ...] = ()
+    environment: tuple[tuple[str, Value], ...] = ()
     flags, flag_lost = _flags(_parameter_group(ctx, resource))
     lost += flag_lost
     command: tuple[str, ...] = ("valkey-server", "--appendonly", "yes", *flags)
@@ -140,13 +141,13 @@ def _valkey(name: str, resource: Resource, ctx: MapContext, lost: list[str]) -> 
                 [
                     "exec valkey-server --appendonly yes",
                     *flags,
-                    '--requirepass "$${VALKEY_PASSWORD}"',
+                    '--requirepass "${VALKEY_PASSWORD}"',
                 ]
             ),
         )
         check = (
             "CMD-SHELL",
-            'valkey-cli --no-auth-warning -a "$${VALKEY_PASSWORD}" ping | grep -q PONG',
+            'valkey-cli --no-auth-warning -a "${VALKEY_PASSWORD}" ping | grep -q PONG',
         )
     return estate.data_service(
         name,

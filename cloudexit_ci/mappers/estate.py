@@ -2,59 +2,49 @@
 
 - ``env_name``: an upper-case .env variable name derived from a resource name;
 - ``secret_var``: register a variable in .env.example (never a value) and
-  return its ``${NAME}`` reference;
-- ``resolve``: let functions see ``aws_x.y.attr`` as a self-hosted value;
+  return its typed reference (``EnvRef``);
+- ``resolve``: export ``aws_x.y.attr``'s self-hosted value (what a reference to it becomes);
 - ``structured``: the data inside ``jsonencode(...)`` even when it holds
-  references known only after apply (a queue ARN, a secret ARN…);
-- ``ensure_gateway``: a Traefik service when no API created one.
+  references known only after apply (a queue ARN, a secret ARN…).
 """
 
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import dataclass
 from typing import Any
 
 from cloudexit_ci.mappers.base import MapContext
-from cloudexit_ci.stack import EnvVar, HealthCheck, Origin, Service, Stack, Volume
-from cloudexit_ci.targets.gateway import put_traefik
+from cloudexit_ci.naming import env_name as env_name
+from cloudexit_ci.stack import EnvVar, ExtraFile, HealthCheck, Origin, Service, Stack, Volume
 from cloudexit_ci.terraform import ast
 from cloudexit_ci.terraform.expressions import Computed
 from cloudexit_ci.terraform.model import Resource, Values
+from cloudexit_ci.values import EnvRef, Value
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
-_NOT_ENV = re.compile(r"[^A-Z0-9_]+")
 
 
-def env_name(*parts: str) -> str:
-    """``("db-main", "password")`` → ``DB_MAIN_PASSWORD`` (letters, digits, ``_``)."""
-    name = _NOT_ENV.sub("_", "_".join(parts).upper()).strip("_")
-    name = re.sub(r"_{2,}", "_", name)[:64]
-    return name if name and not name[0].isdigit() else f"V_{name}"
-
-
-def secret_var(ctx: MapContext, name: str, description: str, origin: Origin | None) -> str:
+def secret_var(ctx: MapContext, name: str, description: str, origin: Origin | None) -> EnvRef:
     ctx.stack.env_vars[name] = EnvVar(name, description, origin, secret=True)
-    return "${" + name + "}"
+    return EnvRef(name)
 
 
-def plain_var(ctx: MapContext, name: str, description: str, origin: Origin | None) -> str:
+def plain_var(ctx: MapContext, name: str, description: str, origin: Origin | None) -> EnvRef:
     ctx.stack.env_vars[name] = EnvVar(name, description, origin, secret=False)
-    return "${" + name + "}"
+    return EnvRef(name)
 
 
-def resolve(ctx: MapContext, address: str, attr: str, value: str) -> None:
-    """Functions whose environment reads ``address.attr`` get ``value`` instead."""
-    ctx.family("env.computed", dict)[str(Computed(address, attr))] = value
+def resolve(ctx: MapContext, address: str, attr: str, value: Value) -> None:
+    """A reference to ``address.attr`` anywhere in the stack becomes ``value``."""
+    ctx.stack.exports[(address, attr)] = value
 
 
-def compose_literal(value: object) -> str:
-    """A Terraform value as a Compose string: ``$`` escaped so it is not interpolated."""
+def text_of(value: object) -> str:
+    """A plain Terraform value (string, number, bool) as text."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value).replace("$", "$$")
+    return str(value)
 
 
 def structured(values: Values, name: str) -> Any:
@@ -111,7 +101,7 @@ def data_service(
     image: str,
     *,
     mount: str,
-    environment: tuple[tuple[str, str], ...],
+    environment: tuple[tuple[str, Value], ...],
     port: int,
     healthcheck: tuple[str, ...],
     command: tuple[str, ...] = (),
@@ -137,32 +127,9 @@ def add_data_service(ctx: MapContext, service: Service) -> None:
     ctx.stack.volumes[f"{service.name}-data"] = Volume(f"{service.name}-data")
 
 
-def ensure_gateway(ctx: MapContext, origins: tuple[Origin, ...], backends: list[str]) -> None:
-    """Traefik for the load balancer / Keycloak (targets.gateway adds it only for APIs)."""
-    if ctx.stack.routes or ctx.stack.apis:
-        return  # targets.gateway builds it (and the API routers)
-    comment = "load balancer replacement: routers in traefik/dynamic, TLS via ACME"
-    put_traefik(ctx.stack, origins, backends, comment)
-
-
-@dataclass
-class ExtraFile:
-    """A file the estate finishers want in the output, rendered by render/extras.py.
-
-    ``kind``: ``yaml`` / ``json`` (``data`` dumped), ``template`` (``data`` is the
-    Jinja context, ``template`` its name), ``static`` (``template`` copied as is).
-    """
-
-    kind: str
-    data: Any
-    sources: tuple[str, ...]
-    template: str = ""
-
-
 def extra_files(stack: Stack) -> dict[str, ExtraFile]:
-    """Per-stack files from the estate mappers (ElasticMQ config, scheduler, poller…)."""
-    found: dict[str, ExtraFile] = stack.extra_files
-    return found
+    """Per-stack files of the estate mappers (ElasticMQ config, scheduler, poller…)."""
+    return stack.extra_files
 
 
 def seal(resource: Resource, *attrs: str) -> None:

@@ -1,21 +1,32 @@
 """Keycloak itself, once every Cognito pool is mapped: the service, its own postgres
-database, the realm imports and the Traefik routers (the finisher of cognito.py)."""
+database, the realm imports and the edge routes (the finisher of cognito.py)."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from cloudexit_ci import images
 from cloudexit_ci.mappers import estate
 from cloudexit_ci.mappers.base import MapContext
 from cloudexit_ci.mappers.cognito import PATH, realms
-from cloudexit_ci.stack import Dependency, HealthCheck, Origin, Service, Volume
-from cloudexit_ci.targets import images
+from cloudexit_ci.stack import (
+    Backend,
+    Dependency,
+    ExtraFile,
+    HealthCheck,
+    HttpRoute,
+    Middleware,
+    Origin,
+    PathMatch,
+    Service,
+    SourceAllowList,
+    Volume,
+)
+from cloudexit_ci.values import EnvRef
 
 # bash only (the Keycloak image has neither curl nor wget): HTTP GET on the management port
 HEALTH = (
     "exec 3<>/dev/tcp/127.0.0.1/9000 && "
     "printf 'GET /health/ready HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && "
-    'IFS= read -r status <&3 && [[ "$${status}" == *" 200 "* ]]'
+    'IFS= read -r status <&3 && [[ "${status}" == *" 200 "* ]]'
 )
 _ADMIN_RANGES = ["127.0.0.1/32", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]
 
@@ -47,11 +58,8 @@ def finish(ctx: MapContext) -> None:
         if realm.groups:
             document["groups"] = sorted(realm.groups, key=lambda g: g["name"])
         sources = tuple(sorted({o.address for o in realm.origins}))
-        files[f"keycloak/import/{realm.name}.json"] = estate.ExtraFile("json", document, sources)
-    files["traefik/dynamic/keycloak.yml"] = estate.ExtraFile(
-        "yaml", _routers(ctx.stack.domain), tuple(o.address for o in origins)
-    )
-    estate.ensure_gateway(ctx, origins, ["keycloak"])
+        files[f"keycloak/import/{realm.name}.json"] = ExtraFile("json", document, sources)
+    _routes(ctx, origins)
     ctx.stack.notes.append(
         f"Keycloak serves the realms at https://{ctx.stack.domain}{PATH}/realms/<realm> "
         f"(OIDC discovery: .../.well-known/openid-configuration). Its admin console "
@@ -61,7 +69,7 @@ def finish(ctx: MapContext) -> None:
     )
 
 
-def _database(origins: tuple[Origin, ...], password: str) -> Service:
+def _database(origins: tuple[Origin, ...], password: EnvRef) -> Service:
     return Service(
         name="keycloak-db",
         origins=origins,
@@ -75,7 +83,7 @@ def _database(origins: tuple[Origin, ...], password: str) -> Service:
         volumes=(("keycloak-db-data", "/var/lib/postgresql/data"),),
         expose=(5432,),
         healthcheck=HealthCheck(
-            ("CMD-SHELL", 'pg_isready -U "$${POSTGRES_USER}" -d "$${POSTGRES_DB}"'),
+            ("CMD-SHELL", 'pg_isready -U "${POSTGRES_USER}" -d "${POSTGRES_DB}"'),
             interval_s=10,
             retries=10,
         ),
@@ -85,20 +93,20 @@ def _database(origins: tuple[Origin, ...], password: str) -> Service:
 
 
 def _keycloak(ctx: MapContext, origins: tuple[Origin, ...], secret_vars: list[str]) -> Service:
-    environment = [
+    environment: list[tuple[str, str | EnvRef]] = [
         ("KC_DB", "postgres"),
         ("KC_DB_URL", "jdbc:postgresql://keycloak-db:5432/keycloak"),
         ("KC_DB_USERNAME", "keycloak"),
-        ("KC_DB_PASSWORD", "${KEYCLOAK_DB_PASSWORD}"),
-        ("KC_BOOTSTRAP_ADMIN_USERNAME", "${KEYCLOAK_ADMIN_USER}"),
-        ("KC_BOOTSTRAP_ADMIN_PASSWORD", "${KEYCLOAK_ADMIN_PASSWORD}"),
+        ("KC_DB_PASSWORD", EnvRef("KEYCLOAK_DB_PASSWORD")),
+        ("KC_BOOTSTRAP_ADMIN_USERNAME", EnvRef("KEYCLOAK_ADMIN_USER")),
+        ("KC_BOOTSTRAP_ADMIN_PASSWORD", EnvRef("KEYCLOAK_ADMIN_PASSWORD")),
         ("KC_HOSTNAME", f"https://{ctx.stack.domain}{PATH}"),
         ("KC_HTTP_ENABLED", "true"),
         ("KC_HTTP_RELATIVE_PATH", PATH),
         ("KC_HTTP_MANAGEMENT_RELATIVE_PATH", "/"),
         ("KC_PROXY_HEADERS", "xforwarded"),
         ("KC_HEALTH_ENABLED", "true"),
-        *((var, "${" + var + "}") for var in secret_vars),  # realm import placeholders
+        *((var, EnvRef(var)) for var in secret_vars),  # realm import placeholders
     ]
     return Service(
         name="keycloak",
@@ -119,36 +127,33 @@ def _keycloak(ctx: MapContext, origins: tuple[Origin, ...], secret_vars: list[st
     )
 
 
-def _routers(domain: str) -> dict[str, Any]:
-    host = f"Host(`{domain}`)"
-    tls = {"certResolver": "letsencrypt"}
-    return {
-        "http": {
-            "routers": {
-                "keycloak": {
-                    "rule": f"{host} && PathPrefix(`{PATH}/`) && !PathPrefix(`{PATH}/admin`)",
-                    "entryPoints": ["websecure"],
-                    "service": "keycloak",
-                    "tls": tls,
-                },
-                "keycloak-admin": {
-                    "rule": f"{host} && PathPrefix(`{PATH}/admin`)",
-                    "entryPoints": ["websecure"],
-                    "service": "keycloak",
-                    "middlewares": ["keycloak-admin-private"],
-                    "tls": tls,
-                },
-            },
-            "middlewares": {
-                "keycloak-admin-private": {"ipAllowList": {"sourceRange": _ADMIN_RANGES}}
-            },
-            "services": {
-                "keycloak": {
-                    "loadBalancer": {
-                        "servers": [{"url": "http://keycloak:8080"}],
-                        "passHostHeader": True,
-                    }
-                }
-            },
-        }
-    }
+def _routes(ctx: MapContext, origins: tuple[Origin, ...]) -> None:
+    """Keycloak under /auth; its admin console only for private source addresses."""
+    stack = ctx.stack
+    stack.backends["keycloak"] = Backend(
+        "keycloak", "keycloak", "keycloak", "http://keycloak:8080", origins
+    )
+    stack.middlewares["keycloak-admin-private"] = Middleware(
+        "keycloak-admin-private", "keycloak", SourceAllowList(tuple(_ADMIN_RANGES)), origins
+    )
+    admin = PathMatch("prefix", f"{PATH}/admin")
+    stack.http_routes.append(
+        HttpRoute(
+            name="keycloak",
+            file="keycloak",
+            backend="keycloak",
+            origins=origins,
+            paths=(PathMatch("prefix", f"{PATH}/"),),
+            exclude=(admin,),
+        )
+    )
+    stack.http_routes.append(
+        HttpRoute(
+            name="keycloak-admin",
+            file="keycloak",
+            backend="keycloak",
+            origins=origins,
+            paths=(admin,),
+            middlewares=("keycloak-admin-private",),
+        )
+    )

@@ -8,18 +8,18 @@ from pathlib import Path
 from typing import Any, Literal
 
 from cloudexit_ci.errors import UserError
+from cloudexit_ci.mappers import estate
 from cloudexit_ci.mappers.base import MapContext, cover, mapped_or_partial, safe_name, unique_name
-from cloudexit_ci.stack import Code, Coverage, EnvVar, Function
+from cloudexit_ci.mappers.typed import typed
+from cloudexit_ci.naming import looks_secret
+from cloudexit_ci.stack import Code, Coverage, Function
 from cloudexit_ci.terraform import ast, files
-from cloudexit_ci.terraform.expressions import Computed, Unknown
 from cloudexit_ci.terraform.files import rel
 from cloudexit_ci.terraform.model import Resource
+from cloudexit_ci.values import Ref, Template, Value
 
 CodeKind = Literal["zip", "dir", "file"]
 SUPPORTED_RUNTIME = re.compile(r"^(nodejs(1[68]|2[024])\.x|python3\.(9|1[0-4]))$")
-SECRET_NAME = re.compile(
-    r"(SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL)", re.I
-)
 _LOST_ARGS = {
     "layers": "layers are not vendored: add their contents to the function code",
     "vpc_config": "VPC placement (the compose network replaces it)",
@@ -125,7 +125,7 @@ def _local_code(kind: CodeKind, path: str, resource: Resource, ctx: MapContext) 
     return Code(kind, shown, exists=files.exists(target))
 
 
-def _environment(resource: Resource, ctx: MapContext, key: str) -> tuple[tuple[str, str], ...]:
+def _environment(resource: Resource, ctx: MapContext, key: str) -> tuple[tuple[str, Value], ...]:
     block = resource.values.block("environment")
     if block is None:
         return ()
@@ -142,26 +142,22 @@ def _environment(resource: Resource, ctx: MapContext, key: str) -> tuple[tuple[s
 
 def _env_value(
     name: str, value: Any, resource: Resource, ctx: MapContext, key: str, sensitive: set[str]
-) -> str:
-    placeholder = f"{safe_name(key).upper().replace('-', '_')}_{name}"
-    if name in sensitive or SECRET_NAME.search(name):
-        _env_var(ctx, placeholder, f"{resource.address}: environment variable {name} (secret)")
-        return "${" + placeholder + "}"
-    if isinstance(value, (Unknown, Computed)) or not isinstance(value, (str, int, float, bool)):
-        resolved = ctx.family("env.computed", dict).get(str(value)) if value is not None else None
-        if resolved is not None:
-            return str(resolved)
-        why = f"{resource.address}: {name} = {value} (known only after apply)"
-        _env_var(ctx, placeholder, why, secret=False)
-        return "${" + placeholder + "}"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    # a literal: `$` would start Compose interpolation (`${HOME}` → the host's HOME)
-    return str(value).replace("$", "$$")
-
-
-def _env_var(ctx: MapContext, name: str, description: str, *, secret: bool = True) -> None:
-    ctx.stack.env_vars[name] = EnvVar(name, description, secret=secret)
+) -> Value:
+    """A reference stays typed (the targets stage resolves it); a secret literal or an
+    unknowable value becomes a documented .env variable, never the Terraform text."""
+    found = typed(value)
+    if isinstance(found, (Ref, Template)):
+        return found
+    secret = name in sensitive or looks_secret(name)
+    if found is not None and not secret:
+        return found
+    placeholder = estate.env_name(key, name)
+    if secret:
+        why = f"{resource.address}: environment variable {name} (secret)"
+    else:
+        why = f"{resource.address}: {name} (known only after apply)"
+    register = estate.secret_var if secret else estate.plain_var
+    return register(ctx, placeholder, why, None)
 
 
 def _sensitive_refs(resource: Resource, ctx: MapContext) -> set[str]:

@@ -1,4 +1,4 @@
-"""aws_lb / _listener / _listener_rule / _target_group → Traefik routers (traefik/dynamic/alb.yml).
+"""aws_lb / _listener / _listener_rule / _target_group → edge routes (traefik/dynamic/alb.yml).
 
 A listener's default ``forward`` becomes a catch-all router on ``--domain``;
 each listener rule becomes a router with its path and host conditions. Target
@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
-from cloudexit_ci.mappers import estate
 from cloudexit_ci.mappers.base import MapContext, cover, mapped_or_partial, safe_name
-from cloudexit_ci.stack import Coverage, Origin
+from cloudexit_ci.stack import Backend, Coverage, HttpRoute, Origin, PathMatch
 from cloudexit_ci.terraform.model import Resource, Values
 
 _HOST = re.compile(r"^(\*\.)?[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")
@@ -130,76 +128,34 @@ def _conditions(values: Values, router: Router) -> list[str]:
 def finish(ctx: MapContext) -> None:
     state = _state(ctx)
     targets: dict[str, tuple[str, int]] = ctx.family("lb.ecs_targets", dict)
-    routers = [r for r in state.routers if r.group in targets]
+    routers = sorted((r for r in state.routers if r.group in targets), key=lambda r: r.name)
     if not routers:
         return
-    document = _document(ctx, state, routers, targets)
-    sources = tuple(sorted({r.origin.address for r in routers}))
-    estate.extra_files(ctx.stack)["traefik/dynamic/alb.yml"] = estate.ExtraFile(
-        "yaml", document, sources
-    )
-    backends = sorted({targets[r.group][0] for r in routers})
-    estate.ensure_gateway(ctx, tuple(sorted({r.origin for r in routers})), backends)
-
-
-def _document(
-    ctx: MapContext, state: Balancer, routers: list[Router], targets: dict[str, tuple[str, int]]
-) -> dict[str, Any]:
-    http_routers: dict[str, Any] = {}
-    services: dict[str, Any] = {}
-    for router in sorted(routers, key=lambda r: r.name):
+    origins = tuple(sorted({r.origin for r in routers}))
+    for router in routers:
         service, port = targets[router.group]
         backend = f"alb-{service}-{port}"
-        services[backend] = {
-            "loadBalancer": {
-                "servers": [{"url": f"http://{service}:{port}"}],
-                "healthCheck": {"path": _safe_path(state.health.get(router.group, "/"))},
-                "passHostHeader": True,
-            }
-        }
-        http_routers[router.name] = {
-            "rule": _rule(ctx.stack.domain, router),
-            "entryPoints": ["websecure"],
-            "service": backend,
-            "priority": router.priority,
-            "tls": {"certResolver": "letsencrypt"},
-        }
-    return {"http": {"routers": http_routers, "services": services}}
+        ctx.stack.backends[backend] = Backend(
+            name=backend,
+            file="alb",
+            service=service,
+            url=f"http://{service}:{port}",
+            origins=origins,
+            health_path=_safe_path(state.health.get(router.group, "/")),
+        )
+        ctx.stack.http_routes.append(
+            HttpRoute(
+                name=router.name,
+                file="alb",
+                backend=backend,
+                origins=(router.origin,),
+                hosts=router.hosts,
+                methods=router.methods,
+                paths=tuple(PathMatch("glob", p) for p in router.paths),
+                priority=router.priority,
+            )
+        )
 
 
 def _safe_path(path: str) -> str:
     return path if re.fullmatch(r"/[A-Za-z0-9._~/-]*", path) else "/"
-
-
-def _rule(domain: str, router: Router) -> str:
-    hosts = router.hosts or (domain,)
-    parts = [" || ".join(_host(h) for h in hosts)]
-    if router.paths:
-        parts.append(" || ".join(f"PathRegexp(`{_glob(p)}`)" for p in router.paths))
-    if router.methods:
-        parts.append(" || ".join(f"Method(`{m}`)" for m in router.methods))
-    return " && ".join(f"({p})" if "||" in p else p for p in parts)
-
-
-def _host(host: str) -> str:
-    if host.startswith("*."):
-        return f"HostRegexp(`^[^.]+{_escape(host[1:])}$`)"
-    return f"Host(`{host}`)"
-
-
-def _glob(pattern: str) -> str:
-    """ALB path pattern (``*`` any run, ``?`` one character) → an anchored RE2 pattern."""
-    out = "".join(".*" if c == "*" else "." if c == "?" else _escape(c) for c in pattern)
-    return f"^{out}$"
-
-
-def _escape(text: str) -> str:
-    out = []
-    for ch in text:
-        if ch.isascii() and (ch.isalnum() or ch in "-_~/"):
-            out.append(ch)
-        elif ch == "`" or not ch.isascii() or not ch.isprintable():
-            out.append("".join(f"\\x{b:02x}" for b in ch.encode()))
-        else:
-            out.append("\\" + ch)
-    return "".join(out)

@@ -10,14 +10,13 @@ alone, so ElasticMQ's visibility timeout and redrive count work as on AWS.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import quote
 
+from cloudexit_ci import images
 from cloudexit_ci.mappers import estate, sqs
 from cloudexit_ci.mappers.base import MapContext, cover, mapped_or_partial, safe_name, unique_name
-from cloudexit_ci.stack import Build, Coverage, Dependency, Origin, Service
-from cloudexit_ci.targets import images
-from cloudexit_ci.targets.functions import groups
+from cloudexit_ci.stack import Build, Coverage, Dependency, ExtraFile, Origin, Service
 from cloudexit_ci.terraform.model import Resource
+from cloudexit_ci.values import Invoke
 
 _LOST = {
     "filter_criteria": "filter criteria (every message is delivered)",
@@ -76,26 +75,21 @@ def finish(ctx: MapContext) -> None:
     pollers: dict[str, Poller] = ctx.family("sqs.pollers", dict)
     if not pollers:
         return
-    service_of = {f.key: svc for svc, fs in groups(ctx.stack, ctx.options).items() for f in fs}
     for name, poller in sorted(pollers.items()):
-        backend = service_of.get(poller.function, poller.function)
-        ctx.stack.services[name] = _service(ctx, poller, backend)
+        ctx.stack.services[name] = _service(ctx, poller)
     files = estate.extra_files(ctx.stack)
     sources = tuple(sorted(p.origin.address for p in pollers.values()))
-    files["pollers/Dockerfile"] = estate.ExtraFile(
+    files["pollers/Dockerfile"] = ExtraFile(
         "template",
         {"image": images.POLLER_PYTHON, "boto3": images.POLLER_BOTO3},
         sources,
         "extras/Dockerfile.poller.j2",
     )
-    files["pollers/sqs_poller.py"] = estate.ExtraFile(
-        "static", None, sources, "extras/sqs_poller.py"
-    )
+    files["pollers/sqs_poller.py"] = ExtraFile("static", None, sources, "extras/sqs_poller.py")
 
 
-def _service(ctx: MapContext, poller: Poller, backend: str) -> Service:
+def _service(ctx: MapContext, poller: Poller) -> Service:
     function = ctx.stack.functions[poller.function]
-    invoke = f"http://{backend}:8080/__cloudexit/invoke/{quote(function.function_name, safe='')}"
     queue = poller.queue
     image = function.runtime == "image"
     return Service(
@@ -106,7 +100,7 @@ def _service(ctx: MapContext, poller: Poller, backend: str) -> Service:
         environment=(
             ("QUEUE_URL", sqs.queue_url(queue.name)),
             ("QUEUE_ARN", f"arn:aws:sqs:{estate.REGION}:{estate.ACCOUNT}:{queue.name}"),
-            ("INVOKE_URL", invoke.replace("$", "$$")),
+            ("INVOKE_URL", Invoke(poller.function)),
             ("BATCH_SIZE", str(poller.batch_size)),
             ("BATCHING_WINDOW_SECONDS", str(poller.window_s)),
             ("REPORT_BATCH_ITEM_FAILURES", "true" if poller.report_failures else "false"),
@@ -118,7 +112,9 @@ def _service(ctx: MapContext, poller: Poller, backend: str) -> Service:
         ),
         depends_on=(
             Dependency("elasticmq", "service_started"),
-            Dependency(backend, "service_started" if image else "service_healthy"),
+            Dependency(
+                poller.function, "service_started" if image else "service_healthy", on_function=True
+            ),
         ),
         user="10001:10001",
         comment=f"SQS event source: {queue.name} → {function.function_name}",

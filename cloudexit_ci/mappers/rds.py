@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 
+from cloudexit_ci import images
 from cloudexit_ci.mappers import estate
 from cloudexit_ci.mappers.base import MapContext, cover, mapped_or_partial, safe_name, unique_name
 from cloudexit_ci.stack import Coverage, DataMove
-from cloudexit_ci.targets import images
 from cloudexit_ci.terraform.model import Resource, Values
+from cloudexit_ci.values import EnvRef, Value
 
 _ENGINES = {
     "postgres": "postgres",
@@ -122,7 +123,7 @@ def _image(engine: str, engine_version: str) -> tuple[str, str, str]:
 
 def _credentials(
     ctx: MapContext, resource: Resource, engine: str, name: str, cluster: bool
-) -> tuple[tuple[tuple[str, str], ...], str]:
+) -> tuple[tuple[tuple[str, Value], ...], Value]:
     base = estate.env_name(name)
     src = resource.address
     user = estate.plain_var(ctx, f"{base}_USER", f"{src}: database user name", resource.origin)
@@ -131,8 +132,7 @@ def _credentials(
     )
     db_arg = "database_name" if cluster else "db_name"
     database = resource.values.string(db_arg) or resource.values.string("name") or "app"
-    database = estate.compose_literal(database)
-    env: tuple[tuple[str, str], ...]
+    env: tuple[tuple[str, Value], ...]
     if engine == "postgres":
         env = (("POSTGRES_USER", user), ("POSTGRES_PASSWORD", password), ("POSTGRES_DB", database))
         return env, user
@@ -151,14 +151,14 @@ def _credentials(
 
 def _healthcheck(engine: str) -> tuple[str, ...]:
     if engine == "postgres":
-        return ("CMD-SHELL", 'pg_isready -U "$${POSTGRES_USER}" -d "$${POSTGRES_DB}"')
+        return ("CMD-SHELL", 'pg_isready -U "${POSTGRES_USER}" -d "${POSTGRES_DB}"')
     if engine == "mariadb":
         return ("CMD", "healthcheck.sh", "--connect", "--innodb_initialized")
-    return ("CMD-SHELL", 'mysqladmin ping -h 127.0.0.1 -uroot -p"$${MYSQL_ROOT_PASSWORD}" --silent')
+    return ("CMD-SHELL", 'mysqladmin ping -h 127.0.0.1 -uroot -p"${MYSQL_ROOT_PASSWORD}" --silent')
 
 
 def _register(
-    ctx: MapContext, resource: Resource, name: str, engine: str, port: int, user: str
+    ctx: MapContext, resource: Resource, name: str, engine: str, port: int, user: Value
 ) -> None:
     """What functions read: instance ``endpoint`` is host:port, a cluster's is the host."""
     address = resource.address
@@ -169,7 +169,7 @@ def _register(
     estate.resolve(ctx, address, "port", str(port))
     estate.resolve(ctx, address, "username", user)
     estate.resolve(ctx, address, "master_username", user)
-    password = "${" + estate.env_name(name) + "_PASSWORD}"
+    password = EnvRef(estate.env_name(name) + "_PASSWORD")
     estate.resolve(ctx, address, "password", password)
     estate.resolve(ctx, address, "master_password", password)
 

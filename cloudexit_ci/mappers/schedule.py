@@ -13,14 +13,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from urllib.parse import quote
 
+from cloudexit_ci import images
 from cloudexit_ci.mappers import estate
 from cloudexit_ci.mappers.base import MapContext, cover, mapped_or_partial
-from cloudexit_ci.stack import Coverage, Dependency, Origin, Service
-from cloudexit_ci.targets import images
-from cloudexit_ci.targets.functions import groups
+from cloudexit_ci.stack import Coverage, Dependency, ExtraFile, Origin, Service
 from cloudexit_ci.terraform.model import Resource
+from cloudexit_ci.values import Invoke
 
 _RATE = re.compile(r"^rate\(\s*(\d+)\s+(minutes?|hours?|days?)\s*\)$")
 _CRON = re.compile(r"^cron\((.*)\)$")
@@ -168,11 +167,9 @@ def finish(ctx: MapContext) -> None:
     jobs = ctx.family("schedule.jobs", list)
     if not jobs:
         return
-    service_of = {f.key: svc for svc, fs in groups(ctx.stack, ctx.options).items() for f in fs}
-    config = [_job(ctx, j, service_of) for j in jobs]
-    config.sort(key=lambda j: (j["name"], j["url"]))
+    config = sorted((_job(ctx, j) for j in jobs), key=lambda j: (str(j["name"]), str(j["source"])))
     origins = tuple(sorted({j[0].origin for j in jobs} | {j[3] for j in jobs}))
-    backends = sorted({service_of.get(j[1], j[1]) for j in jobs})
+    backends = sorted({j[1] for j in jobs})
     ctx.stack.services["scheduler"] = Service(
         name="scheduler",
         origins=origins,
@@ -180,25 +177,19 @@ def finish(ctx: MapContext) -> None:
         image=images.POLLER_PYTHON,
         command=("python", "-u", "/opt/scheduler/scheduler.py", "/opt/scheduler/schedules.json"),
         volumes=(("./scheduler", "/opt/scheduler:ro"),),
-        depends_on=tuple(Dependency(b, "service_started") for b in backends),
+        depends_on=tuple(Dependency(b, "service_started", on_function=True) for b in backends),
         user="10001:10001",
         comment="EventBridge schedules: invokes functions through the shim (UTC)",
     )
     files = estate.extra_files(ctx.stack)
     sources = tuple(o.address for o in origins)
-    files["scheduler/schedules.json"] = estate.ExtraFile("json", {"jobs": config}, sources)
-    files["scheduler/scheduler.py"] = estate.ExtraFile(
-        "static", None, sources, "extras/scheduler.py"
-    )
+    files["scheduler/schedules.json"] = ExtraFile("json", {"jobs": config}, sources)
+    files["scheduler/scheduler.py"] = ExtraFile("static", None, sources, "extras/scheduler.py")
 
 
-def _job(
-    ctx: MapContext, job: tuple[Schedule, str, object, Origin], service_of: dict[str, str]
-) -> dict[str, object]:
+def _job(ctx: MapContext, job: tuple[Schedule, str, object, Origin]) -> dict[str, object]:
     schedule, function_key, payload, origin = job
-    function = ctx.stack.functions[function_key]
-    backend = service_of.get(function_key, function_key)
-    url = f"http://{backend}:8080/__cloudexit/invoke/{quote(function.function_name, safe='')}"
+    url = Invoke(function_key)
     arn = f"arn:aws:events:{estate.REGION}:{estate.ACCOUNT}:rule/{schedule.name}"
     return {
         "name": schedule.name,

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
 
+from cloudexit_ci import images
 from cloudexit_ci.mappers import estate, sqs
 from cloudexit_ci.mappers.base import MapContext, cover, mapped_or_partial
-from cloudexit_ci.stack import Coverage, Dependency, HealthCheck, Origin, Service
-from cloudexit_ci.targets import images
-from cloudexit_ci.targets.functions import groups
+from cloudexit_ci.stack import Coverage, Dependency, ExtraFile, HealthCheck, Origin, Service
 from cloudexit_ci.terraform.model import Resource
+from cloudexit_ci.values import Invoke
 
 PORT = 9911
 ENDPOINT = f"http://sns:{PORT}"
@@ -140,8 +139,7 @@ def finish(ctx: MapContext) -> None:
     found = sorted(topics(ctx).values(), key=lambda t: t.name)
     if not found:
         return
-    service_of = {f.key: svc for svc, fs in groups(ctx.stack, ctx.options).items() for f in fs}
-    needs: set[str] = set()
+    needs: set[Dependency] = set()
     config: dict[str, Any] = {"topics": {}}
     for topic in found:
         subs = []
@@ -149,14 +147,11 @@ def finish(ctx: MapContext) -> None:
             entry = dict(sub)
             key = entry.pop("function", None)
             if key is not None:
-                function = ctx.stack.functions[key]
-                backend = service_of.get(key, key)
-                name = quote(function.function_name, safe="")
-                entry["endpoint"] = f"http://{backend}:8080/__cloudexit/invoke/{name}"
-                entry["timeout"] = function.timeout_s + 5
-                needs.add(backend)
+                entry["endpoint"] = Invoke(key)
+                entry["timeout"] = ctx.stack.functions[key].timeout_s + 5
+                needs.add(Dependency(key, "service_started", on_function=True))
             elif entry["protocol"] == "sqs":
-                needs.add("elasticmq")
+                needs.add(Dependency("elasticmq", "service_started"))
             subs.append(entry)
         subs.sort(key=lambda s: s["arn"])
         config["topics"][topic.arn] = {
@@ -167,10 +162,10 @@ def finish(ctx: MapContext) -> None:
     origins = tuple(sorted({o for t in found for o in (t.origin, *t.origins)}))
     sources = tuple(o.address for o in origins)
     files = estate.extra_files(ctx.stack)
-    files["sns/topics.json"] = estate.ExtraFile("json", config, sources)
-    files["sns/sns_fanout.py"] = estate.ExtraFile("static", None, sources, "extras/sns_fanout.py")
+    files["sns/topics.json"] = ExtraFile("json", config, sources)
+    files["sns/sns_fanout.py"] = ExtraFile("static", None, sources, "extras/sns_fanout.py")
     external = any(s["protocol"] in ("http", "https") for t in found for s in t.subscriptions)
-    ctx.stack.services["sns"] = _service(origins, sorted(needs), external)
+    ctx.stack.services["sns"] = _service(origins, needs, external)
     ctx.stack.function_env["AWS_ENDPOINT_URL_SNS"] = ENDPOINT
     ctx.stack.notes.append(
         f"SNS: functions publish through AWS_ENDPOINT_URL_SNS={ENDPOINT} (the `sns` fan-out: "
@@ -180,7 +175,7 @@ def finish(ctx: MapContext) -> None:
     )
 
 
-def _service(origins: tuple[Origin, ...], needs: list[str], external: bool) -> Service:
+def _service(origins: tuple[Origin, ...], needs: set[Dependency], external: bool) -> Service:
     check = f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{PORT}/health')"
     return Service(
         name="sns",
@@ -199,7 +194,7 @@ def _service(origins: tuple[Origin, ...], needs: list[str], external: bool) -> S
         networks=("frontend", "backend") if external else ("backend",),  # HTTP(S) subscribers
         expose=(PORT,),
         healthcheck=HealthCheck(("CMD", "python", "-c", check), interval_s=10),
-        depends_on=tuple(Dependency(n, "service_started") for n in needs),
+        depends_on=tuple(sorted(needs, key=lambda d: d.service)),
         user="10001:10001",
         comment="SNS replacement: Publish fan-out to SQS (ElasticMQ), functions and HTTP",
     )

@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from cloudexit_ci import images
 from cloudexit_ci.mappers import estate
 from cloudexit_ci.mappers.base import MapContext, cover, mapped_or_partial
-from cloudexit_ci.stack import Coverage, Origin, Service
-from cloudexit_ci.targets import images
+from cloudexit_ci.stack import Coverage, ExtraFile, Origin, Service
 from cloudexit_ci.terraform.model import Resource
 
 ENDPOINT = "http://elasticmq:9324"
@@ -151,7 +151,7 @@ def finish(ctx: MapContext) -> None:
         # ElasticMQ accepts any credentials; the SDK needs some to sign.
         ctx.stack.function_env.setdefault("AWS_ACCESS_KEY_ID", "elasticmq")
         ctx.stack.function_env.setdefault("AWS_SECRET_ACCESS_KEY", "elasticmq")
-    estate.extra_files(ctx.stack)["elasticmq/elasticmq.conf"] = estate.ExtraFile(
+    estate.extra_files(ctx.stack)["elasticmq/elasticmq.conf"] = ExtraFile(
         "template",
         {"queues": [_conf(q) for q in ordered], "account": estate.ACCOUNT, "region": estate.REGION},
         tuple(q.origin.address for q in ordered),

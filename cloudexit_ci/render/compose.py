@@ -1,19 +1,43 @@
 """Services (IR) → docker-compose.yml, dumped from data (Compose spec, no `version:`).
 
+Values are typed (``cloudexit_ci.values``): this is the only place that writes
+them as Compose text. Literal text has every ``$`` doubled, so Compose never
+interpolates a Terraform value or a shell variable meant for the container;
+``EnvRef`` becomes ``${NAME}`` (or ``${NAME:?…}`` when required).
+
 Secrets: the .env variables a mapper declared in ``Service.secrets`` (ECS
 ``secrets`` from Secrets Manager / SSM SecureString, Keycloak credentials…)
 become top-level Compose secrets with an ``environment:`` source (the value
 comes from ``.env``, never from this file), mounted at
 ``/run/secrets/<var lower-cased>`` in the declaring services and in every
-other service whose environment reads the same ``${VAR}``.
+other service whose environment reads the same variable.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from cloudexit_ci.stack import HealthCheck, Service, Stack
+from cloudexit_ci.values import EnvRef, Value, env_names, parts_of
+
+
+def literal(text: str) -> str:
+    """Literal text as a Compose string: ``$`` doubled so it is never interpolated."""
+    return text.replace("$", "$$")
+
+
+def value_text(value: Value) -> str:
+    """A typed value as Compose text (the targets stage resolved every Ref/Invoke)."""
+    out = []
+    for part in parts_of(value):
+        if isinstance(part, str):
+            out.append(literal(part))
+        elif isinstance(part, EnvRef):
+            tail = f":?set {part.name} in .env" if part.required else ""
+            out.append("${" + part.name + tail + "}")
+        else:
+            raise AssertionError(f"unresolved {part!r} reached the Compose renderer")
+    return "".join(out)
 
 
 def compose_document(stack: Stack) -> dict[str, Any]:
@@ -33,17 +57,13 @@ def compose_document(stack: Stack) -> dict[str, Any]:
     return doc
 
 
-# `${VAR}`, `${VAR:?msg}`, `${VAR:-x}`, not the escaped `$${VAR}`
-_REFERENCE = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)")
-
-
 def secret_name(var: str) -> str:
     return var.lower()
 
 
 def secrets_of(svc: Service, secret_vars: set[str]) -> tuple[str, ...]:
     """The declared secret variables a service reads, plus the ones it declares."""
-    read = {m for _, value in svc.environment for m in _REFERENCE.findall(value)}
+    read = {name for _, value in svc.environment for name in env_names(value)}
     return tuple(sorted((read & secret_vars) | set(svc.secrets)))
 
 
@@ -57,27 +77,27 @@ def _order(item: tuple[str, Service]) -> tuple[int, str]:
 def _service(svc: Service, secrets: tuple[str, ...] = ()) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if svc.image:
-        out["image"] = svc.image
+        out["image"] = value_text(svc.image)
     if svc.build:
         build: dict[str, Any] = {"context": svc.build.context, "dockerfile": svc.build.dockerfile}
         if svc.build.extra_contexts:
             build["additional_contexts"] = dict(svc.build.extra_contexts)
         out["build"] = build
     if svc.entrypoint:
-        out["entrypoint"] = list(svc.entrypoint)
+        out["entrypoint"] = [literal(a) for a in svc.entrypoint]
     if svc.command:
-        out["command"] = list(svc.command)
+        out["command"] = [literal(a) for a in svc.command]
     if svc.user:
         out["user"] = svc.user
     out["restart"] = "no" if svc.one_shot else "unless-stopped"
     if svc.environment:
-        out["environment"] = dict(svc.environment)
+        out["environment"] = {name: value_text(value) for name, value in svc.environment}
     if svc.ports:
         out["ports"] = list(svc.ports)
     if svc.expose:
         out["expose"] = [str(p) for p in svc.expose]
     if svc.volumes:
-        out["volumes"] = [f"{src}:{dst}" for src, dst in svc.volumes]
+        out["volumes"] = [literal(f"{src}:{dst}") for src, dst in svc.volumes]
     out["networks"] = list(svc.networks)
     if secrets:
         out["secrets"] = [secret_name(v) for v in secrets]
@@ -94,7 +114,7 @@ def _service(svc: Service, secrets: tuple[str, ...] = ()) -> dict[str, Any]:
 
 def _healthcheck(check: HealthCheck) -> dict[str, Any]:
     return {
-        "test": list(check.test),
+        "test": [literal(a) for a in check.test],
         "interval": f"{check.interval_s}s",
         "timeout": f"{check.timeout_s}s",
         "retries": check.retries,
@@ -107,8 +127,7 @@ def _labels(svc: Service) -> dict[str, str]:
     labels = {"cloudexit.source": sources, "cloudexit.role": svc.role}
     if svc.comment:
         labels["cloudexit.description"] = svc.comment
-    # Terraform text is literal: `$` must not start a Compose interpolation
-    return {k: v.replace("$", "$$") for k, v in labels.items()}
+    return {k: literal(v) for k, v in labels.items()}
 
 
 def _deploy(svc: Service) -> dict[str, Any]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from cloudexit_ci.stack import Coverage, Stack
-from cloudexit_ci.terraform.model import Diagnostics
+from cloudexit_ci.stack import Coverage, Stack, Unresolved
+from cloudexit_ci.values import parts_of
 
 LICENCE_NOTES = {
     # keyed by the service name; cache services are named after the cluster, see _notes
@@ -43,7 +43,7 @@ def env_example(stack: Stack, header: str) -> str:
     return "\n".join(lines)
 
 
-def readme(stack: Stack, diagnostics: Diagnostics, header: str, terraform_dir: str) -> str:
+def readme(stack: Stack, header: str, terraform_dir: str) -> str:
     parts = [
         f"# Self-hosted stack `{md(stack.name)}`",
         "",
@@ -56,7 +56,7 @@ def readme(stack: Stack, diagnostics: Diagnostics, header: str, terraform_dir: s
         *_diagram(stack),
         *_routes(stack),
         *_coverage(stack.coverage),
-        *_unresolved(diagnostics),
+        *_unresolved(stack.unresolved),
         *_notes(stack),
     ]
     return "\n".join(parts).rstrip() + "\n"
@@ -106,7 +106,12 @@ def _diagram(stack: Stack) -> list[str]:
 
 def _stores_used(stack: Stack, service: str, data: list[str]) -> list[str]:
     """The data services a function reaches: those its environment names (endpoints, hosts)."""
-    env = " ".join(value for _, value in stack.services[service].environment)
+    env = " ".join(
+        part
+        for _, value in stack.services[service].environment
+        for part in parts_of(value)
+        if isinstance(part, str)
+    )
     return [store for store in data if re.search(rf"(?<![\w-]){re.escape(store)}(?![\w-])", env)]
 
 
@@ -139,8 +144,8 @@ def _coverage(entries: list[Coverage]) -> list[str]:
     return [*lines, ""]
 
 
-def _unresolved(diagnostics: Diagnostics) -> list[str]:
-    if not diagnostics.unresolved:
+def _unresolved(unresolved: list[Unresolved]) -> list[str]:
+    if not unresolved:
         return []
     lines = [
         "## Expressions kept as written",
@@ -148,7 +153,7 @@ def _unresolved(diagnostics: Diagnostics) -> list[str]:
         "| where | attribute | expression | why |",
         "|---|---|---|---|",
     ]
-    for item in diagnostics.unresolved:
+    for item in unresolved:
         lines.append(
             f"| {md(item.file)}:{item.line} | {md(item.address)}.{md(item.attribute)} "
             f"| {md(item.text[:80])} | {md(item.reason)} |"
@@ -158,7 +163,11 @@ def _unresolved(diagnostics: Diagnostics) -> list[str]:
 
 def _notes(stack: Stack) -> list[str]:
     lines = ["## Notes", ""]
-    images = {(s.image or "").split(":")[0].rsplit("/", 1)[-1] for s in stack.services.values()}
+    images = {
+        s.image.split(":")[0].rsplit("/", 1)[-1]
+        for s in stack.services.values()
+        if isinstance(s.image, str)
+    }
     for service, note in LICENCE_NOTES.items():
         if service in stack.services or (service == "valkey" and "valkey" in images):
             lines.append(f"- {note}")

@@ -5,11 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cloudexit_ci.options import Options
 from cloudexit_ci.render.jinja import render, template_text
-from cloudexit_ci.stack import Function, Stack
-from cloudexit_ci.targets import images
-from cloudexit_ci.targets.functions import code_context, groups
+from cloudexit_ci.stack import Function, FunctionImage, Stack
 
 Files = dict[str, tuple[bytes, tuple[str, ...]]]
 
@@ -27,30 +24,29 @@ _SHIM = {
 }
 
 
-def function_files(stack: Stack, options: Options) -> Files:
+def function_files(stack: Stack) -> Files:
     files: Files = {}
-    for service, functions in groups(stack, options).items():
+    for service, image in sorted(stack.function_images.items()):
+        functions = [stack.functions[key] for key in image.functions]
         sources = tuple(sorted(f.origin.address for f in functions))
-        family = images.runtime_family(functions[0].runtime)
-        shim_template, shim_name, dockerfile = _SHIM[family]
+        shim_template, shim_name, dockerfile = _SHIM[image.family]
         base = f"functions/{service}"
-        context = code_context(functions, stack, options)
-        consolidated = options.serverless_mode == "consolidated"
         files[f"{base}/Dockerfile"] = (
-            render(dockerfile, **_docker_context(functions, context, consolidated)).encode(),
+            render(dockerfile, **_docker_context(functions, image)).encode(),
             sources,
         )
         files[f"{base}/{shim_name}"] = (template_text(shim_template).encode(), sources)
-        config = shim_config(stack, functions, consolidated)
+        config = shim_config(stack, functions, image.consolidated)
         files[f"{base}/config.json"] = (_json(config), sources)
     return files
 
 
-def _docker_context(functions: list[Function], context: str, consolidated: bool) -> dict[str, Any]:
+def _docker_context(functions: list[Function], image: FunctionImage) -> dict[str, Any]:
     runtime = functions[0].runtime
     sdk = "boto3" if runtime.startswith("python") else ("v2" if runtime == "nodejs16.x" else "v3")
+    context, consolidated = image.code_root, image.consolidated
     return {
-        "base_image": images.runtime_image(runtime),
+        "base_image": image.base_image,
         "runtime": runtime,
         "sdk": sdk,
         "uid": 10001,

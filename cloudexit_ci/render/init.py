@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cloudexit_ci.mappers.base import Options, safe_name, unique_name
+from cloudexit_ci.naming import safe_name, unique_name
+from cloudexit_ci.options import Options
 from cloudexit_ci.render.cql import schema_cql
 from cloudexit_ci.render.jinja import render
 from cloudexit_ci.stack import Bucket, Index, KeySchema, Stack, Table

@@ -1,18 +1,37 @@
-"""Routes (IR) → Traefik static and dynamic configuration, dumped from data."""
+"""Edge routing (IR) → Traefik static and dynamic configuration, dumped from data.
+
+The only module that writes Traefik configuration. Routers, backends and
+middlewares come from the IR (``HttpRoute``, ``Backend``, ``Middleware``)
+whatever produced them (API Gateway routes, ALB listener rules, CloudFront,
+Keycloak); every matcher goes through one escaper, so no value can leave the
+backtick-quoted string it lands in.
+"""
 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from typing import Any
 
-from cloudexit_ci.stack import Api, Route, Stack
+from cloudexit_ci.stack import (
+    Backend,
+    Cors,
+    HttpRoute,
+    Middleware,
+    PathMatch,
+    RateLimit,
+    SourceAllowList,
+    Stack,
+)
 
-HEALTH_PATH = "/__cloudexit/health"
 _SAFE_LITERAL = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$")
 _PARAM = re.compile(r"^\{([A-Za-z0-9_.-]+)(\+?)\}$")
+_HOSTNAME = re.compile(r"^(\*\.)?[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")
+_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_~/")
+TLS = {"certResolver": "letsencrypt"}
 
 
-def static_config(stack: Stack, acme_email: str) -> dict[str, Any]:
+def static_config(acme_email: str) -> dict[str, Any]:
     acme: dict[str, Any] = {"storage": "/acme/acme.json", "tlsChallenge": {}}
     if acme_email:
         acme = {"email": acme_email, **acme}
@@ -34,78 +53,84 @@ def static_config(stack: Stack, acme_email: str) -> dict[str, Any]:
     }
 
 
-def services_config(stack: Stack, service_of: dict[str, str]) -> dict[str, Any]:
-    """One Traefik service per backend container, with the shim's health check."""
-    backends = sorted(set(service_of.values()))
-    return {
-        "http": {
-            "services": {
-                name: {
-                    "loadBalancer": {
-                        "servers": [{"url": f"http://{name}:8080"}],
-                        "healthCheck": {"path": HEALTH_PATH, "interval": "10s", "timeout": "3s"},
-                        "passHostHeader": True,
-                    }
-                }
-                for name in backends
-            }
-        }
-    }
+def dynamic_files(stack: Stack) -> dict[str, tuple[dict[str, Any], tuple[str, ...]]]:
+    """File key → (its dynamic configuration, the Terraform addresses it came from)."""
+    routers: dict[str, list[HttpRoute]] = defaultdict(list)
+    for route in stack.http_routes:
+        routers[route.file].append(route)
+    backends: dict[str, list[Backend]] = defaultdict(list)
+    for backend in stack.backends.values():
+        backends[backend.file].append(backend)
+    middlewares: dict[str, list[Middleware]] = defaultdict(list)
+    for middleware in stack.middlewares.values():
+        middlewares[middleware.file].append(middleware)
+    out = {}
+    for key in sorted({*routers, *backends, *middlewares}):
+        http = _http(stack.domain, routers[key], middlewares[key], backends[key])
+        origins = [o for r in routers[key] for o in r.origins]
+        origins += [o for b in backends[key] for o in b.origins]
+        origins += [o for m in middlewares[key] for o in m.origins]
+        out[key] = ({"http": http}, tuple(sorted({o.address for o in origins})))
+    return out
 
 
-def api_config(stack: Stack, api: Api, service_of: dict[str, str]) -> dict[str, Any]:
-    """Routers and middlewares of one API. ``service_of``: function key → service."""
-    middlewares = _middlewares(api)
-    routers = {}
-    routes = sorted((r for r in stack.routes if r.api == api.key), key=lambda r: r.route_key)
-    for route in routes:
-        if route.function not in service_of:
-            continue
-        name = router_name(api, route)
-        routers[name] = {
-            "rule": rule(stack.domain, route),
-            "entryPoints": ["websecure"],
-            "service": service_of[route.function],
-            "priority": priority(route),
-            "tls": {"certResolver": "letsencrypt"},
-        }
-        if middlewares:
-            routers[name]["middlewares"] = sorted(middlewares)
-    if api.cors is not None and routers:
-        # Preflight requests match no method router: this one lets the CORS
-        # middleware answer OPTIONS itself (the backend never sees it).
-        routers[f"{api.key}-cors-preflight"] = {
-            "rule": f"Host(`{stack.domain}`) && Method(`OPTIONS`)",
-            "entryPoints": ["websecure"],
-            "service": next(iter(routers.values()))["service"],
-            "priority": 10000,
-            "tls": {"certResolver": "letsencrypt"},
-            "middlewares": [f"{api.key}-cors"],
-        }
-    http: dict[str, Any] = {"routers": routers}
+def _http(
+    domain: str, routes: list[HttpRoute], middlewares: list[Middleware], backends: list[Backend]
+) -> dict[str, Any]:
+    http: dict[str, Any] = {}
+    if routes:
+        http["routers"] = {r.name: _router(domain, r) for r in sorted(routes, key=lambda r: r.name)}
     if middlewares:
-        http["middlewares"] = middlewares
-    return {"http": http}
+        http["middlewares"] = {m.name: _middleware(m) for m in sorted(middlewares, key=_name)}
+    if backends:
+        http["services"] = {b.name: _backend(b) for b in sorted(backends, key=_name)}
+    return http
 
 
-def router_name(api: Api, route: Route) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", route.path.lower()).strip("-") or "root"
-    if route.path == "$default":
-        slug = "default"
-    return f"{api.key}-{route.method.lower()}-{slug}"
+def _name(item: Backend | Middleware) -> str:
+    return item.name
 
 
-def rule(domain: str, route: Route) -> str:
-    parts = [f"Host(`{domain}`)"]
-    if route.method != "ANY":
-        parts.append(f"Method(`{route.method}`)")
-    if route.path != "$default":
-        parts.append(path_matcher(route.path))
+def _router(domain: str, route: HttpRoute) -> dict[str, Any]:
+    router: dict[str, Any] = {
+        "rule": rule(domain, route),
+        "entryPoints": ["websecure"],
+        "service": route.backend,
+    }
+    if route.priority is not None:
+        router["priority"] = route.priority
+    router["tls"] = TLS
+    if route.middlewares:
+        router["middlewares"] = sorted(route.middlewares)
+    return router
+
+
+def rule(domain: str, route: HttpRoute) -> str:
+    """Host && Method && Path (&& !excluded); alternatives of one kind are OR-ed."""
+    groups = [[_host(h) for h in route.hosts or (domain,)]]
+    groups.append([f"Method(`{_escape(m)}`)" for m in route.methods])
+    groups.append([path_matcher(p) for p in route.paths])
+    parts = [g[0] if len(g) == 1 else f"({' || '.join(g)})" for g in groups if g]
+    parts += [f"!{path_matcher(p)}" for p in route.exclude]
     return " && ".join(parts)
 
 
-def path_matcher(path: str) -> str:
-    """``/items`` → Path; templates (``{id}``, ``{proxy+}``) → an anchored PathRegexp."""
+def _host(host: str) -> str:
+    if _HOSTNAME.match(host) is None:  # producers validate names: this is a bug guard
+        raise AssertionError(f"not a host name: {host!r}")
+    if host.startswith("*."):
+        return f"HostRegexp(`^[^.]+{_escape(host[1:])}$`)"
+    return f"Host(`{host}`)"
+
+
+def path_matcher(match: PathMatch) -> str:
+    """One path condition; API Gateway templates become an anchored PathRegexp."""
+    if match.kind == "prefix":
+        return f"PathPrefix(`{_escape(match.pattern)}`)"
+    if match.kind == "glob":
+        out = "".join(".*" if c == "*" else "." if c == "?" else _escape(c) for c in match.pattern)
+        return f"PathRegexp(`^{out}$`)"
+    path = match.pattern
     segments = path.strip("/").split("/") if path.strip("/") else []
     if all(_PARAM.match(s) is None for s in segments) and _SAFE_LITERAL.match(path):
         return f"Path(`{path}`)"
@@ -113,54 +138,43 @@ def path_matcher(path: str) -> str:
     for segment in segments:
         param = _PARAM.match(segment)
         if param is None:
-            pieces.append(_go_escape(segment))
+            pieces.append(_escape(segment))
         else:
             pieces.append(".+" if param.group(2) else "[^/]+")
     return f"PathRegexp(`^/{'/'.join(pieces)}$`)"
 
 
-def _go_escape(text: str) -> str:
-    """Escape for Go's RE2 inside a backtick-quoted Traefik rule (no backtick survives)."""
+def _escape(text: str) -> str:
+    """Literal text inside a backtick-quoted rule, as Go's RE2 reads it: letters, digits
+    and ``-_~/`` as they are; other printable ASCII backslash-escaped; a backtick,
+    control or non-ASCII character as a code point ``\\x{HEX}`` (never raw bytes)."""
     out = []
     for ch in text:
-        if ch.isalnum() or ch in "-_~":
+        if ch in _PLAIN:
             out.append(ch)
-        elif ch == "`" or ord(ch) < 32 or ord(ch) > 126:
-            out.append("".join(f"\\x{b:02x}" for b in ch.encode()))
+        elif ch == "`" or not ch.isascii() or not ch.isprintable():
+            out.append(f"\\x{{{ord(ch):x}}}")
         else:
             out.append("\\" + ch)
     return "".join(out)
 
 
-def priority(route: Route) -> int:
-    """Literal segments beat parameters, which beat greedy ones; $default is last."""
-    if route.path == "$default":
-        return 1
-    score = 1000
-    for segment in route.path.strip("/").split("/"):
-        param = _PARAM.match(segment)
-        score += 1 if param and param.group(2) else 10 if param else 100
-    return score + (5 if route.method != "ANY" else 0)
-
-
-def _middlewares(api: Api) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if api.throttle is not None:
-        out[f"{api.key}-ratelimit"] = {
+def _middleware(middleware: Middleware) -> dict[str, Any]:
+    policy = middleware.policy
+    if isinstance(policy, RateLimit):
+        return {
             "rateLimit": {
-                "average": max(1, round(api.throttle.rate_per_s)),
+                "average": max(1, round(policy.rate_per_s)),
                 "period": "1s",
-                "burst": max(1, api.throttle.burst),
+                "burst": max(1, policy.burst),
             }
         }
-    if api.cors is not None:
-        out[f"{api.key}-cors"] = {"headers": _cors_headers(api)}
-    return out
+    if isinstance(policy, SourceAllowList):
+        return {"ipAllowList": {"sourceRange": list(policy.ranges)}}
+    return {"headers": _cors_headers(policy)}
 
 
-def _cors_headers(api: Api) -> dict[str, Any]:
-    cors = api.cors
-    assert cors is not None
+def _cors_headers(cors: Cors) -> dict[str, Any]:
     headers: dict[str, Any] = {
         "accessControlAllowOriginList": list(cors.allow_origins),
         "accessControlAllowMethods": list(cors.allow_methods),
@@ -174,3 +188,17 @@ def _cors_headers(api: Api) -> dict[str, Any]:
         headers["accessControlMaxAge"] = cors.max_age_s
     headers["addVaryHeader"] = True
     return headers
+
+
+def _backend(backend: Backend) -> dict[str, Any]:
+    balancer: dict[str, Any] = {"servers": [{"url": backend.url}]}
+    if backend.health_path is not None:
+        check: dict[str, Any] = {"path": backend.health_path}
+        if backend.health_interval_s is not None:
+            check["interval"] = f"{backend.health_interval_s}s"
+        if backend.health_timeout_s is not None:
+            check["timeout"] = f"{backend.health_timeout_s}s"
+        balancer["healthCheck"] = check
+    if backend.pass_host is not None:
+        balancer["passHostHeader"] = backend.pass_host
+    return {"loadBalancer": balancer}

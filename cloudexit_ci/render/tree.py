@@ -15,8 +15,6 @@ from cloudexit_ci.errors import UserError
 from cloudexit_ci.options import Options
 from cloudexit_ci.render import compose, docs, extras, functions, init, traefik
 from cloudexit_ci.stack import Stack
-from cloudexit_ci.targets.functions import groups
-from cloudexit_ci.terraform.model import TerraformModule
 
 Tree = dict[PurePosixPath, bytes]
 Files = dict[str, tuple[bytes, tuple[str, ...]]]
@@ -30,24 +28,22 @@ def header(terraform_dir: str) -> str:
     )
 
 
-def render_tree(stack: Stack, module: TerraformModule, options: Options) -> Tree:
-    head = header(module.root_dir)
+def render_tree(stack: Stack, options: Options) -> Tree:
+    terraform_dir = stack.paths["terraform-dir"]
+    head = header(terraform_dir)
     files: Files = {}
     files.update(_compose_files(stack, head))
     files.update(_traefik_files(stack, options, head))
-    files.update(functions.function_files(stack, options))
+    files.update(functions.function_files(stack))
     files.update(init.dynamodb_files(stack, options, head))
     files.update(init.s3_files(stack, options, head))
     files.update(_scripts(stack, head))
-    files.update(extras.extra_files(stack, options, head))
+    files.update(extras.extra_files(stack, head))
     every = tuple(sorted({c.origin.address for c in stack.coverage}))
     files[".env.example"] = (docs.env_example(stack, head).encode(), every)
-    files["README.md"] = (
-        docs.readme(stack, module.diagnostics, head, module.root_dir).encode(),
-        every,
-    )
+    files["README.md"] = (docs.readme(stack, head, terraform_dir).encode(), every)
     tree = {PurePosixPath(path): data for path, (data, _) in sorted(files.items())}
-    tree[MANIFEST] = _manifest(stack, module, files)
+    tree[MANIFEST] = _manifest(stack, terraform_dir, files)
     return tree
 
 
@@ -63,26 +59,12 @@ def _compose_files(stack: Stack, head: str) -> Files:
 def _traefik_files(stack: Stack, options: Options, head: str) -> Files:
     if "traefik" not in stack.services:
         return {}
-    service_of = {f.key: svc for svc, fs in groups(stack, options).items() for f in fs}
-    service_of.update({k: k for k, f in stack.functions.items() if f.runtime == "image"})
     api_sources = tuple(sorted(a.origin.address for a in stack.apis.values()))
     files: Files = {
-        "traefik/traefik.yml": (
-            _yaml(traefik.static_config(stack, options.acme_email), head),
-            api_sources,
-        ),
-        "traefik/dynamic/services.yml": (
-            _yaml(traefik.services_config(stack, service_of), head),
-            api_sources,
-        ),
+        "traefik/traefik.yml": (_yaml(traefik.static_config(options.acme_email), head), api_sources)
     }
-    for key, api in sorted(stack.apis.items()):
-        route_sources = {r.origin.address for r in stack.routes if r.api == key}
-        sources = tuple(sorted({api.origin.address} | route_sources))
-        files[f"traefik/dynamic/{key}.yml"] = (
-            _yaml(traefik.api_config(stack, api, service_of), head),
-            sources,
-        )
+    for key, (document, sources) in traefik.dynamic_files(stack).items():
+        files[f"traefik/dynamic/{key}.yml"] = (_yaml(document, head), sources)
     return files
 
 
@@ -116,11 +98,11 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _manifest(stack: Stack, module: TerraformModule, files: Files) -> bytes:
+def _manifest(stack: Stack, terraform_dir: str, files: Files) -> bytes:
     document = {
         "generator": f"cloudexit-ci {__version__}",
         "stack": stack.name,
-        "terraform": module.root_dir,
+        "terraform": terraform_dir,
         "options": dict(sorted(stack.options.items())) | {"domain": stack.domain},
         "files": {
             path: {"sha256": sha256(data), "sources": list(sources)}

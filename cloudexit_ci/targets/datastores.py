@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from cloudexit_ci import images
 from cloudexit_ci.options import Options
 from cloudexit_ci.stack import Dependency, EnvVar, HealthCheck, Origin, Service, Stack, Volume
-from cloudexit_ci.targets import images
+from cloudexit_ci.values import EnvRef, Value
 
 ALTERNATOR_URL = "http://scylladb:8000"
 
@@ -92,7 +93,10 @@ def add_object_store(stack: Stack, options: Options) -> None:
 def _minio(stack: Stack, origins: tuple[Origin, ...]) -> None:
     stack.volumes["minio-data"] = Volume("minio-data")
     cors = sorted({o for b in stack.buckets.values() if b.cors for o in b.cors.allow_origins})
-    env = [("MINIO_ROOT_USER", "${S3_ROOT_USER}"), ("MINIO_ROOT_PASSWORD", "${S3_ROOT_PASSWORD}")]
+    env: list[tuple[str, Value]] = [
+        ("MINIO_ROOT_USER", EnvRef("S3_ROOT_USER")),
+        ("MINIO_ROOT_PASSWORD", EnvRef("S3_ROOT_PASSWORD")),
+    ]
     if cors:
         env.append(("MINIO_API_CORS_ALLOW_ORIGIN", ",".join(cors)))
     stack.services["minio"] = Service(
@@ -141,10 +145,10 @@ def _s3_init(origins: tuple[Origin, ...], image: str, store: str) -> Service:
         volumes=(("./init/s3", "/init:ro"),),
         environment=(
             ("S3_ENDPOINT", f"http://{store}:{port}"),
-            ("S3_ROOT_USER", "${S3_ROOT_USER}"),
-            ("S3_ROOT_PASSWORD", "${S3_ROOT_PASSWORD}"),
-            ("APP_AWS_ACCESS_KEY_ID", "${APP_AWS_ACCESS_KEY_ID}"),
-            ("APP_AWS_SECRET_ACCESS_KEY", "${APP_AWS_SECRET_ACCESS_KEY}"),
+            ("S3_ROOT_USER", EnvRef("S3_ROOT_USER")),
+            ("S3_ROOT_PASSWORD", EnvRef("S3_ROOT_PASSWORD")),
+            ("APP_AWS_ACCESS_KEY_ID", EnvRef("APP_AWS_ACCESS_KEY_ID")),
+            ("APP_AWS_SECRET_ACCESS_KEY", EnvRef("APP_AWS_SECRET_ACCESS_KEY")),
         ),
         depends_on=(Dependency(store, "service_healthy"),),
         one_shot=True,

@@ -5,18 +5,30 @@ from __future__ import annotations
 import posixpath
 from collections import defaultdict
 from pathlib import Path
+from typing import Literal
 
+from cloudexit_ci import images
 from cloudexit_ci.options import Options
-from cloudexit_ci.stack import Build, Dependency, EnvVar, Function, HealthCheck, Service, Stack
-from cloudexit_ci.targets import images
+from cloudexit_ci.stack import (
+    Build,
+    Dependency,
+    EnvVar,
+    Function,
+    FunctionImage,
+    HealthCheck,
+    Service,
+    Stack,
+)
 from cloudexit_ci.targets.datastores import ALTERNATOR_URL
+from cloudexit_ci.values import EnvRef, Value
 
 SHIM_FILE = {"node": "cloudexit-shim.cjs", "python": "cloudexit_shim.py"}
 SHIM_CMD = {"node": "node", "python": "python"}
 
 
-def groups(stack: Stack, options: Options) -> dict[str, list[Function]]:
-    """Service name → the functions it serves (images and unsupported runtimes aside)."""
+def _groups(stack: Stack, options: Options) -> dict[str, list[Function]]:
+    """Service name → the functions it serves (images aside): decided here, once, and
+    recorded in ``Service.serves`` and ``Stack.function_images``."""
     runnable = [f for _, f in sorted(stack.functions.items()) if f.runtime != "image"]
     if options.serverless_mode != "consolidated":
         return {f.key: [f] for f in runnable}
@@ -30,7 +42,7 @@ def groups(stack: Stack, options: Options) -> dict[str, list[Function]]:
     }
 
 
-def code_context(functions: list[Function], stack: Stack, options: Options) -> str:
+def _code_root(functions: list[Function], stack: Stack) -> str:
     """Repository-relative directory holding every function's code (the build context)."""
     paths = [f.code.path for f in functions if f.code.kind in ("zip", "dir", "file")]
     root = stack.paths.get("terraform-dir", ".")
@@ -38,15 +50,27 @@ def code_context(functions: list[Function], stack: Stack, options: Options) -> s
 
 
 def add_functions(stack: Stack, options: Options) -> None:
-    for name, functions in groups(stack, options).items():
-        stack.services[name] = _service(name, functions, stack, options)
+    for name, functions in _groups(stack, options).items():
+        context = _code_root(functions, stack)
+        stack.function_images[name] = FunctionImage(
+            service=name,
+            functions=tuple(f.key for f in functions),
+            base_image=images.runtime_image(functions[0].runtime),
+            family=_family(functions[0].runtime),
+            code_root=context,
+            consolidated=options.serverless_mode == "consolidated",
+        )
+        stack.services[name] = _service(name, functions, stack, context)
     for function in (f for f in stack.functions.values() if f.runtime == "image"):
         stack.services[function.key] = _image_service(function, stack)
 
 
-def _service(name: str, functions: list[Function], stack: Stack, options: Options) -> Service:
-    family = images.runtime_family(functions[0].runtime)
-    context = code_context(functions, stack, options)
+def _family(runtime: str) -> Literal["node", "python"]:
+    return "node" if runtime.startswith("nodejs") else "python"
+
+
+def _service(name: str, functions: list[Function], stack: Stack, context: str) -> Service:
+    family = _family(functions[0].runtime)
     env = [*_platform_env(stack), *_function_env(functions, stack)]
     memory = max(f.memory_mb for f in functions)
     return Service(
@@ -72,16 +96,17 @@ def _service(name: str, functions: list[Function], stack: Stack, options: Option
         replicas=1,
         user="10001:10001",
         comment=", ".join(f.function_name for f in functions),
+        serves=tuple(f.key for f in functions),
     )
 
 
 def _image_service(function: Function, stack: Stack) -> Service:
-    image = function.code.path
-    if not image or "${" in image:  # an ECR URI known only after apply
+    image: str | EnvRef = function.code.path
+    if not image:  # an ECR URI known only after apply
         var = function.key.upper().replace("-", "_") + "_IMAGE"
         text = f"{function.origin.address}: the function's container image (image_uri)"
         stack.env_vars[var] = EnvVar(var, text, function.origin, secret=False)
-        image = "${" + var + ":?set " + var + " in .env}"
+        image = EnvRef(var, required=True)
     return Service(
         name=function.key,
         origins=(function.origin,),
@@ -94,6 +119,7 @@ def _image_service(function: Function, stack: Stack) -> Service:
         memory_mb=function.memory_mb,
         replicas=1,
         comment=f"{function.function_name} (container image; it must serve HTTP on 8080)",
+        serves=(function.key,),
     )
 
 
@@ -103,8 +129,11 @@ def _from_output(repo_relative: str, stack: Stack) -> str:
     return Path(posixpath.relpath(repo / repo_relative, output)).as_posix()
 
 
-def _platform_env(stack: Stack) -> list[tuple[str, str]]:
-    env = [("AWS_REGION", "us-east-1"), ("AWS_DEFAULT_REGION", "us-east-1")]
+def _platform_env(stack: Stack) -> list[tuple[str, Value]]:
+    env: list[tuple[str, Value]] = [
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_DEFAULT_REGION", "us-east-1"),
+    ]
     if stack.tables and stack.options.get("dynamodb-mode") == "alternator":
         env.append(("AWS_ENDPOINT_URL_DYNAMODB", ALTERNATOR_URL))
     if stack.buckets:
@@ -113,18 +142,18 @@ def _platform_env(stack: Stack) -> list[tuple[str, str]]:
         env += [
             ("AWS_ENDPOINT_URL_S3", f"http://{store}:{port}"),
             ("AWS_S3_FORCE_PATH_STYLE", "true"),
-            ("AWS_ACCESS_KEY_ID", "${APP_AWS_ACCESS_KEY_ID}"),
-            ("AWS_SECRET_ACCESS_KEY", "${APP_AWS_SECRET_ACCESS_KEY}"),
+            ("AWS_ACCESS_KEY_ID", EnvRef("APP_AWS_ACCESS_KEY_ID")),
+            ("AWS_SECRET_ACCESS_KEY", EnvRef("APP_AWS_SECRET_ACCESS_KEY")),
         ]
     elif stack.tables:
         env += [("AWS_ACCESS_KEY_ID", "alternator"), ("AWS_SECRET_ACCESS_KEY", "alternator")]
     return env + sorted(stack.function_env.items())
 
 
-def _function_env(functions: list[Function], stack: Stack) -> list[tuple[str, str]]:
+def _function_env(functions: list[Function], stack: Stack) -> list[tuple[str, Value]]:
     """A service's environment: its functions' variables (consolidated: the union;
     a variable whose value differs between functions is reported)."""
-    merged: dict[str, str] = {}
+    merged: dict[str, Value] = {}
     for function in functions:
         for name, value in function.environment:
             if name in merged and merged[name] != value:

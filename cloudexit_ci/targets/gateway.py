@@ -1,33 +1,132 @@
-"""Traefik, the API Gateway replacement: the only service with published ports."""
+"""The edge: API routes become routers to the services that run their functions, and
+Traefik is added as the only service with published ports when anything is routed."""
 
 from __future__ import annotations
 
+import re
+
+from cloudexit_ci import images
 from cloudexit_ci.options import Options
-from cloudexit_ci.stack import Dependency, HealthCheck, Origin, Service, Stack, Volume
-from cloudexit_ci.targets import images
+from cloudexit_ci.stack import (
+    Api,
+    Backend,
+    Dependency,
+    HealthCheck,
+    HttpRoute,
+    Middleware,
+    Origin,
+    PathMatch,
+    RateLimit,
+    Route,
+    Service,
+    Stack,
+    Volume,
+)
+
+HEALTH_PATH = "/__cloudexit/health"
+SHIM_PORT = 8080
+FUNCTIONS_FILE = "services"
+_PARAM = re.compile(r"^\{([A-Za-z0-9_.-]+)(\+?)\}$")
 
 
 def add_gateway(stack: Stack, options: Options) -> None:
-    if not stack.routes and not stack.apis:
+    service_of = {key: s.name for s in stack.services.values() for key in s.serves}
+    for _, api in sorted(stack.apis.items()):
+        _api_edge(stack, api, service_of)
+    if not stack.http_routes and not stack.apis:
         return
-    backends = sorted({s.name for s in stack.services.values() if s.role == "function"})
     origins = tuple(a.origin for _, a in sorted(stack.apis.items()))
-    comment = "API Gateway replacement: routes from traefik/dynamic, TLS via ACME"
-    put_traefik(stack, origins, backends, comment)
+    routed = {r.backend for r in stack.http_routes if r.file in stack.apis}
+    for name in sorted(routed):
+        stack.backends[name] = Backend(
+            name=name,
+            file=FUNCTIONS_FILE,
+            service=name,
+            url=f"http://{name}:{SHIM_PORT}",
+            origins=origins,
+            health_path=HEALTH_PATH,
+            health_interval_s=10,
+            health_timeout_s=3,
+        )
+    stack.services["traefik"] = _traefik(stack)
 
 
-def put_traefik(
-    stack: Stack, origins: tuple[Origin, ...], backends: list[str], comment: str
-) -> None:
-    """Add Traefik (or widen the one already there) with ``backends`` to wait for."""
-    existing = stack.services.get("traefik")
-    deps = {d.service for d in existing.depends_on} if existing else set()
-    deps |= set(backends)
-    merged = tuple(sorted({*(existing.origins if existing else ()), *origins}))
+def _api_edge(stack: Stack, api: Api, service_of: dict[str, str]) -> None:
+    names = _middlewares(stack, api)
+    routes = sorted((r for r in stack.routes if r.api == api.key), key=lambda r: r.route_key)
+    served = [r for r in routes if r.function in service_of]
+    for route in served:
+        stack.http_routes.append(
+            HttpRoute(
+                name=router_name(api, route),
+                file=api.key,
+                backend=service_of[route.function],
+                origins=(route.origin, api.origin),
+                methods=() if route.method == "ANY" else (route.method,),
+                paths=() if route.path == "$default" else (PathMatch("template", route.path),),
+                priority=priority(route),
+                middlewares=names,
+            )
+        )
+    if api.cors is not None and served:
+        # Preflight requests match no method router: this one lets the CORS
+        # middleware answer OPTIONS itself (the backend never sees it).
+        stack.http_routes.append(
+            HttpRoute(
+                name=f"{api.key}-cors-preflight",
+                file=api.key,
+                backend=service_of[served[0].function],
+                origins=(api.origin,),
+                methods=("OPTIONS",),
+                priority=10000,
+                middlewares=(f"{api.key}-cors",),
+            )
+        )
+
+
+def _middlewares(stack: Stack, api: Api) -> tuple[str, ...]:
+    found = []
+    if api.throttle is not None:
+        limit = RateLimit(api.throttle.rate_per_s, api.throttle.burst)
+        found.append(Middleware(f"{api.key}-ratelimit", api.key, limit, (api.origin,)))
+    if api.cors is not None:
+        found.append(Middleware(f"{api.key}-cors", api.key, api.cors, (api.origin,)))
+    for middleware in found:
+        stack.middlewares[middleware.name] = middleware
+    return tuple(sorted(m.name for m in found))
+
+
+def router_name(api: Api, route: Route) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", route.path.lower()).strip("-") or "root"
+    if route.path == "$default":
+        slug = "default"
+    return f"{api.key}-{route.method.lower()}-{slug}"
+
+
+def priority(route: Route) -> int:
+    """Literal segments beat parameters, which beat greedy ones; $default is last."""
+    if route.path == "$default":
+        return 1
+    score = 1000
+    for segment in route.path.strip("/").split("/"):
+        param = _PARAM.match(segment)
+        score += 1 if param and param.group(2) else 10 if param else 100
+    return score + (5 if route.method != "ANY" else 0)
+
+
+def _traefik(stack: Stack) -> Service:
+    backends = sorted({b.service for b in stack.backends.values()})
+    origins: set[Origin] = {a.origin for a in stack.apis.values()}
+    origins |= {o for b in stack.backends.values() for o in b.origins}
+    comment = (
+        "API Gateway replacement: routes from traefik/dynamic"
+        if stack.apis
+        else "load balancer replacement: routers in traefik/dynamic"
+    )
     stack.volumes["traefik-acme"] = Volume("traefik-acme")
-    stack.services["traefik"] = Service(
+    return Service(
         name="traefik",
-        origins=merged,
+        origins=tuple(sorted(origins)),
         role="gateway",
         image=images.TRAEFIK,
         volumes=(
@@ -38,6 +137,6 @@ def put_traefik(
         ports=("80:80", "443:443"),
         networks=("frontend",),
         healthcheck=HealthCheck(("CMD", "traefik", "healthcheck", "--ping"), interval_s=10),
-        depends_on=tuple(Dependency(b, "service_started") for b in sorted(deps)),
-        comment=existing.comment if existing else comment,
+        depends_on=tuple(Dependency(b, "service_started") for b in backends),
+        comment=f"{comment}, TLS via ACME",
     )

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from cloudexit_ci import yamlio
 from cloudexit_ci.convert import convert
-from cloudexit_ci.mappers.base import Options
-from cloudexit_ci.mappers.estate import extra_files
-from cloudexit_ci.render import compose
+from cloudexit_ci.options import Options
+from cloudexit_ci.render import compose, traefik
 from cloudexit_ci.render.extras import extra_files as render_extras
 from cloudexit_ci.stack import Stack
 from cloudexit_ci.terraform.load import load_module
@@ -26,7 +26,10 @@ def stack_of(tmp_path: Path, hcl: str) -> Stack:
 def view(stack: Stack, services: tuple[str, ...] = ()) -> dict[str, Any]:
     """Coverage, chosen services as Compose YAML data, env vars, data plan, extra files."""
     doc = compose.compose_document(stack)["services"]
-    files = render_extras(stack, Options(), "header")
+    files = render_extras(stack, "header")
+    for key, (document, sources) in traefik.dynamic_files(stack).items():
+        text = yamlio.dump(document, header="header")
+        files[f"traefik/dynamic/{key}.yml"] = (text.encode(), sources)
     return {
         "coverage": [
             (c.origin.address, c.status, c.reason, list(c.lost), c.blocking) for c in stack.coverage
@@ -40,7 +43,7 @@ def view(stack: Stack, services: tuple[str, ...] = ()) -> dict[str, Any]:
             for p, (data, _) in sorted(files.items())
             if p.endswith((".conf", ".json", ".yml"))
         },
-        "extra_paths": sorted(extra_files(stack)),
+        "extra_paths": sorted([*stack.extra_files, *(f for f in files if "traefik/" in f)]),
     }
 
 

@@ -135,8 +135,9 @@ def test_cloudfront_mapping(tmp_path: Path) -> None:
     assert "mc anonymous set download local/acme-media" in init.entrypoint[-1]
     conf = stack.extra_files["cdn/cdn-site/default.conf"].data
     assert [b["bucket"] for b in conf["behaviours"]] == ["acme-media", "acme-site"]
-    router = stack.extra_files["traefik/dynamic/cdn-site.yml"].data["http"]["routers"]
-    assert router["cdn-site"]["rule"] == "Host(`www.example.org`)"
+    router = next(r for r in stack.http_routes if r.name == "cdn-site")
+    assert router.hosts == ("www.example.org",) and router.backend == "cdn-site"
+    assert "Host(`www.example.org`)" in view(stack)["files"]["traefik/dynamic/cdn-site.yml"]
 
 
 def test_generated_compose_is_valid(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from cloudexit_ci.mappers import keycloak
 from cloudexit_ci.render import compose
+from cloudexit_ci.values import EnvRef
 from tests.mappers.helpers import stack_of, status, view
 
 HCL = """
@@ -117,7 +118,7 @@ def test_keycloak_service_and_coverage(tmp_path: Path) -> None:
     assert keycloak.image == "quay.io/keycloak/keycloak:26.3.3"
     assert keycloak.command == ("start", "--import-realm")
     assert env["KC_DB"] == "postgres" and env["KC_HEALTH_ENABLED"] == "true"
-    assert env["KEYCLOAK_CLIENT_BACKEND_SECRET"] == "${KEYCLOAK_CLIENT_BACKEND_SECRET}"
+    assert env["KEYCLOAK_CLIENT_BACKEND_SECRET"] == EnvRef("KEYCLOAK_CLIENT_BACKEND_SECRET")
     assert env["KC_HOSTNAME"] == "https://app.example.com/auth"
     for var in ("KEYCLOAK_ADMIN_PASSWORD", "KEYCLOAK_DB_PASSWORD"):
         assert stack.env_vars[var].secret
@@ -136,8 +137,10 @@ def test_keycloak_service_and_coverage(tmp_path: Path) -> None:
     assert status(stack, "aws_cognito_identity_pool.ids") == "unmapped"
     assert status(stack, "aws_cognito_identity_provider.google") == "unmapped"
     assert "do-not-leak" not in repr(view(stack, tuple(stack.services)))
-    router = stack.extra_files["traefik/dynamic/keycloak.yml"].data["http"]["routers"]
-    assert "keycloak-admin-private" in router["keycloak-admin"]["middlewares"]
+    admin = next(r for r in stack.http_routes if r.name == "keycloak-admin")
+    assert admin.middlewares == ("keycloak-admin-private",)
+    written = view(stack)["files"]["traefik/dynamic/keycloak.yml"]
+    assert "- keycloak-admin-private" in written and "ipAllowList" in written
 
 
 class _Ready(BaseHTTPRequestHandler):
@@ -161,7 +164,7 @@ def test_bash_probe_reads_the_status_line(code: int, healthy: bool) -> None:
     server = HTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        probe = keycloak.HEALTH.replace("/9000", f"/{server.server_port}").replace("$$", "$")
+        probe = keycloak.HEALTH.replace("/9000", f"/{server.server_port}")
         done = subprocess.run(["bash", "-c", probe], capture_output=True, timeout=10)
         assert (done.returncode == 0) is healthy, done.stderr
     finally:

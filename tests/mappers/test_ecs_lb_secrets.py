@@ -4,6 +4,8 @@ from pathlib import Path
 
 from syrupy.assertion import SnapshotAssertion
 
+from cloudexit_ci.render import compose
+from cloudexit_ci.values import EnvRef
 from tests.mappers.helpers import stack_of, status, view
 
 HCL = """
@@ -132,12 +134,14 @@ def test_ecs_service_details(tmp_path: Path) -> None:
     api = stack.services["api-api"]
     env = dict(api.environment)
     assert api.image == "ghcr.io/acme/api:2.1.0" and api.replicas == 3
-    assert env["MODE"] == "prod $$HOME"  # never interpolated by Compose
-    assert env["API_KEY"].startswith("${") and env["DB_SECRET"] == "${SECRET_APP_DB}"
+    assert env["MODE"] == "prod $HOME"  # literal in the IR…
+    written = compose.compose_document(stack)["services"]
+    assert written["api-api"]["environment"]["MODE"] == "prod $$HOME"  # …never interpolated
+    assert isinstance(env["API_KEY"], EnvRef) and env["DB_SECRET"] == EnvRef("SECRET_APP_DB")
     assert api.cpus == 0.25 and api.memory_mb == 512 and not api.ports
-    assert (stack.services["api-sidecar"].image or "").startswith("${API_SIDECAR_IMAGE:?")
+    assert written["api-sidecar"]["image"].startswith("${API_SIDECAR_IMAGE:?")
     alb = view(stack)["files"]["traefik/dynamic/alb.yml"]
-    assert "PathRegexp(`^/v1/.*$`)" in alb and "\\x60" in alb and "HostRegexp" in alb
+    assert "PathRegexp(`^/v1/.*$`)" in alb and "\\x{60}" in alb and "HostRegexp" in alb
     assert stack.services["traefik"].ports == ("80:80", "443:443")
     assert status(stack, "aws_sfn_state_machine.flow") == "unmapped"
     assert status(stack, "aws_vpc.v") == "not-needed"

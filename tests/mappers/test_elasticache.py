@@ -4,6 +4,7 @@ from pathlib import Path
 
 from syrupy.assertion import SnapshotAssertion
 
+from cloudexit_ci.values import EnvRef
 from tests.mappers.helpers import stack_of, status, view
 
 HCL = """
@@ -43,7 +44,7 @@ def test_engines_and_losses(tmp_path: Path) -> None:
     assert (stack.services["mc"].image or "").startswith("memcached:")
     rg = next(c for c in stack.coverage if c.origin.address.endswith(".rg"))
     assert any("sharding" in x for x in rg.lost)
-    assert dict(stack.services["rg"].environment)["VALKEY_PASSWORD"] == "${RG_AUTH_TOKEN}"
+    assert dict(stack.services["rg"].environment)["VALKEY_PASSWORD"] == EnvRef("RG_AUTH_TOKEN")
     assert status(stack, "aws_elasticache_serverless_cache.sv") == "mapped"
     assert "do-not-leak" not in repr(view(stack, tuple(stack.services)))
 

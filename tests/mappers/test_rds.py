@@ -4,6 +4,7 @@ from pathlib import Path
 
 from syrupy.assertion import SnapshotAssertion
 
+from cloudexit_ci.values import EnvRef
 from tests.mappers.helpers import stack_of, status, view
 
 HCL = """
@@ -69,7 +70,7 @@ def test_rds_engines_credentials_and_plan(tmp_path: Path) -> None:
     assert stack.services["main-db"].command[:2] == ("-c", "work_mem=8192")
     assert not any(s.ports for s in stack.services.values())
     env = dict(stack.services["main-db"].environment)
-    assert env["POSTGRES_PASSWORD"] == "${MAIN_DB_PASSWORD}"
+    assert env["POSTGRES_PASSWORD"] == EnvRef("MAIN_DB_PASSWORD")
     assert stack.env_vars["MAIN_DB_PASSWORD"].secret
     healthcheck = stack.services["main-db"].healthcheck
     assert healthcheck is not None and "pg_isready" in " ".join(healthcheck.test)

@@ -1,4 +1,8 @@
-"""Every image the generated stack uses, pinned. One place to bump them."""
+"""The catalogue of every image the generated stack uses, pinned: one place to bump them.
+
+Plain data, importable by every layer: mappers pick the image of a data service they
+describe, targets the images of the services they build.
+"""
 
 from __future__ import annotations
 
@@ -28,10 +32,6 @@ PYTHON: dict[str, str] = {
 
 def runtime_image(runtime: str) -> str:
     return NODE.get(runtime) or PYTHON[runtime]
-
-
-def runtime_family(runtime: str) -> str:
-    return "node" if runtime.startswith("nodejs") else "python"
 
 
 # Estate services (issue 6): databases, caches, queues, identity. Pinned tags.
