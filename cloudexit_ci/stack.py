@@ -138,6 +138,7 @@ class Api:
     binary_media_types: tuple[str, ...] = ()
     throttle: Throttle | None = None
     cors: Cors | None = None
+    sources: tuple[Origin, ...] = ()  # stages, settings… that shaped it
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,7 @@ class Route:
     origin: Origin
     inferred: bool = False
     throttle: Throttle | None = None
+    sources: tuple[Origin, ...] = ()  # integration, resources… that shaped it
 
     @property
     def route_key(self) -> str:
@@ -226,6 +228,7 @@ class Bucket:
     versioning: bool = False
     cors: Cors | None = None
     lifecycle_expiration_days: tuple[tuple[str, int], ...] = ()  # (prefix, days)
+    sources: tuple[Origin, ...] = ()  # versioning, CORS, lifecycle resources
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,7 @@ DEFAULT_THROTTLE = Throttle(rate_per_s=10000.0, burst=5000)
 @dataclass
 class _RestState:
     apis: dict[str, str] = field(default_factory=dict)  # rest_api address -> Api.key
-    resources: dict[str, tuple[str, str | None, str]] = field(default_factory=dict)
-    # resource address -> (api address, parent address or None for root, path_part)
+    resources: dict[str, Resource] = field(default_factory=dict)  # path resources by address
     methods: dict[tuple[str, str], Resource] = field(default_factory=dict)
     # (resource address or api address for root, HTTP method) -> method resource
     integrations: list[Resource] = field(default_factory=list)
@@ -59,28 +58,26 @@ def map_rest_api(resource: Resource, ctx: MapContext) -> Coverage:
 
 
 def map_resource(resource: Resource, ctx: MapContext) -> Coverage:
-    values = resource.values
-    api = values.ref("rest_api_id")
-    parent = values.ref("parent_id")
-    parent_address = None if parent is None or parent == api else parent
-    if api is None:
+    if resource.values.ref("rest_api_id") is None:
         return cover(resource, "unmapped", "rest_api_id cannot be resolved")
-    _state(ctx).resources[resource.address] = (api, parent_address, values.string("path_part"))
-    return cover(
-        resource, "mapped", f"path {resource_path(ctx, resource.address)}", service="traefik"
-    )
+    _state(ctx).resources[resource.address] = resource
+    path, _ = resource_path(ctx, resource.address)
+    return cover(resource, "mapped", f"path {path}", service="traefik")
 
 
-def resource_path(ctx: MapContext, address: str | None) -> str:
-    parts = []
-    resources = _state(ctx).resources
-    seen = set()
-    while address is not None and address in resources and address not in seen:
-        seen.add(address)
-        _, parent, part = resources[address]
-        parts.append(part)
-        address = parent
-    return "/" + "/".join(reversed(parts))
+def resource_path(ctx: MapContext, address: str | None) -> tuple[str, tuple[Origin, ...]]:
+    """The full path of a path resource (read from the Terraform, whatever was mapped
+    first) and the resources that form it, root first."""
+    chain: list[Resource] = []
+    while address is not None and address not in {r.address for r in chain}:
+        found = ctx.module.by_address(address)
+        if found is None or found.type != "aws_api_gateway_resource":
+            break
+        chain.append(found)
+        address = found.values.ref("parent_id")
+    chain.reverse()
+    path = "/" + "/".join(r.values.string("path_part") for r in chain)
+    return path, tuple(r.origin for r in chain)
 
 
 def map_method(resource: Resource, ctx: MapContext) -> Coverage:
@@ -109,7 +106,11 @@ def map_integration(resource: Resource, ctx: MapContext) -> Coverage:
             f"integration type {kind}: only Lambda proxy (AWS_PROXY) integrations are converted",
             blocking=True,
         )
-    return cover(resource, "mapped", "proxy integration to the function", service="traefik")
+    function = function_of(ctx, resource.values.raw("uri"))
+    if function is None:
+        why = "its function is not in this configuration (or not mapped): nothing serves it"
+        return cover(resource, "unmapped", why, blocking=True)
+    return cover(resource, "mapped", f"proxy integration to `{function}`", service=function)
 
 
 def map_stage(resource: Resource, ctx: MapContext) -> Coverage:
@@ -117,7 +118,8 @@ def map_stage(resource: Resource, ctx: MapContext) -> Coverage:
     stage = resource.values.string("stage_name")
     lost = []
     if api_key and stage:
-        ctx.stack.apis[api_key] = replace(ctx.stack.apis[api_key], stage=stage)
+        api = ctx.stack.apis[api_key]
+        ctx.stack.apis[api_key] = replace(api, stage=stage, sources=(*api.sources, resource.origin))
     if resource.values.boolean("cache_cluster_enabled"):
         lost.append("the stage cache (add a caching proxy if needed)")
     if resource.values.has("access_log_settings"):
@@ -149,7 +151,11 @@ def map_method_settings(resource: Resource, ctx: MapContext) -> Coverage:
     if api_key is None or settings is None:
         return cover(resource, "unmapped", "its REST API is not in this configuration")
     api = ctx.stack.apis[api_key]
-    ctx.stack.apis[api_key] = replace(api, throttle=throttle_from(settings, api.throttle))
+    ctx.stack.apis[api_key] = replace(
+        api,
+        throttle=throttle_from(settings, api.throttle),
+        sources=(*api.sources, resource.origin),
+    )
     lost = []
     if settings.boolean("caching_enabled"):
         lost.append("response caching")
@@ -159,20 +165,33 @@ def map_method_settings(resource: Resource, ctx: MapContext) -> Coverage:
 
 
 def finish(ctx: MapContext) -> None:
-    """Routes from methods + integrations, else inferred from function names."""
+    """Routes from methods + integrations, else inferred from function names; then the
+    methods and path resources that no route uses are restated (nothing serves them)."""
     state = _state(ctx)
     for integration in state.integrations:
         _route_from_integration(ctx, integration)
     for api_address, api_key in state.apis.items():
         if any(r.api == api_key for r in ctx.stack.routes):
             continue
-        paths = sorted(
-            resource_path(ctx, addr)
-            for addr, (api, _, _) in state.resources.items()
-            if api == api_address
+        paths = dict(
+            resource_path(ctx, address)
+            for address, resource in state.resources.items()
+            if resource.values.ref("rest_api_id") == api_address
         )
-        origin = ctx.stack.apis[api_key].origin
-        ctx.stack.routes.extend(infer_routes(ctx, api_key, paths, origin))
+        ctx.stack.routes.extend(infer_routes(ctx, api_key, paths))
+    _restate_unserved(ctx, state)
+
+
+def _restate_unserved(ctx: MapContext, state: _RestState) -> None:
+    used = {o for r in ctx.stack.routes for o in (r.origin, *r.sources)}
+    for method in state.methods.values():
+        if method.origin not in used:
+            why = "no Lambda proxy integration of this configuration serves this method"
+            ctx.restate(method.origin, "unmapped", why, blocking=True)
+    for resource in state.resources.values():
+        if resource.origin not in used:
+            why = "no method is served on this path"
+            ctx.restate(resource.origin, "not-needed", why, blocking=False)
 
 
 def _route_from_integration(ctx: MapContext, integration: Resource) -> None:
@@ -185,15 +204,10 @@ def _route_from_integration(ctx: MapContext, integration: Resource) -> None:
     method = values.string("http_method").upper()
     if not method and (target, "ANY") in _state(ctx).methods:
         method = "ANY"
-    path = resource_path(ctx, target) if target in _state(ctx).resources else "/"
+    path, chain = resource_path(ctx, target)
     method_resource = _state(ctx).methods.get((target, method))
     origin = method_resource.origin if method_resource else integration.origin
+    sources = (*chain, integration.origin) if method_resource else chain
     ctx.stack.routes.append(
-        Route(
-            api_key,
-            method or "ANY",
-            path,
-            function,
-            Origin(origin.address, origin.file, origin.line),
-        )
+        Route(api_key, method or "ANY", path, function, origin, sources=sources)
     )

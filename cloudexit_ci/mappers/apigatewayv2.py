@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from cloudexit_ci.mappers.apigateway import DEFAULT_THROTTLE, throttle_from
 from cloudexit_ci.mappers.base import MapContext, cover, mapped_or_partial, safe_name, unique_name
 from cloudexit_ci.mappers.routes import function_of
-from cloudexit_ci.stack import Api, Cors, Coverage, Route
+from cloudexit_ci.stack import Api, Cors, Coverage, Origin, Route
 from cloudexit_ci.terraform.expressions import Computed
 from cloudexit_ci.terraform.model import Resource, Values
 
@@ -18,8 +18,8 @@ _INTEGRATION_REF = re.compile(r"\$\{([^}]*aws_apigatewayv2_integration\.[^}]+?)\
 @dataclass
 class _HttpState:
     apis: dict[str, str] = field(default_factory=dict)  # api address -> Api.key
-    integrations: dict[str, tuple[str | None, str]] = field(default_factory=dict)
-    # integration address -> (function key, payload version)
+    integrations: dict[str, tuple[str | None, str, Origin]] = field(default_factory=dict)
+    # integration address -> (function key, payload version, its origin)
     routes: list[Resource] = field(default_factory=list)
     quick: list[tuple[str, Resource]] = field(default_factory=list)  # (api key, api resource)
 
@@ -76,7 +76,7 @@ def map_integration(resource: Resource, ctx: MapContext) -> Coverage:
     kind = values.string("integration_type", "AWS_PROXY")
     function = function_of(ctx, values.raw("integration_uri"))
     version = values.string("payload_format_version", "1.0")
-    _state(ctx).integrations[resource.address] = (function, version)
+    _state(ctx).integrations[resource.address] = (function, version, resource.origin)
     if kind != "AWS_PROXY":
         return cover(
             resource, "unmapped", f"integration type {kind} is not converted", blocking=True
@@ -106,7 +106,9 @@ def map_stage(resource: Resource, ctx: MapContext) -> Coverage:
     api = ctx.stack.apis[api_key]
     if settings is not None:
         api = replace(api, throttle=throttle_from(settings, api.throttle))
-    ctx.stack.apis[api_key] = replace(api, stage=values.string("name", "$default"))
+    ctx.stack.apis[api_key] = replace(
+        api, stage=values.string("name", "$default"), sources=(*api.sources, resource.origin)
+    )
     lost = (
         ["per-route throttling (the stage default applies)"]
         if values.blocks("route_settings")
@@ -126,7 +128,9 @@ def map_not_needed(resource: Resource, ctx: MapContext) -> Coverage:
 def finish(ctx: MapContext) -> None:
     state = _state(ctx)
     for route in state.routes:
-        _add_route(ctx, route)
+        if not _add_route(ctx, route):
+            why = "its integration reaches no function of this configuration: nothing serves it"
+            ctx.restate(route.origin, "unmapped", why, blocking=True)
     for api_key, api_resource in state.quick:
         function = function_of(ctx, api_resource.values.raw("target"))
         if function is not None:
@@ -135,25 +139,35 @@ def finish(ctx: MapContext) -> None:
             ctx.stack.routes.append(Route(api_key, method, path, function, api_resource.origin))
 
 
-def _add_route(ctx: MapContext, resource: Resource) -> None:
+def _add_route(ctx: MapContext, resource: Resource) -> bool:
     values = resource.values
     state = _state(ctx)
     api_key = state.apis.get(values.ref("api_id") or "")
-    target = values.raw("target")
-    address = target.address if isinstance(target, Computed) else None
-    if isinstance(target, str):
-        match = _INTEGRATION_REF.search(target)
-        address = match.group(1) if match else None
-    function, version = state.integrations.get(address or "", (None, "1.0"))
+    function, version, origin = state.integrations.get(
+        _integration_address(values.raw("target")) or "", (None, "1.0", resource.origin)
+    )
     if api_key is None or function is None:
-        return
+        return False
     method, path = _split(values.string("route_key", "$default"))
-    ctx.stack.routes.append(Route(api_key, method, path, function, resource.origin))
+    ctx.stack.routes.append(
+        Route(api_key, method, path, function, resource.origin, sources=(origin,))
+    )
     api = ctx.stack.apis[api_key]
     if version == "1.0" and api.payload_version != "1.0":
         ctx.stack.apis[api_key] = replace(api, payload_version="1.0")
     elif version == "2.0" and api.payload_version != "2.0":
         ctx.stack.apis[api_key] = replace(api, payload_version="2.0")
+    return True
+
+
+def _integration_address(target: object) -> str | None:
+    """``target = "integrations/${aws_apigatewayv2_integration.x.id}"`` → its address."""
+    if isinstance(target, Computed):
+        return target.address
+    if isinstance(target, str):  # until templates evaluate to typed parts
+        match = _INTEGRATION_REF.search(target)
+        return match.group(1) if match else None
+    return None
 
 
 def _split(route_key: str) -> tuple[str, str]:

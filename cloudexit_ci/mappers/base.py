@@ -9,7 +9,7 @@ routes to functions, for example). Both are registered in ``registry.py``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from cloudexit_ci.naming import safe_name as safe_name  # re-exported for mappers
@@ -31,6 +31,14 @@ class MapContext:
         if name not in self.state:
             self.state[name] = factory()
         return self.state[name]
+
+    def restate(self, origin: Origin, status: Status, reason: str, *, blocking: bool) -> None:
+        """A finisher's correction of one resource's entry (a method no route serves…)."""
+        for i, entry in enumerate(self.stack.coverage):
+            if entry.origin == origin:
+                self.stack.coverage[i] = replace(
+                    entry, status=status, reason=reason, blocking=blocking, service=None
+                )
 
     def note(self, resource: Resource, message: str) -> None:
         self.stack.notes.append(f"{resource.where}: {resource.address}: {message}")

@@ -215,7 +215,7 @@ def map_client(resource: Resource, ctx: MapContext) -> Coverage:
             var,
             f"{resource.address}: client secret of `{client_id}` (choose a new one; Keycloak "
             "imports it at first start; give the same value to the apps)",
-            None,
+            resource.origin,
         )
         client["clientAuthenticatorType"] = "client-secret"
         client["secret"] = "${" + var + "}"  # Keycloak's own placeholder: set from its env
@@ -279,6 +279,7 @@ def map_domain(resource: Resource, ctx: MapContext) -> Coverage:
             f"custom domain {resource.values.string('domain')}: Keycloak is served on "
             "--domain under /auth (Traefik obtains the certificate)"
         )
+    realm.origins.append(resource.origin)
     reason = f"hosted UI → Keycloak login pages ({login})"
     return cover(resource, "partial", reason, service="keycloak", lost=lost)
 

@@ -16,7 +16,7 @@ from cloudexit_ci.mappers import estate
 from cloudexit_ci.mappers.base import MapContext, cover, mapped_or_partial, safe_name, unique_name
 from cloudexit_ci.mappers.typed import typed
 from cloudexit_ci.naming import looks_secret
-from cloudexit_ci.stack import Coverage, Dependency, HealthCheck, Service
+from cloudexit_ci.stack import Coverage, Dependency, HealthCheck, Origin, Service
 from cloudexit_ci.terraform.model import Resource
 from cloudexit_ci.values import EnvRef, Ref, Template, Value
 
@@ -61,7 +61,7 @@ def map_task_definition(resource: Resource, ctx: MapContext) -> Coverage:
     runs = [
         s.address
         for s in ctx.module.of_type("aws_ecs_service")
-        if s.values.ref("task_definition") == resource.address
+        if task_of(ctx, s.values.raw("task_definition")) is resource
     ]
     lost = [text for arg, text in _TASK_LOST.items() if resource.values.has(arg)]
     if not runs:
@@ -71,9 +71,30 @@ def map_task_definition(resource: Resource, ctx: MapContext) -> Coverage:
     return mapped_or_partial(resource, reason, lost)
 
 
+def task_of(ctx: MapContext, value: object) -> Resource | None:
+    """The task definition a service runs: by reference (``.arn``, ``.family``…), by a
+    ``family``, ``family:revision`` or task-definition ARN, as ECS accepts them."""
+    address = estate.referenced(value)
+    if address is None:
+        address = next(
+            (p.address for p in getattr(value, "parts", ()) if estate.referenced(p)), None
+        )
+    if address is not None:
+        found = ctx.module.by_address(address)
+        return found if found is not None and found.type == "aws_ecs_task_definition" else None
+    if not isinstance(value, str) or not value:
+        return None
+    family = value.rsplit(":task-definition/", 1)[-1].split(":", 1)[0]
+    candidates = [
+        t
+        for t in ctx.module.of_type("aws_ecs_task_definition")
+        if t.values.string("family") == family
+    ]
+    return candidates[0] if len(candidates) == 1 else None
+
+
 def map_service(resource: Resource, ctx: MapContext) -> Coverage:
-    task_address = resource.values.ref("task_definition")
-    task = ctx.module.by_address(task_address or "")
+    task = task_of(ctx, resource.values.raw("task_definition"))
     defs = containers(task) if task is not None else None
     if task is None or defs is None:
         why = "its task definition is not in this configuration or cannot be resolved"
@@ -111,7 +132,7 @@ def _service(
     lost: list[str],
 ) -> Service:
     name = names[str(container.get("name", "app"))]
-    secrets = _secrets(ctx, name, container, lost)
+    secrets = _secrets(ctx, name, container, resource.origin)
     env = _environment(ctx, resource, name, container) + secrets
     cpu, memory = _limits(task, container)
     lost += [f"{name}: {k}" for k in ("mountPoints", "volumesFrom", "links") if container.get(k)]
@@ -175,7 +196,8 @@ def _environment(
         if isinstance(found, (Ref, Template)):
             out.append((key, found))  # resolved by the targets stage
         elif looks_secret(key):
-            out.append((key, estate.secret_var(ctx, var, f"{resource.address}: {key}", None)))
+            text = f"{resource.address}: {key}"
+            out.append((key, estate.secret_var(ctx, var, text, resource.origin)))
         elif found is not None:
             out.append((key, found))
         else:
@@ -185,7 +207,7 @@ def _environment(
 
 
 def _secrets(
-    ctx: MapContext, name: str, container: dict[str, Any], lost: list[str]
+    ctx: MapContext, name: str, container: dict[str, Any], origin: Origin
 ) -> list[tuple[str, EnvRef]]:
     by_address: dict[str, tuple[str, EnvRef]] = ctx.family("secrets.by_address", dict)
     out = []
@@ -197,8 +219,8 @@ def _secrets(
             out.append((item["name"], by_address[source or ""][1]))
             continue
         var = estate.env_name(name, item["name"])
-        text = f"{name}: secret {item['name']} (valueFrom {item.get('valueFrom')})"
-        out.append((item["name"], estate.secret_var(ctx, var, text, None)))
+        text = f"{name}: secret {item['name']} (valueFrom {estate.shown(item.get('valueFrom'))})"
+        out.append((item["name"], estate.secret_var(ctx, var, text, origin)))
     return sorted(out)
 
 

@@ -122,7 +122,8 @@ def _flags(group: Resource | None) -> tuple[list[str], list[str]]:
 
 def _valkey(name: str, resource: Resource, ctx: MapContext, lost: list[str]) -> Service:
     environment: tuple[tuple[str, Value], ...] = ()
-    flags, flag_lost = _flags(_parameter_group(ctx, resource))
+    group = _parameter_group(ctx, resource)
+    flags, flag_lost = _flags(group)
     lost += flag_lost
     command: tuple[str, ...] = ("valkey-server", "--appendonly", "yes", *flags)
     check: tuple[str, ...] = ("CMD", "valkey-cli", "ping")
@@ -131,7 +132,7 @@ def _valkey(name: str, resource: Resource, ctx: MapContext, lost: list[str]) -> 
             ctx,
             f"{estate.env_name(name)}_AUTH_TOKEN",
             f"{resource.address}: cache AUTH token (not copied from Terraform)",
-            None,
+            resource.origin,
         )
         environment = (("VALKEY_PASSWORD", ref),)
         command = (
@@ -159,6 +160,7 @@ def _valkey(name: str, resource: Resource, ctx: MapContext, lost: list[str]) -> 
         healthcheck=check,
         command=command,
         comment="ElastiCache replacement: Valkey (Redis-compatible, BSD-3-Clause)",
+        also=(group.origin,) if group is not None and flags else (),
     )
 
 
@@ -207,6 +209,11 @@ def map_parameter_group(resource: Resource, ctx: MapContext) -> Coverage:
             "Memcached parameter groups are not applied: memcached takes command-line "
             "flags (-m, -c, -I…); set them on the service by hand",
         )
+    if not flags and not lost:
+        return cover(resource, "not-needed", "no parameters: the engine defaults apply")
+    if not estate.shapes_a_service(ctx, resource):
+        why = "no cache of this configuration gets a flag from this group"
+        return cover(resource, "not-needed" if not lost else "unmapped", why, lost=lost)
     reason = (
         f"{len(flags) // 2} parameter(s) become valkey-server flags of the caches that use "
         "the group"

@@ -65,6 +65,20 @@ def structured(values: Values, name: str) -> Any:
     return value
 
 
+def shapes_a_service(ctx: MapContext, resource: Resource) -> bool:
+    """Whether ``resource`` is among the origins of a service already generated."""
+    return any(resource.origin in s.origins for s in ctx.stack.services.values())
+
+
+def shown(value: Any) -> str:
+    """A Terraform value for a message: a reference as ``address.attr``, never ``${...}``."""
+    if isinstance(value, Computed):
+        return f"{value.address}.{value.attr}"
+    if isinstance(value, (str, int, float, bool)):
+        return text_of(value)
+    return "(known only after apply)"
+
+
 def referenced(value: Any) -> str | None:
     """The resource address a value points at (``aws_sqs_queue.q.arn`` → ``aws_sqs_queue.q``)."""
     return value.address if isinstance(value, Computed) else None
@@ -106,11 +120,13 @@ def data_service(
     healthcheck: tuple[str, ...],
     command: tuple[str, ...] = (),
     comment: str = "",
+    also: tuple[Origin, ...] = (),
 ) -> Service:
-    """A stateful data service on the backend network with a named volume (no host port)."""
+    """A stateful data service on the backend network with a named volume (no host port);
+    ``also``: the other resources that shaped it (a parameter group…)."""
     return Service(
         name=name,
-        origins=(resource.origin,),
+        origins=(resource.origin, *also),
         role="data",
         image=image,
         command=command,

@@ -37,15 +37,16 @@ def finish(ctx: MapContext) -> None:
         return
     ordered = sorted(found.values(), key=lambda r: r.name)
     origins = tuple(sorted({o for r in ordered for o in r.origins}))
+    first = origins[0]
     db_password = estate.secret_var(
-        ctx, "KEYCLOAK_DB_PASSWORD", "Keycloak's own postgres database password", None
+        ctx, "KEYCLOAK_DB_PASSWORD", "Keycloak's own postgres database password", first
     )
-    estate.plain_var(ctx, "KEYCLOAK_ADMIN_USER", "Keycloak bootstrap admin user name", None)
+    estate.plain_var(ctx, "KEYCLOAK_ADMIN_USER", "Keycloak bootstrap admin user name", first)
     estate.secret_var(
         ctx,
         "KEYCLOAK_ADMIN_PASSWORD",
         "Keycloak bootstrap admin password (temporary: create a real admin, then remove it)",
-        None,
+        first,
     )
     secret_vars = sorted(ctx.family("cognito.secret_vars", set))
     ctx.stack.services["keycloak-db"] = _database(origins, db_password)

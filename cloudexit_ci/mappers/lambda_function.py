@@ -157,7 +157,7 @@ def _env_value(
     else:
         why = f"{resource.address}: {name} (known only after apply)"
     register = estate.secret_var if secret else estate.plain_var
-    return register(ctx, placeholder, why, None)
+    return register(ctx, placeholder, why, resource.origin)
 
 
 def _sensitive_refs(resource: Resource, ctx: MapContext) -> set[str]:

@@ -27,12 +27,16 @@ class Router:
     paths: tuple[str, ...] = ()
     hosts: tuple[str, ...] = ()
     methods: tuple[str, ...] = ()
+    balancer: str | None = None  # the aws_lb address
 
 
 @dataclass
 class Balancer:
     routers: list[Router] = field(default_factory=list)
     health: dict[str, str] = field(default_factory=dict)  # target group address → path
+    shaping: dict[str, list[Origin]] = field(default_factory=dict)  # lb → lb, redirects
+    groups: dict[str, Origin] = field(default_factory=dict)  # target group address → origin
+    balancers: dict[str, Origin] = field(default_factory=dict)  # lb address → origin
 
 
 def _state(ctx: MapContext) -> Balancer:
@@ -51,6 +55,8 @@ def map_lb(resource: Resource, ctx: MapContext) -> Coverage:
     lost = ["access logs"] if resource.values.has("access_logs") else []
     if resource.values.boolean("internal"):
         lost.append("internal-only scheme (Traefik publishes 80/443)")
+    _state(ctx).balancers[resource.address] = resource.origin
+    _state(ctx).shaping.setdefault(resource.address, []).append(resource.origin)
     return mapped_or_partial(resource, "Traefik entry points web/websecure", lost, "traefik")
 
 
@@ -59,6 +65,7 @@ def map_target_group(resource: Resource, ctx: MapContext) -> Coverage:
     check = values.block("health_check")
     path = check.string("path", "/") if check else "/"
     _state(ctx).health[resource.address] = path
+    _state(ctx).groups[resource.address] = resource.origin
     lost = []
     if values.string("target_type", "instance") in ("instance", "ip"):
         lost.append("instance/IP targets outside ECS services are not registered")
@@ -70,13 +77,15 @@ def map_target_group(resource: Resource, ctx: MapContext) -> Coverage:
 def map_listener(resource: Resource, ctx: MapContext) -> Coverage:
     action = resource.values.block("default_action")
     kind = action.string("type", "forward") if action else ""
+    balancer = resource.values.ref("load_balancer_arn")
     if kind == "redirect":
+        _state(ctx).shaping.setdefault(balancer or "", []).append(resource.origin)
         return cover(resource, "mapped", "HTTP→HTTPS redirect (Traefik's web entry point)")
     group = _forward_group(action) if action else None
     if group is None:
         return cover(resource, "unmapped", f"default action {kind or '(none)'} is not mapped")
     name = safe_name(f"alb-{resource.name}-default")
-    _state(ctx).routers.append(Router(name, group, resource.origin, 1))
+    _state(ctx).routers.append(Router(name, group, resource.origin, 1, balancer=balancer))
     lost = ["listener certificate (Traefik obtains one via ACME)"]
     return cover(resource, "partial", f"Traefik router `{name}`", lost=lost)
 
@@ -96,11 +105,13 @@ def map_listener_rule(resource: Resource, ctx: MapContext) -> Coverage:
     group = _forward_group(action) if action else None
     if group is None:
         return cover(resource, "unmapped", "only forward actions are mapped (OIDC/Cognito lost)")
+    listener = ctx.module.by_address(values.ref("listener_arn") or "")
     router = Router(
         safe_name(f"alb-{resource.name}-{resource.key or ''}"),
         group,
         resource.origin,
         10000 - values.integer("priority", 100),
+        balancer=listener.values.ref("load_balancer_arn") if listener else None,
     )
     lost = _conditions(values, router)
     _state(ctx).routers.append(router)
@@ -129,9 +140,12 @@ def finish(ctx: MapContext) -> None:
     state = _state(ctx)
     targets: dict[str, tuple[str, int]] = ctx.family("lb.ecs_targets", dict)
     routers = sorted((r for r in state.routers if r.group in targets), key=lambda r: r.name)
+    _restate_unrouted(ctx, state, routers)
     if not routers:
         return
-    origins = tuple(sorted({r.origin for r in routers}))
+    shaping = {o for r in routers for o in state.shaping.get(r.balancer or "", [])}
+    shaping |= {state.groups[r.group] for r in routers if r.group in state.groups}
+    origins = tuple(sorted({r.origin for r in routers} | shaping))
     for router in routers:
         service, port = targets[router.group]
         backend = f"alb-{service}-{port}"
@@ -155,6 +169,24 @@ def finish(ctx: MapContext) -> None:
                 priority=router.priority,
             )
         )
+
+
+def _restate_unrouted(ctx: MapContext, state: Balancer, routers: list[Router]) -> None:
+    """Balancers and target groups that no generated router reaches do nothing here."""
+    for router in state.routers:
+        if router not in routers:
+            why = "its target group has no ECS service of this configuration: nothing to route to"
+            ctx.restate(router.origin, "unmapped", why, blocking=False)
+    used_groups = {r.group for r in routers}
+    for address, origin in state.groups.items():
+        if address not in used_groups:
+            why = "no ECS service of this configuration registers in this target group"
+            ctx.restate(origin, "unmapped", why, blocking=False)
+    used = {r.balancer for r in routers}
+    for address, origin in state.balancers.items():
+        if address not in used:
+            why = "none of its listeners forwards to a service of this configuration"
+            ctx.restate(origin, "unmapped", why, blocking=False)
 
 
 def _safe_path(path: str) -> str:

@@ -75,7 +75,8 @@ def _map_database(resource: Resource, ctx: MapContext, ident: str, *, cluster: b
     version, image, version_note = _image(engine, values.string("engine_version"))
     name = unique_name(safe_name(ident or resource.name, "db"), ctx.stack.services)
     env, user_ref = _credentials(ctx, resource, engine, name, cluster)
-    flags, flag_lost = _parameter_flags(ctx, resource, engine, cluster)
+    group = _parameter_group(ctx, resource, cluster)
+    flags, flag_lost = _parameter_flags(group, engine)
     port = _PORTS[engine]
     estate.add_data_service(
         ctx,
@@ -89,6 +90,7 @@ def _map_database(resource: Resource, ctx: MapContext, ident: str, *, cluster: b
             healthcheck=_healthcheck(engine),
             command=flags,
             comment=f"{raw_engine} {values.string('engine_version') or ''} → {engine} {version}",
+            also=(group.origin,) if group is not None and flags else (),
         ),
     )
     _register(ctx, resource, name, engine, port, user_ref)
@@ -128,7 +130,10 @@ def _credentials(
     src = resource.address
     user = estate.plain_var(ctx, f"{base}_USER", f"{src}: database user name", resource.origin)
     password = estate.secret_var(
-        ctx, f"{base}_PASSWORD", f"{src}: database password (not copied from Terraform)", None
+        ctx,
+        f"{base}_PASSWORD",
+        f"{src}: database password (not copied from Terraform)",
+        resource.origin,
     )
     db_arg = "database_name" if cluster else "db_name"
     database = resource.values.string(db_arg) or resource.values.string("name") or "app"
@@ -137,7 +142,10 @@ def _credentials(
         env = (("POSTGRES_USER", user), ("POSTGRES_PASSWORD", password), ("POSTGRES_DB", database))
         return env, user
     root = estate.secret_var(
-        ctx, f"{base}_ROOT_PASSWORD", f"{src}: {engine} root password (new, self-hosted)", None
+        ctx,
+        f"{base}_ROOT_PASSWORD",
+        f"{src}: {engine} root password (new, self-hosted)",
+        resource.origin,
     )
     prefix = "MARIADB" if engine == "mariadb" else "MYSQL"
     env = (
@@ -189,12 +197,13 @@ def _data_move(
     )
 
 
-def _parameter_flags(
-    ctx: MapContext, resource: Resource, engine: str, cluster: bool
-) -> tuple[tuple[str, ...], list[str]]:
+def _parameter_group(ctx: MapContext, resource: Resource, cluster: bool) -> Resource | None:
     kinds = ("aws_rds_cluster_parameter_group", "db_cluster_parameter_group_name")
     type_, arg = kinds if cluster else ("aws_db_parameter_group", "parameter_group_name")
-    group = estate.find_by(ctx, type_, "name", resource.values.raw(arg))
+    return estate.find_by(ctx, type_, "name", resource.values.raw(arg))
+
+
+def _parameter_flags(group: Resource | None, engine: str) -> tuple[tuple[str, ...], list[str]]:
     if group is None:
         return (), []
     flags: list[str] = []
@@ -217,6 +226,11 @@ def map_parameter_group(resource: Resource, ctx: MapContext) -> Coverage:
         for p in params
         if _AWS_ONLY.match(p.string("name"))
     ]
+    if not params:
+        return cover(resource, "not-needed", "no parameters: the engine defaults apply")
+    if not estate.shapes_a_service(ctx, resource):
+        why = "no database of this configuration gets a flag from this group"
+        return cover(resource, "not-needed" if not lost else "unmapped", why, lost=lost)
     reason = f"{len(params)} parameter(s) become server flags of the databases that use the group"
     return cover(resource, "partial" if lost else "mapped", reason, lost=lost)
 

@@ -72,19 +72,26 @@ def _collection_and_item(paths: list[str], function_name: str) -> tuple[str, str
     return collection, item
 
 
-def infer_routes(ctx: MapContext, api_key: str, paths: list[str], origin: Origin) -> list[Route]:
-    """Routes from function names when the Terraform declares no methods."""
+def infer_routes(
+    ctx: MapContext, api_key: str, paths: dict[str, tuple[Origin, ...]]
+) -> list[Route]:
+    """Routes from function names when the Terraform declares no methods. ``paths``: the
+    API's paths and the resources that form each one (they become the routes' sources)."""
     routes: list[Route] = []
     for key, function in sorted(ctx.stack.functions.items()):
         verb = _verb(function.function_name)
         if verb is None:
             continue
         method, wants_item = verb
-        collection, item = _collection_and_item(paths, function.function_name)
+        collection, item = _collection_and_item(sorted(paths), function.function_name)
         path = item if wants_item else collection
         if wants_item and item is None:
             path = collection.rstrip("/") + "/{id}"
-        routes.append(Route(api_key, method, path or "/", key, function.origin, inferred=True))
+        path = path or "/"
+        sources = paths.get(path, paths.get(collection, ()))
+        routes.append(
+            Route(api_key, method, path, key, function.origin, inferred=True, sources=sources)
+        )
     return _drop_duplicates(routes)
 
 

@@ -137,7 +137,9 @@ def map_versioning(resource: Resource, ctx: MapContext) -> Coverage:
         return cover(resource, "unmapped", "its bucket is not in this configuration")
     config = resource.values.block("versioning_configuration")
     enabled = bool(config and config.string("status") == "Enabled")
-    ctx.stack.buckets[bucket.name] = replace(bucket, versioning=enabled)
+    ctx.stack.buckets[bucket.name] = replace(
+        bucket, versioning=enabled, sources=(*bucket.sources, resource.origin)
+    )
     return cover(resource, "mapped", f"versioning on `{bucket.name}`", service="s3-init")
 
 
@@ -146,7 +148,9 @@ def map_cors(resource: Resource, ctx: MapContext) -> Coverage:
     if bucket is None:
         return cover(resource, "unmapped", "its bucket is not in this configuration")
     ctx.stack.buckets[bucket.name] = replace(
-        bucket, cors=_cors(resource.values.blocks("cors_rule"))
+        bucket,
+        cors=_cors(resource.values.blocks("cors_rule")),
+        sources=(*bucket.sources, resource.origin),
     )
     lost = []
     if ctx.options.object_store == "minio":
@@ -160,7 +164,9 @@ def map_lifecycle(resource: Resource, ctx: MapContext) -> Coverage:
         return cover(resource, "unmapped", "its bucket is not in this configuration")
     lost: list[str] = []
     days = _expirations(resource.values.blocks("rule"), lost)
-    ctx.stack.buckets[bucket.name] = replace(bucket, lifecycle_expiration_days=days)
+    ctx.stack.buckets[bucket.name] = replace(
+        bucket, lifecycle_expiration_days=days, sources=(*bucket.sources, resource.origin)
+    )
     return mapped_or_partial(resource, f"expiration rules on `{bucket.name}`", lost, "s3-init")
 
 

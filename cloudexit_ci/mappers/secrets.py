@@ -31,7 +31,7 @@ def map_secret(resource: Resource, ctx: MapContext) -> Coverage:
         var,
         f"{resource.address}: secret value (set it here; never from Terraform)."
         + _FILE.format(name=var.lower()),
-        None,
+        resource.origin,
     )
     name = resource.values.string("name") or resource.name
     arn = f"arn:aws:secretsmanager:{estate.REGION}:{estate.ACCOUNT}:secret:{name}"
@@ -57,8 +57,8 @@ def map_secret_version(resource: Resource, ctx: MapContext) -> Coverage:
         estate.resolve(ctx, resource.address, attr, ref)
     return cover(
         resource,
-        "mapped",
-        f"value is never copied: set {var} in .env (Terraform's value is not written)",
+        "not-needed",
+        f"the value is set in .env as {var}, never copied from Terraform",
     )
 
 
@@ -68,7 +68,8 @@ def map_parameter(resource: Resource, ctx: MapContext) -> Coverage:
     secure = resource.values.string("type", "String") == "SecureString"
     description = f"{resource.address}: SSM parameter value (never copied from Terraform)"
     if secure:
-        ref = estate.secret_var(ctx, var, description + "." + _FILE.format(name=var.lower()), None)
+        text = description + "." + _FILE.format(name=var.lower())
+        ref = estate.secret_var(ctx, var, text, resource.origin)
     else:
         ref = estate.plain_var(ctx, var, description, resource.origin)
     for attr in ("value", "insecure_value"):

@@ -96,13 +96,15 @@ def s3_files(stack: Stack, options: Options, header: str) -> Files:
         taken.add(slug)
         entries.append(_bucket_entry(bucket, slug, files))
     template = "init/s3-minio.sh.j2" if options.object_store == "minio" else "init/s3-aws.sh.j2"
-    sources = tuple(sorted(b.origin.address for b in stack.buckets.values()))
+    sources = tuple(
+        sorted({o.address for b in stack.buckets.values() for o in (b.origin, *b.sources)})
+    )
     files["init/s3/init.sh"] = (render(template, header=header, buckets=entries).encode(), sources)
     return files
 
 
 def _bucket_entry(bucket: Bucket, slug: str, files: Files) -> dict[str, Any]:
-    src = (bucket.origin.address,)
+    src = tuple(sorted({o.address for o in (bucket.origin, *bucket.sources)}))
     entry: dict[str, Any] = {"name": bucket.name, "versioning": bucket.versioning}
     entry["lifecycle_file"] = entry["cors_file"] = ""
     if bucket.lifecycle_expiration_days:

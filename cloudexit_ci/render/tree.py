@@ -40,7 +40,8 @@ def render_tree(stack: Stack, options: Options) -> Tree:
     files.update(_scripts(stack, head))
     files.update(extras.extra_files(stack, head))
     every = tuple(sorted({c.origin.address for c in stack.coverage}))
-    files[".env.example"] = (docs.env_example(stack, head).encode(), every)
+    declared = {v.origin.address for v in stack.env_vars.values() if v.origin is not None}
+    files[".env.example"] = (docs.env_example(stack, head).encode(), tuple(sorted(declared)))
     files["README.md"] = (docs.readme(stack, head, terraform_dir).encode(), every)
     tree = {PurePosixPath(path): data for path, (data, _) in sorted(files.items())}
     tree[MANIFEST] = _manifest(stack, terraform_dir, files)
@@ -59,9 +60,9 @@ def _compose_files(stack: Stack, head: str) -> Files:
 def _traefik_files(stack: Stack, options: Options, head: str) -> Files:
     if "traefik" not in stack.services:
         return {}
-    api_sources = tuple(sorted(a.origin.address for a in stack.apis.values()))
+    sources = tuple(sorted({o.address for o in stack.services["traefik"].origins}))
     files: Files = {
-        "traefik/traefik.yml": (_yaml(traefik.static_config(options.acme_email), head), api_sources)
+        "traefik/traefik.yml": (_yaml(traefik.static_config(options.acme_email), head), sources)
     }
     for key, (document, sources) in traefik.dynamic_files(stack).items():
         files[f"traefik/dynamic/{key}.yml"] = (_yaml(document, head), sources)

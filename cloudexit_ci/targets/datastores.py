@@ -83,7 +83,7 @@ def add_object_store(stack: Stack, options: Options) -> None:
             "secret key the functions use for S3 (at least 8 characters)",
         ),
     ):
-        stack.env_vars[name] = EnvVar(name, text)
+        stack.env_vars[name] = EnvVar(name, text, origins[0])
     if options.object_store == "seaweedfs":
         _seaweedfs(stack, origins)
     else:

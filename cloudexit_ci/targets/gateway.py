@@ -61,7 +61,7 @@ def _api_edge(stack: Stack, api: Api, service_of: dict[str, str]) -> None:
                 name=router_name(api, route),
                 file=api.key,
                 backend=service_of[route.function],
-                origins=(route.origin, api.origin),
+                origins=(route.origin, *route.sources, api.origin),
                 methods=() if route.method == "ANY" else (route.method,),
                 paths=() if route.path == "$default" else (PathMatch("template", route.path),),
                 priority=priority(route),
@@ -88,7 +88,8 @@ def _middlewares(stack: Stack, api: Api) -> tuple[str, ...]:
     found = []
     if api.throttle is not None:
         limit = RateLimit(api.throttle.rate_per_s, api.throttle.burst)
-        found.append(Middleware(f"{api.key}-ratelimit", api.key, limit, (api.origin,)))
+        origins = (api.origin, *api.sources)
+        found.append(Middleware(f"{api.key}-ratelimit", api.key, limit, origins))
     if api.cors is not None:
         found.append(Middleware(f"{api.key}-cors", api.key, api.cors, (api.origin,)))
     for middleware in found:

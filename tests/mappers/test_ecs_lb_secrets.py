@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from syrupy.assertion import SnapshotAssertion
 
 from cloudexit_ci.render import compose
@@ -161,3 +162,39 @@ def test_compose_secrets_come_from_env_never_values(tmp_path: Path) -> None:
     assert stack.env_vars["SECRET_APP_DB"].secret
     assert "/run/secrets/secret_app_db" in stack.env_vars["SECRET_APP_DB"].description
     assert any("/run/secrets/" in note for note in stack.notes)
+
+
+TASK = """
+resource "aws_ecs_task_definition" "web" {
+  family = "shop-web"
+  container_definitions = jsonencode([{ name = "app", image = "nginx:1.27.0" }])
+}
+resource "aws_ecs_service" "web" {
+  name            = "web"
+  task_definition = %s
+}
+"""
+
+
+@pytest.mark.parametrize(
+    "reference",
+    [
+        "aws_ecs_task_definition.web.arn",
+        "aws_ecs_task_definition.web.family",
+        '"${aws_ecs_task_definition.web.family}:${aws_ecs_task_definition.web.revision}"',
+        '"shop-web"',
+        '"shop-web:7"',
+        '"arn:aws:ecs:eu-west-1:123456789012:task-definition/shop-web:7"',
+    ],
+)
+def test_service_finds_its_task_definition_as_ecs_does(tmp_path: Path, reference: str) -> None:
+    stack = stack_of(tmp_path, TASK % reference)
+    assert status(stack, "aws_ecs_service.web") == "mapped"
+    assert status(stack, "aws_ecs_task_definition.web") == "mapped"
+    assert stack.services["web"].image == "nginx:1.27.0"
+
+
+def test_an_unknown_family_is_not_guessed(tmp_path: Path) -> None:
+    stack = stack_of(tmp_path, TASK % '"other-family:1"')
+    assert status(stack, "aws_ecs_service.web") == "unmapped"
+    assert "web" not in stack.services

@@ -1,0 +1,96 @@
+"""Honest statuses: a resource reported ``mapped`` or ``partial`` is a source of at least
+one generated file other than the README (the manifest names every contributor), on every
+fixture and example, in every mode. A resource that generated nothing is not "mapped"."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cloudexit_ci.options import Options
+from cloudexit_ci.pipeline import Result, Source, generate
+from cloudexit_ci.render.tree import MANIFEST
+from tests.servers import REPO
+
+TREES = sorted(
+    [
+        *(REPO / "tests" / "fixtures" / "terraform" / "mappers").iterdir(),
+        *(p / "terraform" for p in (REPO / "examples").iterdir() if (p / "terraform").is_dir()),
+    ]
+)
+MODES = [
+    {},
+    {"serverless_mode": "consolidated", "object_store": "seaweedfs", "dynamodb_mode": "cql"},
+]
+
+
+def unsourced(result: Result) -> list[str]:
+    """``mapped``/``partial`` resources that no generated file (README aside) names."""
+    manifest = json.loads(result.tree[MANIFEST])
+    named = {
+        source
+        for path, entry in manifest["files"].items()
+        if path != "README.md"
+        for source in entry["sources"]
+    }
+    return sorted(
+        f"{c.origin.address} ({c.status}: {c.reason})"
+        for c in result.stack.coverage
+        if c.status in ("mapped", "partial") and c.origin.address not in named
+    )
+
+
+@pytest.mark.parametrize("mode", MODES, ids=["default", "consolidated-seaweedfs-cql"])
+@pytest.mark.parametrize("tree", TREES, ids=[str(p.relative_to(REPO)) for p in TREES])
+def test_every_mapped_resource_is_a_source(
+    tree: Path, mode: dict[str, str], tmp_path: Path
+) -> None:
+    result = generate(Source(tree), Options(output_dir=str(tmp_path), **mode))
+    assert unsourced(result) == []
+
+
+def test_a_resource_that_generates_nothing_is_caught(tmp_path: Path) -> None:
+    """The check itself: a REST method whose integration reaches no function is unmapped,
+    and a parameter group that no database uses is not-needed — neither claims 'mapped'."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "main.tf").write_text(
+        """
+resource "aws_api_gateway_rest_api" "api" { name = "api" }
+resource "aws_api_gateway_resource" "r" {
+  rest_api_id = aws_api_gateway_rest_api.api.id
+  parent_id   = aws_api_gateway_rest_api.api.root_resource_id
+  path_part   = "orders"
+}
+resource "aws_api_gateway_method" "get" {
+  rest_api_id   = aws_api_gateway_rest_api.api.id
+  resource_id   = aws_api_gateway_resource.r.id
+  http_method   = "GET"
+  authorization = "NONE"
+}
+resource "aws_api_gateway_integration" "get" {
+  rest_api_id = aws_api_gateway_rest_api.api.id
+  resource_id = aws_api_gateway_resource.r.id
+  http_method = "GET"
+  type        = "AWS_PROXY"
+  uri         = "arn:aws:apigateway:us-east-1:lambda:path/functions/elsewhere/invocations"
+}
+resource "aws_db_parameter_group" "unused" {
+  name   = "unused"
+  family = "postgres16"
+  parameter {
+    name  = "work_mem"
+    value = "8192"
+  }
+}
+""",
+        encoding="utf-8",
+    )
+    result = generate(Source(tmp_path), Options(output_dir=str(tmp_path / "out")))
+    status = {c.origin.address: c.status for c in result.stack.coverage}
+    assert status["aws_api_gateway_method.get"] == "unmapped"
+    assert status["aws_api_gateway_integration.get"] == "unmapped"
+    assert status["aws_api_gateway_resource.r"] == "not-needed"
+    assert status["aws_db_parameter_group.unused"] == "not-needed"
+    assert unsourced(result) == []
