@@ -6,7 +6,7 @@ import functools
 import json
 import shlex
 from importlib import resources
-from typing import Any
+from typing import Any, NoReturn
 
 import jinja2
 
@@ -17,7 +17,14 @@ def shquote(value: Any) -> str:
 
 
 def tojson(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    """JSON on one line (a value cannot end the line it is on); keys sorted."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=_not_json)
+
+
+def _not_json(value: Any) -> NoReturn:
+    if isinstance(value, jinja2.Undefined):
+        str(value)  # StrictUndefined: UndefinedError naming the missing value
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 class _Loader(jinja2.BaseLoader):

@@ -80,7 +80,7 @@ def test_output_is_lf_with_a_generator_header_and_no_absolute_paths(tmp_path: Pa
         text = data.decode()
         assert "\r" not in text, path
         assert str(tmp_path) not in text, f"{path} names the absolute output path"
-        # the code context is relative (``../../work/...``), never absolute
+        # the code context is relative (``../../<checkout>/...``), never absolute
         absolute = re.compile(r"(?<![.\w])" + re.escape(str(REPO)))
         assert not absolute.search(text), f"{path} names the absolute repository path"
     compose = (output / "docker-compose.yml").read_text()

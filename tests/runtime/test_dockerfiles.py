@@ -1,16 +1,27 @@
-"""Render the function Dockerfile templates with StrictUndefined and check key lines."""
+"""The function Dockerfiles: rendered by the product's own Jinja environment, then
+built (tests/runtime/dockerbuild.py carries out FROM/COPY/RUN/ENV/WORKDIR/USER/CMD
+over real build contexts) to check that every function's handler file ends up
+where the shim's config.json says, for both runtimes and both serverless modes.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+import posixpath
+import subprocess
+import zipfile
+from pathlib import Path
+from typing import Any, NamedTuple
 
 import jinja2
 import pytest
 
-from tests.servers import REPO
+from cloudexit_ci.main import main
+from cloudexit_ci.render.jinja import render as render_template
+from tests.runtime import dockerbuild
+from tests.runtime.harness import NODE_SHIM, PY_SHIM
+from tests.servers import tool
 
-TEMPLATES = REPO / "templates" / "function"
 FUNCTIONS = [
     {"name": "create-item", "code_kind": "zip", "code_path": "create.zip", "code_dir": "create"},
     {"name": "get-item", "code_kind": "dir", "code_path": "src/get", "code_dir": "get-item"},
@@ -19,18 +30,15 @@ FUNCTIONS = [
 
 
 def render(name: str, **values: Any) -> str:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-    )
-    return env.get_template(name).render(**values)
+    """A function Dockerfile through cloudexit_ci.render.jinja (StrictUndefined)."""
+    return render_template(f"function/{name}", **values)
 
 
 def copy_args(text: str) -> list[list[str]]:
-    """The JSON-array arguments of every `COPY --from=code [...]` line."""
+    """The JSON-array arguments of every `COPY --from=code [...]` line (lines end at
+    LF only, as Docker reads them: not at U+2028 as str.splitlines() would)."""
     prefix = "COPY --from=code "
-    return [json.loads(x[len(prefix) :]) for x in text.splitlines() if x.startswith(prefix)]
+    return [json.loads(x[len(prefix) :]) for x in text.split("\n") if x.startswith(prefix)]
 
 
 def test_node_dockerfile() -> None:
@@ -89,12 +97,18 @@ def test_python_dockerfile() -> None:
     extract = 'python -m zipfile -e "$z" "$(dirname "$z")" && rm "$z"; \\'
     assert extract in [x.strip() for x in lines]
     assert "COPY cloudexit_shim.py config.json /opt/cloudexit/" in lines
+    assert copy_args(text) == [
+        ["create.zip", "/unpack/create/.cloudexit-code.zip"],
+        ["src/get/", "/unpack/get-item/"],
+    ]
     assert "USER 10001:10001" in lines
     assert lines[-1] == 'CMD ["python", "/opt/cloudexit/cloudexit_shim.py"]'
 
 
 @pytest.mark.parametrize("missing", ["base_image", "sdk", "functions", "uid"])
 def test_strict_undefined(missing: str) -> None:
+    """The product's environment: a value the template needs and nobody gave fails
+    the render instead of leaving an empty line."""
     values: dict[str, Any] = {
         "base_image": "python:3.12.10-slim-bookworm",
         "runtime": "python3.12",
@@ -105,6 +119,21 @@ def test_strict_undefined(missing: str) -> None:
     del values[missing]
     with pytest.raises(jinja2.UndefinedError):
         render("Dockerfile.python.j2", **values)
+
+
+@pytest.mark.parametrize("template", ["Dockerfile.python.j2", "Dockerfile.node.j2"])
+@pytest.mark.parametrize("value", ['a"b', "x\nRUN touch /pwned", "c\\d", "$(id) `id`", "é \u2028"])
+def test_hostile_names_and_paths_stay_in_their_lines(template: str, value: str) -> None:
+    """Function names and code paths come from Terraform: tojson keeps each inside
+    its comment or COPY line, and Docker reads the path back exactly."""
+    sdk = "boto3" if "python" in template else "v3"
+    values = {"base_image": "img:1-alpine", "runtime": "x", "sdk": sdk, "uid": 1}
+    fn = {"name": value, "code_kind": "file", "code_path": value, "code_dir": value}
+    text = render(template, **values, functions=[fn])
+    plain = render(template, **values, functions=[dict(fn, name="n", code_path="p", code_dir="d")])
+    assert text.count("\n") == plain.count("\n")
+    assert copy_args(text) == [[value, f"/unpack/{value}/"]]
+    assert f"# function {json.dumps(value, ensure_ascii=False)}" in text.split("\n")
 
 
 def test_unknown_sdk_fails() -> None:
@@ -129,3 +158,145 @@ def test_every_from_line_is_well_formed(template: str) -> None:
     text = render(template, base_image=base, runtime="x", sdk=sdk, functions=FUNCTIONS, uid=1)
     froms = [x for x in text.splitlines() if x.startswith("FROM ")]
     assert froms == [f"FROM {base} AS unpack", f"FROM {base}"]
+
+
+# ------------------------------------------------------ built over real code ---
+
+
+class Fn(NamedTuple):
+    """A function of the build-context fixture and the file its handler lives in."""
+
+    name: str
+    runtime: str
+    handler: str
+    kind: str  # zip: `filename`; dir / file: archive_file source_dir / source_file
+    module: str
+
+
+CODE = [
+    Fn("n-zip", "nodejs20.x", "index.handler", "zip", "index.js"),
+    Fn("n-dir", "nodejs20.x", "lib/app.handler", "dir", "lib/app.js"),
+    Fn("n-file", "nodejs20.x", "handler.main", "file", "handler.js"),
+    Fn("p-zip", "python3.12", "app.handler", "zip", "app.py"),
+    Fn("p-dir", "python3.12", "pkg.mod.handler", "dir", "pkg/mod.py"),
+    Fn("p-file", "python3.12", "one.handler", "file", "one.py"),
+]
+SERVICES = {"containerized": len(CODE), "consolidated": 2}  # consolidated: one per runtime
+SHIMS = {"node": NODE_SHIM.read_bytes(), "python": PY_SHIM.read_bytes()}
+
+
+def marker(fn: Fn) -> str:
+    """The handler file's text: names its function, so a sibling's file cannot pass."""
+    return f"{'//' if fn.runtime.startswith('node') else '#'} handler of {fn.name}\n"
+
+
+def terraform_for(fn: Fn, tf: Path) -> str:
+    """The function's Terraform; its code written under ``tf`` (zips built here)."""
+    ident = fn.name.replace("-", "_")
+    src = tf / "src" / fn.name
+    (src / fn.module).parent.mkdir(parents=True, exist_ok=True)
+    (src / fn.module).write_text(marker(fn))
+    (src / "helper.txt").write_text("a sibling file of the handler\n")
+    for path in [src, *src.rglob("*")]:  # as a checkout with umask 007 has them:
+        path.chmod(0o770 if path.is_dir() else 0o660)  # the image must fix that
+    function = [
+        f'resource "aws_lambda_function" "{ident}" {{',
+        f'  function_name = "{fn.name}"',
+        f'  handler = "{fn.handler}"',
+        f'  runtime = "{fn.runtime}"',
+        '  role = "arn:aws:iam::123456789012:role/x"',
+    ]
+    if fn.kind == "zip":
+        (tf / "dist").mkdir(exist_ok=True)
+        with zipfile.ZipFile(tf / "dist" / f"{fn.name}.zip", "w") as zf:
+            entry = zipfile.ZipInfo(fn.module)
+            entry.external_attr = 0o660 << 16  # unzip applies it
+            zf.writestr(entry, marker(fn))
+        return "\n".join([*function, f'  filename = "dist/{fn.name}.zip"', "}", ""])
+    source = f"src/{fn.name}" if fn.kind == "dir" else f"src/{fn.name}/{fn.module}"
+    archive = [
+        f'data "archive_file" "{ident}" {{',
+        '  type = "zip"',
+        f'  source_{fn.kind} = "${{path.module}}/{source}"',
+        f'  output_path = "${{path.module}}/dist/{fn.name}.zip"',
+        "}",
+    ]
+    filename = f"  filename = data.archive_file.{ident}.output_path"
+    return "\n".join([*archive, *function, filename, "}", ""])
+
+
+@pytest.fixture(scope="module")
+def terraform(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tf = tmp_path_factory.mktemp("repo") / "terraform"
+    tf.mkdir()
+    (tf / "main.tf").write_text("".join(terraform_for(fn, tf) for fn in CODE))
+    return tf
+
+
+def compose_config(compose: Path) -> dict[str, Any]:
+    """The real docker-compose's view: build contexts resolved to absolute paths."""
+    done = subprocess.run(
+        [tool("docker-compose"), "-f", str(compose), "config", "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    data: dict[str, Any] = json.loads(done.stdout)
+    return data
+
+
+def handler_file(fn_cfg: dict[str, Any], task_root: str, stage: dockerbuild.Stage) -> str:
+    """The image path the shim loads the handler from (its own lookup rules)."""
+    spec, base = fn_cfg["handler"], posixpath.join(task_root, fn_cfg.get("codeDir") or ".")
+    if fn_cfg["runtime"].startswith("python"):
+        module = spec.rsplit(".", 1)[0].replace("/", ".").replace(".", "/")
+        return posixpath.normpath(posixpath.join(base, module + ".py"))
+    slash = spec.rfind("/")
+    module = spec[: spec.index(".", slash + 1)]
+    candidates = [posixpath.join(base, module + ext) for ext in (".js", ".cjs", ".mjs")]
+    found = [c for c in candidates if stage.path(c).is_file()]
+    return posixpath.normpath(found[0] if found else candidates[0])
+
+
+def check_image(stage: dockerbuild.Stage, service: dict[str, Any], context: Path) -> list[str]:
+    """The final stage serves what the service's config.json names; the functions served."""
+    env = stage.env
+    task_root, config_path = env["LAMBDA_TASK_ROOT"], env["CLOUDEXIT_CONFIG"]
+    assert stage.workdir == task_root
+    assert stage.user == service["user"] == "10001:10001"
+    assert stage.path(config_path).read_bytes() == (context / "config.json").read_bytes()
+    program, shim = stage.cmd
+    assert service["healthcheck"]["test"][1:] == [program, shim, "--healthcheck"]
+    assert stage.path(shim).read_bytes() == SHIMS[program]
+    assert not list(stage.path(task_root).rglob(".cloudexit-code.zip")), "a zip left unextracted"
+    by_name = {fn.name: fn for fn in CODE}
+    config = json.loads(stage.path(config_path).read_text())
+    for name, fn_cfg in config["functions"].items():
+        where = handler_file(fn_cfg, task_root, stage)
+        assert stage.path(where).is_file(), f"{name}: no handler file at {where}"
+        assert stage.path(where).read_text() == marker(by_name[name]), f"{name}: {where}"
+        assert dockerbuild.readable_by_others(stage, where), f"USER cannot read {where}"
+        assert not dockerbuild.writable_by_others(stage, where), f"{where} is writable"
+    return sorted(config["functions"])
+
+
+@pytest.mark.parametrize("mode", sorted(SERVICES))
+def test_every_handler_lands_where_config_json_says(
+    mode: str, terraform: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "stack"
+    assert main(["migrate", str(terraform), "--output", str(out), "--serverless-mode", mode]) == 0
+    services = {
+        name: svc
+        for name, svc in compose_config(out / "docker-compose.yml")["services"].items()
+        if svc.get("labels", {}).get("cloudexit.role") == "function"
+    }
+    assert len(services) == SERVICES[mode]
+    served: list[str] = []
+    for name, svc in sorted(services.items()):
+        context = Path(svc["build"]["context"])
+        named = {k: Path(v) for k, v in svc["build"].get("additional_contexts", {}).items()}
+        dockerfile = (context / svc["build"]["dockerfile"]).read_text()
+        image = dockerbuild.build(dockerfile, context, named, tmp_path / "images" / name)
+        served += check_image(image.stages[-1], svc, context)
+    assert sorted(served) == sorted(fn.name for fn in CODE)  # each function exactly once

@@ -1,4 +1,5 @@
-"""Golden event tests: real HTTP in, the exact API Gateway event out (REFERENCES.md §3).
+"""Golden event tests: real HTTP in, the exact API Gateway event out (the contract in
+the shims' headers; rows per rule in tests/runtime/contract/events.json).
 
 Both shims must produce the same event for the same request, field by field.
 Only the per-request values (request ids, times) differ from the fixtures; their

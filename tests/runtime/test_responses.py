@@ -1,4 +1,5 @@
-"""Lambda results → HTTP responses (REFERENCES.md §3), errors, timeouts, handler styles."""
+"""Lambda results → HTTP responses (the contract in the shims' headers; the rows of
+tests/runtime/contract/responses.json), errors, timeouts, handler styles."""
 
 from __future__ import annotations
 
@@ -54,9 +55,33 @@ def test_v1_base64_body_decoded(runtime: str, shared_shims: Callable[[str, str],
     assert resp.all("Content-Length") == [str(len(PNG))]
 
 
-def test_v1_defaults(runtime: str, shared_shims: Callable[[str, str], Shim]) -> None:
-    resp = respond(shared_shims(runtime, "rest"), {"statusCode": 204})
-    assert resp.status == 204 and resp.body == b""
+JSON_TYPE, TEXT_TYPE = "application/json", "text/plain; charset=utf-8"
+
+
+@pytest.mark.parametrize(
+    ("kind", "result", "content_type"),
+    [
+        ("rest", {"statusCode": 200}, JSON_TYPE),
+        ("rest", {"statusCode": 200, "body": None}, JSON_TYPE),
+        ("http1", {"statusCode": 200}, TEXT_TYPE),
+        ("http2", {"statusCode": 200, "body": None}, TEXT_TYPE),
+    ],
+    ids=["rest-no-body", "rest-null-body", "http1-no-body", "http2-null-body"],
+)
+def test_defaults_no_content_type_and_empty_body(
+    runtime: str,
+    shared_shims: Callable[[str, str], Shim],
+    kind: str,
+    result: dict[str, Any],
+    content_type: str,
+) -> None:
+    """Status 200, not 204 (a 204 hides any body): a missing or null body is empty,
+    and a result without Content-Type gets the API kind's default (REST API
+    application/json, HTTP API text/plain; charset=utf-8)."""
+    resp = respond(shared_shims(runtime, kind), result)
+    assert (resp.status, resp.body) == (200, b"")
+    assert resp.all("Content-Length") == ["0"]
+    assert resp.all("Content-Type") == [content_type]
 
 
 @pytest.mark.parametrize(

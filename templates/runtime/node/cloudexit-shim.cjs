@@ -2,11 +2,32 @@
 // cloudexit Lambda-over-HTTP shim for Node.js handlers.
 //
 // One dependency-free file (node:* modules only). It serves an HTTP port, turns
-// each request into the exact API Gateway proxy event (payload 1.0 or 2.0, see
-// REFERENCES.md §3), invokes the Lambda handler in-process and maps the result
-// back to HTTP. Configuration comes only from the JSON file named by
-// $CLOUDEXIT_CONFIG (default /opt/cloudexit/config.json); no Terraform value
-// ever reaches a shell.
+// each request into the exact API Gateway Lambda proxy event, invokes the
+// Lambda handler in-process and maps the result back to HTTP. Configuration
+// comes only from the JSON file named by $CLOUDEXIT_CONFIG (default
+// /opt/cloudexit/config.json); no Terraform value ever reaches a shell.
+//
+// The contract (the Python shim, cloudexit_shim.py, keeps the same one):
+// - Payload 1.0 (REST APIs; HTTP APIs set to 1.0): resource, path, httpMethod,
+//   headers (last value per name, case as sent) and multiValueHeaders (all),
+//   queryStringParameters (last) and multiValueQueryStringParameters (all),
+//   pathParameters, stageVariables -- empty maps and a missing body are null --
+//   body, isBase64Encoded (true only for a Content-Type in binaryMediaTypes),
+//   requestContext (fresh requestId, requestTime "dd/MMM/yyyy:HH:mm:ss +0000",
+//   requestTimeEpoch in ms, stage, resourcePath, identity.sourceIp, ...).
+// - Payload 2.0 (HTTP APIs): version "2.0", routeKey ("GET /items/{id}" or
+//   $default), rawPath, rawQueryString (byte-exact), lower-case headers with
+//   duplicates comma-joined, cookies[] from the Cookie header,
+//   queryStringParameters comma-joined and absent without a query,
+//   requestContext.http {method, path, protocol, sourceIp, userAgent}, fresh
+//   requestId, time, timeEpoch, isBase64Encoded true for non-text bodies.
+// - Results, 1.0: statusCode (integer) and a string body (null or missing:
+//   empty), headers merged with multiValueHeaders, body decoded when
+//   isBase64Encoded. 2.0: an object without statusCode is the JSON body of a
+//   200, a string is the body as is, each cookies[] entry its own Set-Cookie.
+//   No Content-Type in a result with a statusCode: REST APIs answer
+//   application/json, HTTP APIs text/plain; charset=utf-8.
+//   Anything malformed, or a handler error, is a 502; a timeout a 504.
 //
 // Differences from AWS Lambda that are deliberate and documented:
 // - Requests are served concurrently by one process (Lambda runs one
@@ -43,6 +64,8 @@ const MAX_BODY = 10 * 1024 * 1024; // API Gateway payload limit
 const TASK_ROOT = process.env.LAMBDA_TASK_ROOT || '/var/task';
 const ACCOUNT_ID = process.env.CLOUDEXIT_ACCOUNT_ID || '000000000000';
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+// The Content-Type of a result with a statusCode and none of its own.
+const DEFAULT_TYPE = { rest: 'application/json', http: 'text/plain; charset=utf-8' };
 const TEXT_TYPES = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded|graphql|ld\+json|[\w.+-]*\+(json|xml)))/i;
 
 // ---------------------------------------------------------------- config ---
@@ -52,6 +75,7 @@ function loadConfig() {
   const cfg = JSON.parse(fs.readFileSync(file, 'utf8'));
   const api = Object.assign({ id: 'local', stage: '$default', payloadVersion: '1.0', binaryMediaTypes: [], kind: 'rest' }, cfg.api || {});
   if (api.kind === 'rest') api.payloadVersion = '1.0'; // REST APIs only speak 1.0
+  api.defaultContentType = DEFAULT_TYPE[api.kind === 'rest' ? 'rest' : 'http'];
   return { api, functions: cfg.functions || {}, routes: compileRoutes(cfg.routes || []) };
 }
 
@@ -197,7 +221,7 @@ let timeSecond = -1;
 let timeText = '';
 
 function requestTime(ms) {
-  // "dd/MMM/yyyy:HH:mm:ss +0000" (REFERENCES.md §3) from epoch ms (or a Date);
+  // "dd/MMM/yyyy:HH:mm:ss +0000" (payload 1.0 requestTime) from epoch ms (or a Date);
   // formatted once per second.
   const epoch = typeof ms === 'number' ? ms : ms.getTime();
   const second = Math.floor(epoch / 1000);
@@ -622,9 +646,10 @@ function checkBody(body) {
   return body;
 }
 
-function mapResponseV1(result) {
+function mapResponseV1(result, defaultType) {
   // v1: statusCode required, string body, headers merged into multiValueHeaders
-  // (a pair present in both appears once), body decoded when isBase64Encoded.
+  // (a pair present in both appears once), body decoded when isBase64Encoded;
+  // defaultType (api.defaultContentType) when the result names no Content-Type.
   if (!result || typeof result !== 'object') throw new MalformedResponse('result must be an object');
   const status = checkStatus(result.statusCode);
   const body = checkBody(result.body);
@@ -653,13 +678,14 @@ function mapResponseV1(result) {
       if (at < 0) { lower.push(lk); headers.push([k, [value]]); } else if (!headers[at][1].includes(value)) headers[at][1].push(value);
     }
   }
-  if (!lower.includes('content-type')) headers.push(['Content-Type', ['application/json']]);
+  if (!lower.includes('content-type')) headers.push(['Content-Type', [defaultType]]);
   return { status, headers, body: decodeBody(body, result.isBase64Encoded) };
 }
 
 function mapResponseV2(result) {
   // v2: an object without statusCode (or any non-object) is the JSON body of a 200;
-  // a string is the body as is; each cookies[] entry is its own Set-Cookie.
+  // a string is the body as is; each cookies[] entry is its own Set-Cookie; a
+  // result with a statusCode and no Content-Type is text/plain (as HTTP APIs do).
   if (typeof result === 'string') return { status: 200, headers: [['Content-Type', ['application/json']]], body: result };
   if (!result || typeof result !== 'object' || !('statusCode' in result)) {
     const json = JSON.stringify(result === undefined ? null : result);
@@ -672,7 +698,7 @@ function mapResponseV2(result) {
     const value = headerValue(v);
     if (value !== undefined) headers.push([k, [value]]);
   }
-  if (!headers.some(([k]) => k.toLowerCase() === 'content-type')) headers.push(['Content-Type', ['application/json']]);
+  if (!headers.some(([k]) => k.toLowerCase() === 'content-type')) headers.push(['Content-Type', [DEFAULT_TYPE.http]]);
   const cookies = result.cookies || [];
   if (!Array.isArray(cookies)) throw new MalformedResponse('cookies must be an array');
   if (cookies.length) headers.push(['Set-Cookie', cookies.map(headerValue)]);
@@ -795,7 +821,7 @@ function invokeRoute(state, req, match, raw, body, log, finish) {
     let out = null;
     if (!failed) {
       try {
-        out = (v2 ? mapResponseV2 : mapResponseV1)(value);
+        out = v2 ? mapResponseV2(value) : mapResponseV1(value, state.config.api.defaultContentType);
       } catch (err) {
         value = err;
       }
@@ -976,6 +1002,12 @@ function healthcheck() {
 if (require.main === module) {
   if (process.argv.includes('--healthcheck')) healthcheck();
   else main();
+} else {
+  // require()d (by the unit tests in tests/runtime/node/): the pure functions,
+  // nothing started. Run as a program the shim exports nothing.
+  module.exports = {
+    loadConfig, compileRoutes, matchRoute, parseQuery, singleAndMulti, commaJoined,
+    isBinaryV1, isBinaryV2, buildEventV1, buildEventV2, mapResponseV1, mapResponseV2,
+    requestTime, uuid4,
+  };
 }
-
-module.exports = { compileRoutes, matchRoute, requestTime, mapResponseV1, mapResponseV2, uuid4 };

@@ -1,15 +1,37 @@
 #!/usr/bin/env python3
 """cloudexit Lambda-over-HTTP shim for Python handlers.
 
-One stdlib-only file (Python 3.9-3.13). It serves an HTTP/1.1 port with one
-thread per keep-alive connection that parses the request, turns it into the
-exact API Gateway proxy event (payload 1.0 or 2.0, REFERENCES.md section 3),
-runs the Lambda handler inline in that thread and writes the mapped response.
+One stdlib-only file (Python 3.9 to 3.14, the Lambda Python runtimes). It
+serves an HTTP/1.1 port with one thread per keep-alive connection that parses
+the request, turns it into the exact API Gateway Lambda proxy event, runs the
+Lambda handler inline in that thread and writes the mapped response.
 No thread hop per request: measured in bench/shim_bench.py, a thread pool
 behind asyncio cost 80 % of the throughput. A watchdog thread answers 504 at a
 function's deadline. Access-log lines (one JSON object per request on stdout)
 are written in batches every 20 ms and at exit. Configuration comes only from
 the JSON file named by $CLOUDEXIT_CONFIG (default /opt/cloudexit/config.json).
+
+The contract (the Node shim, cloudexit-shim.cjs, keeps the same one):
+- Payload 1.0 (REST APIs; HTTP APIs set to 1.0): resource, path, httpMethod,
+  headers (last value per name, case as sent) and multiValueHeaders (all),
+  queryStringParameters (last) and multiValueQueryStringParameters (all),
+  pathParameters, stageVariables -- empty maps and a missing body are null --
+  body, isBase64Encoded (true only for a Content-Type in binaryMediaTypes),
+  requestContext (fresh requestId, requestTime "dd/MMM/yyyy:HH:mm:ss +0000",
+  requestTimeEpoch in ms, stage, resourcePath, identity.sourceIp, ...).
+- Payload 2.0 (HTTP APIs): version "2.0", routeKey ("GET /items/{id}" or
+  $default), rawPath, rawQueryString (byte-exact), lower-case headers with
+  duplicates comma-joined, cookies[] from the Cookie header,
+  queryStringParameters comma-joined and absent without a query,
+  requestContext.http {method, path, protocol, sourceIp, userAgent}, fresh
+  requestId, time, timeEpoch, isBase64Encoded true for non-text bodies.
+- Results, 1.0: statusCode (integer) and a string body (None or missing:
+  empty), headers merged with multiValueHeaders, body decoded when
+  isBase64Encoded. 2.0: a dict without statusCode is the JSON body of a 200, a
+  string is the body as is, each cookies[] entry its own Set-Cookie. No
+  Content-Type in a result with a statusCode: REST APIs answer
+  application/json, HTTP APIs text/plain; charset=utf-8. Anything malformed,
+  or a handler error, is a 502; a timeout a 504.
 
 Deliberate, documented differences from AWS Lambda:
 - Requests are served concurrently (one thread per connection, at most
@@ -63,6 +85,8 @@ TEXT_TYPES = re.compile(
     re.IGNORECASE,
 )
 JSON_HEADERS = [("Content-Type", ["application/json"])]
+# The Content-Type of a result with a statusCode and none of its own.
+DEFAULT_TYPE = {"rest": "application/json", "http": "text/plain; charset=utf-8"}
 _ID_POOL = []  # ready-made ids; list.pop() and list.extend() are atomic under the GIL
 _ID_BATCH = 256
 # Masks over _ID_BATCH 16-byte blocks: version nibble 4, RFC 4122 variant bits 10.
@@ -116,6 +140,7 @@ def load_config():
     api.update(cfg.get("api") or {})
     if api["kind"] == "rest":
         api["payloadVersion"] = "1.0"  # REST APIs only speak 1.0
+    api["defaultContentType"] = DEFAULT_TYPE["rest" if api["kind"] == "rest" else "http"]
     routes = compile_routes(cfg.get("routes") or [])
     return {"api": api, "functions": cfg.get("functions") or {}, "routes": routes}
 
@@ -203,7 +228,7 @@ def match_route(routes, method, raw_path):
 
 
 def format_request_time(t):
-    """``dd/MMM/yyyy:HH:mm:ss +0000`` (REFERENCES.md section 3) from a struct_time."""
+    """``dd/MMM/yyyy:HH:mm:ss +0000`` (payload 1.0 requestTime) from a struct_time."""
     return "%02d/%s/%04d:%02d:%02d:%02d +0000" % (
         t.tm_mday, MONTHS[t.tm_mon - 1], t.tm_year, t.tm_hour, t.tm_min, t.tm_sec
     )
@@ -537,9 +562,10 @@ def decode_body(body, is_base64):
     return base64.b64decode(body) if is_base64 else body.encode("utf-8")
 
 
-def map_response_v1(result):
+def map_response_v1(result, default_type):
     """v1: statusCode required, string body, headers merged into multiValueHeaders
-    (a pair present in both appears once), body decoded when isBase64Encoded."""
+    (a pair present in both appears once), body decoded when isBase64Encoded;
+    default_type (api["defaultContentType"]) when the result names no Content-Type."""
     if not isinstance(result, dict):
         raise MalformedResponse("result must be an object")
     status = check_status(result.get("statusCode"))
@@ -557,13 +583,14 @@ def map_response_v1(result):
         entry = merged.setdefault(key.lower(), (key, []))
         if text not in entry[1]:
             entry[1].append(text)
-    merged.setdefault("content-type", ("Content-Type", ["application/json"]))
+    merged.setdefault("content-type", ("Content-Type", [default_type]))
     return status, list(merged.values()), decode_body(body, result.get("isBase64Encoded"))
 
 
 def map_response_v2(result):
     """v2: an object without statusCode (or any non-object) is the JSON body of a 200;
-    a string is the body as is; each cookies[] entry is its own Set-Cookie."""
+    a string is the body as is; each cookies[] entry is its own Set-Cookie; a result
+    with a statusCode and no Content-Type is text/plain (as HTTP APIs do)."""
     if isinstance(result, str):
         return 200, JSON_HEADERS, result.encode("utf-8")
     if not isinstance(result, dict) or "statusCode" not in result:
@@ -576,7 +603,7 @@ def map_response_v2(result):
         if text is not None:
             headers.append((key, [text]))
     if not any(k.lower() == "content-type" for k, _ in headers):
-        headers.append(("Content-Type", ["application/json"]))
+        headers.append(("Content-Type", [DEFAULT_TYPE["http"]]))
     cookies = result.get("cookies") or []
     if not isinstance(cookies, list):
         raise MalformedResponse("cookies must be an array")
@@ -834,6 +861,7 @@ class Shim:
     def __init__(self, config):
         self.config = config
         self.functions = config["functions"]
+        self.default_type = config["api"]["defaultContentType"]  # for v1 results
         self.names = list(self.functions)
         self.consolidated = len(self.names) > 1
         self.handlers = {}  # name -> callable or exception
@@ -1010,7 +1038,9 @@ class Shim:
 
     def map_result(self, result, v2, request_id, name):
         try:
-            return map_response_v2(result) if v2 else map_response_v1(result)
+            if v2:
+                return map_response_v2(result)
+            return map_response_v1(result, self.default_type)
         except (MalformedResponse, ValueError, TypeError) as exc:
             log_error(request_id, name, error_info(exc))
             return json_response(502, {"message": "Internal server error"})
