@@ -20,6 +20,7 @@ from typing import Any
 from cloudexit_ci import images
 from cloudexit_ci.mappers import estate
 from cloudexit_ci.mappers.base import MapContext, cover, safe_name, unique_name
+from cloudexit_ci.naming import is_host
 from cloudexit_ci.stack import (
     Backend,
     Coverage,
@@ -32,9 +33,8 @@ from cloudexit_ci.stack import (
 from cloudexit_ci.terraform.model import Resource, Values
 from cloudexit_ci.values import EnvRef
 
-_PATTERN = re.compile(r"^/?[A-Za-z0-9._~/*?-]+$")
-_ROOT = re.compile(r"^[A-Za-z0-9._~/-]+$")
-_HOST = re.compile(r"^(\*\.)?[A-Za-z0-9.-]+$")
+_PATTERN = re.compile(r"^/?[A-Za-z0-9._~/*?-]+\Z")
+_ROOT = re.compile(r"^[A-Za-z0-9._~/-]+\Z")
 _PORTS = {"minio": 9000, "seaweedfs": 8333}
 _LOST = {
     "web_acl_id": "WAF web ACL (add Traefik middlewares or a WAF by hand)",
@@ -149,13 +149,13 @@ def _behaviour_losses(values: Values) -> list[str]:
 
 def _hosts(values: Values, lost: list[str]) -> list[str]:
     hosts = [a for a in values.get("aliases") or [] if isinstance(a, str)]
-    bad = [h for h in hosts if not _HOST.match(h)]
+    bad = [h for h in hosts if not is_host(h)]
     if bad:
         lost.append(f"aliases not converted: {', '.join(bad)}")
     for cert in values.blocks("viewer_certificate"):
         if cert.has("acm_certificate_arn") or cert.has("iam_certificate_id"):
             lost.append("viewer certificate (Traefik obtains one via ACME for the aliases)")
-    return sorted(h for h in hosts if _HOST.match(h))
+    return sorted(h for h in hosts if is_host(h))
 
 
 def _errors(values: Values, lost: list[str]) -> list[dict[str, Any]]:

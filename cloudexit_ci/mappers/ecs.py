@@ -38,7 +38,7 @@ _CONDITIONS: dict[str, Any] = {
     "COMPLETE": "service_completed_successfully",
     "SUCCESS": "service_completed_successfully",
 }
-_TAG = re.compile(r":[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$|@sha256:[0-9a-f]{64}$")
+_TAG = re.compile(r":[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\Z|@sha256:[0-9a-f]{64}\Z")
 
 
 def containers(resource: Resource) -> list[dict[str, Any]] | None:

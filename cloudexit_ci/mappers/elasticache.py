@@ -30,8 +30,8 @@ _ATTRS = (
 )
 
 
-_PARAM_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
-_PARAM_VALUE = re.compile(r"^[A-Za-z0-9_.,:+-]*$")
+_PARAM_NAME = re.compile(r"^[a-z][a-z0-9-]*\Z")
+_PARAM_VALUE = re.compile(r"^[A-Za-z0-9_.,:+-]*\Z")
 # ElastiCache-only parameters (cluster mode is lost; memory reservation is AWS's own)
 _AWS_ONLY = re.compile(r"^(cluster-|reserved-memory|close-on-)")
 

@@ -19,7 +19,7 @@ from cloudexit_ci.terraform.model import Resource
 from cloudexit_ci.values import Ref, Template, Value
 
 CodeKind = Literal["zip", "dir", "file"]
-SUPPORTED_RUNTIME = re.compile(r"^(nodejs(1[68]|2[024])\.x|python3\.(9|1[0-4]))$")
+SUPPORTED_RUNTIME = re.compile(r"^(nodejs(1[68]|2[024])\.x|python3\.(9|1[0-4]))\Z")
 _LOST_ARGS = {
     "layers": "layers are not vendored: add their contents to the function code",
     "vpc_config": "VPC placement (the compose network replaces it)",

@@ -12,10 +12,9 @@ import re
 from dataclasses import dataclass, field
 
 from cloudexit_ci.mappers.base import MapContext, cover, mapped_or_partial, safe_name
+from cloudexit_ci.naming import is_host
 from cloudexit_ci.stack import Backend, Coverage, HttpRoute, Origin, PathMatch
 from cloudexit_ci.terraform.model import Resource, Values
-
-_HOST = re.compile(r"^(\*\.)?[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")
 
 
 @dataclass
@@ -127,7 +126,7 @@ def _conditions(values: Values, router: Router) -> list[str]:
             if kind == "path_pattern":
                 router.paths += tuple(items)
             elif kind == "host_header":
-                router.hosts += tuple(h for h in items if _HOST.match(h))
+                router.hosts += tuple(h for h in items if is_host(h))
             elif items:
                 router.methods += tuple(m.upper() for m in items if m.isalpha())
         for kind in ("http_header", "query_string", "source_ip"):

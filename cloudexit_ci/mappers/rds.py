@@ -42,8 +42,8 @@ _LOST = {
     "enable_http_endpoint": "Data API (HTTP endpoint)",
     "manage_master_user_password": "master password managed in Secrets Manager (now in .env)",
 }
-_PARAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
-_PARAM_VALUE = re.compile(r"^[A-Za-z0-9_.,:/+-]*$")
+_PARAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*\Z")
+_PARAM_VALUE = re.compile(r"^[A-Za-z0-9_.,:/+-]*\Z")
 _AWS_ONLY = re.compile(r"^(rds\.|aurora|aws_)")
 
 

@@ -9,7 +9,7 @@ from cloudexit_ci.mappers.base import MapContext, cover, mapped_or_partial, safe
 from cloudexit_ci.stack import Bucket, Cors, Coverage, DataMove
 from cloudexit_ci.terraform.model import Resource, Values
 
-_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\Z")
 
 # inline (AWS provider v3) arguments and what is lost with them
 _INLINE_LOST = {

@@ -21,11 +21,11 @@ from cloudexit_ci.stack import Coverage, Dependency, ExtraFile, Origin, Service
 from cloudexit_ci.terraform.model import Resource
 from cloudexit_ci.values import Invoke
 
-_RATE = re.compile(r"^rate\(\s*(\d+)\s+(minutes?|hours?|days?)\s*\)$")
-_CRON = re.compile(r"^cron\((.*)\)$")
+_RATE = re.compile(r"^rate\(\s*(\d+)\s+(minutes?|hours?|days?)\s*\)\Z")
+_CRON = re.compile(r"^cron\((.*)\)\Z")
 _SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 _DAYS = {"SUN": 1, "MON": 2, "TUE": 3, "WED": 4, "THU": 5, "FRI": 6, "SAT": 7}
-_FIELD = re.compile(r"^[0-9*,/-]+$")
+_FIELD = re.compile(r"^[0-9*,/-]+\Z")
 
 
 class NotTranslated(ValueError):

@@ -22,7 +22,7 @@ from cloudexit_ci.migrate_data.wire import Item, from_json, to_json
 
 CQL_TYPES = {"S": "text", "N": "decimal", "B": "blob"}
 DOC_COLUMN = "doc"
-_IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,47}$")
+_IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,47}\Z")
 
 
 def quote(name: str) -> str:

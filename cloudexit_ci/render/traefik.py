@@ -13,6 +13,7 @@ import re
 from collections import defaultdict
 from typing import Any
 
+from cloudexit_ci.naming import is_host
 from cloudexit_ci.stack import (
     Backend,
     Cors,
@@ -24,9 +25,8 @@ from cloudexit_ci.stack import (
     Stack,
 )
 
-_SAFE_LITERAL = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$")
-_PARAM = re.compile(r"^\{([A-Za-z0-9_.-]+)(\+?)\}$")
-_HOSTNAME = re.compile(r"^(\*\.)?[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")
+_SAFE_LITERAL = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=:@%/-]*\Z")
+_PARAM = re.compile(r"^\{([A-Za-z0-9_.-]+)(\+?)\}\Z")
 _PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_~/")
 TLS = {"certResolver": "letsencrypt"}
 
@@ -116,7 +116,7 @@ def rule(domain: str, route: HttpRoute) -> str:
 
 
 def _host(host: str) -> str:
-    if _HOSTNAME.match(host) is None:  # producers validate names: this is a bug guard
+    if not is_host(host):  # producers validate names: this is a bug guard
         raise AssertionError(f"not a host name: {host!r}")
     if host.startswith("*."):
         return f"HostRegexp(`^[^.]+{_escape(host[1:])}$`)"

@@ -26,7 +26,7 @@ from cloudexit_ci.stack import (
 HEALTH_PATH = "/__cloudexit/health"
 SHIM_PORT = 8080
 FUNCTIONS_FILE = "services"
-_PARAM = re.compile(r"^\{([A-Za-z0-9_.-]+)(\+?)\}$")
+_PARAM = re.compile(r"^\{([A-Za-z0-9_.-]+)(\+?)\}\Z")
 
 
 def add_gateway(stack: Stack, options: Options) -> None:
