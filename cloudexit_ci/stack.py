@@ -350,6 +350,8 @@ class Stack:
     name: str
     domain: str
     options: dict[str, str] = field(default_factory=dict)
+    region: str = "us-east-1"  # the provider's, for AWS_REGION, ARNs and the data plan
+    account: str = "000000000000"  # one account id per stack, in every synthesized ARN
     apis: dict[str, Api] = field(default_factory=dict)
     routes: list[Route] = field(default_factory=list)
     functions: dict[str, Function] = field(default_factory=dict)

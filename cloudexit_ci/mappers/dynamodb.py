@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cloudexit_ci.cqlnames import keyspace_name, table_name
+from cloudexit_ci.mappers import estate
 from cloudexit_ci.mappers.base import MapContext, cover, mapped_or_partial
 from cloudexit_ci.stack import Coverage, DataMove, Index, KeySchema, Table
 from cloudexit_ci.terraform.model import Resource, Values
@@ -36,6 +37,12 @@ def map_table(resource: Resource, ctx: MapContext) -> Coverage:
         billing_mode=values.string("billing_mode", "PROVISIONED"),
     )
     ctx.stack.tables[name] = table
+    table_arn = estate.arn(ctx, resource, "dynamodb", f"table/{name}")
+    for attr, value in (("id", name), ("name", name), ("arn", table_arn)):
+        estate.resolve(ctx, resource.address, attr, value)
+    if table.stream_view_type:
+        stream = f"{table_arn}/stream/1970-01-01T00:00:00.000"
+        estate.resolve(ctx, resource.address, "stream_arn", stream)
     target = {"table": name, "service": "scylladb", "mode": ctx.options.dynamodb_mode}
     if ctx.options.dynamodb_mode == "alternator":
         target["endpoint"] = "http://scylladb:8000"

@@ -188,6 +188,9 @@ def _register(ctx: MapContext, resource: Resource, name: str, port: int) -> None
         estate.resolve(ctx, resource.address, attr, name)
     estate.resolve(ctx, resource.address, "port", str(port))
     estate.resolve(ctx, resource.address, "configuration_endpoint", f"{name}:{port}")
+    estate.resolve(ctx, resource.address, "cache_nodes[0].address", name)
+    estate.resolve(ctx, resource.address, "cache_nodes[0].port", str(port))
+    estate.resolve(ctx, resource.address, "arn", estate.arn(ctx, resource, "elasticache", name))
 
 
 def map_unmapped_rbac(resource: Resource, ctx: MapContext) -> Coverage:

@@ -21,9 +21,6 @@ from cloudexit_ci.terraform.expressions import Computed
 from cloudexit_ci.terraform.model import Resource, Values
 from cloudexit_ci.values import EnvRef, Value
 
-ACCOUNT = "000000000000"
-REGION = "us-east-1"
-
 
 def secret_var(ctx: MapContext, name: str, description: str, origin: Origin | None) -> EnvRef:
     ctx.stack.env_vars[name] = EnvVar(name, description, origin, secret=True)
@@ -38,6 +35,17 @@ def plain_var(ctx: MapContext, name: str, description: str, origin: Origin | Non
 def resolve(ctx: MapContext, address: str, attr: str, value: Value) -> None:
     """A reference to ``address.attr`` anywhere in the stack becomes ``value``."""
     ctx.stack.exports[(address, attr)] = value
+
+
+def region_of(ctx: MapContext, resource: Resource | None = None) -> str:
+    """The region of a resource's provider (an alias included), else the stack's."""
+    found = getattr(resource, "region", None) if resource is not None else None
+    return found if isinstance(found, str) and found else ctx.stack.region
+
+
+def arn(ctx: MapContext, resource: Resource | None, service: str, rest: str) -> str:
+    """``arn:aws:<service>:<region>:<account>:<rest>`` with the stack's one account id."""
+    return f"arn:aws:{service}:{region_of(ctx, resource)}:{ctx.stack.account}:{rest}"
 
 
 def text_of(value: object) -> str:

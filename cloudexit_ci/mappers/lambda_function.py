@@ -64,7 +64,24 @@ def map_function(resource: Resource, ctx: MapContext) -> Coverage:
         architecture=(values.get("architectures") or ["x86_64"])[0],
     )
     ctx.family("lambda.by_address", dict)[resource.address] = key
+    _export(ctx, resource, function_name)
     return mapped_or_partial(resource, f"container `{key}` runs the handler", lost, key)
+
+
+def _export(ctx: MapContext, resource: Resource, name: str) -> None:
+    """What references to the function become (ARNs with the stack's account)."""
+    arn = estate.arn(ctx, resource, "lambda", f"function:{name}")
+    region = estate.region_of(ctx, resource)
+    invoke = f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations"
+    for attr, value in (
+        ("id", name),
+        ("function_name", name),
+        ("arn", arn),
+        ("qualified_arn", f"{arn}:$LATEST"),
+        ("invoke_arn", invoke),
+        ("version", "$LATEST"),
+    ):
+        estate.resolve(ctx, resource.address, attr, value)
 
 
 def _code(resource: Resource, ctx: MapContext) -> Code:

@@ -175,6 +175,8 @@ def _register(
     estate.resolve(ctx, address, "endpoint", name if cluster else f"{name}:{port}")
     estate.resolve(ctx, address, "reader_endpoint", name)
     estate.resolve(ctx, address, "port", str(port))
+    kind = "cluster" if cluster else "db"
+    estate.resolve(ctx, address, "arn", estate.arn(ctx, resource, "rds", f"{kind}:{name}"))
     estate.resolve(ctx, address, "username", user)
     estate.resolve(ctx, address, "master_username", user)
     password = EnvRef(estate.env_name(name) + "_PASSWORD")

@@ -15,6 +15,7 @@ from cloudexit_ci.mappers import (
     apigatewayv2,
     cloudfront,
     cognito,
+    data_sources,
     dynamodb,
     ecs,
     elasticache,
@@ -298,6 +299,7 @@ MAPPERS: dict[str, Entry] = {
 }
 
 FINISHERS: tuple[Finisher, ...] = (
+    data_sources.finish,
     apigateway.finish,
     apigatewayv2.finish,
     sqs.finish,

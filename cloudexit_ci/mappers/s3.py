@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from cloudexit_ci.mappers import estate
 from cloudexit_ci.mappers.base import MapContext, cover, mapped_or_partial, safe_name
 from cloudexit_ci.stack import Bucket, Cors, Coverage, DataMove
 from cloudexit_ci.terraform.model import Resource, Values
@@ -67,6 +68,7 @@ def map_bucket(resource: Resource, ctx: MapContext) -> Coverage:
     ctx.stack.buckets[name] = bucket
     ctx.family("s3.by_address", dict)[resource.address] = name
     store = ctx.options.object_store
+    _export(ctx, resource, name, f"http://{store}:{_port(store)}")
     ctx.stack.data_plan.append(
         DataMove(
             "s3",
@@ -76,6 +78,17 @@ def map_bucket(resource: Resource, ctx: MapContext) -> Coverage:
         )
     )
     return mapped_or_partial(resource, f"{store} bucket `{name}`", lost, store)
+
+
+def _export(ctx: MapContext, resource: Resource, name: str, endpoint: str) -> None:
+    """What references to the bucket become: its name, ARN, and for the domain names the
+    bucket's path-style URL in the object store."""
+    for attr in ("id", "bucket"):
+        estate.resolve(ctx, resource.address, attr, name)
+    estate.resolve(ctx, resource.address, "arn", f"arn:aws:s3:::{name}")
+    for attr in ("bucket_domain_name", "bucket_regional_domain_name"):
+        estate.resolve(ctx, resource.address, attr, f"{endpoint}/{name}")
+    estate.resolve(ctx, resource.address, "region", estate.region_of(ctx, resource))
 
 
 def _port(store: str) -> int:

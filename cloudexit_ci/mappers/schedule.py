@@ -190,7 +190,7 @@ def finish(ctx: MapContext) -> None:
 def _job(ctx: MapContext, job: tuple[Schedule, str, object, Origin]) -> dict[str, object]:
     schedule, function_key, payload, origin = job
     url = Invoke(function_key)
-    arn = f"arn:aws:events:{estate.REGION}:{estate.ACCOUNT}:rule/{schedule.name}"
+    arn = estate.arn(ctx, None, "events", f"rule/{schedule.name}")
     return {
         "name": schedule.name,
         "expression": schedule.expression,

@@ -34,8 +34,9 @@ def map_secret(resource: Resource, ctx: MapContext) -> Coverage:
         resource.origin,
     )
     name = resource.values.string("name") or resource.name
-    arn = f"arn:aws:secretsmanager:{estate.REGION}:{estate.ACCOUNT}:secret:{name}"
-    estate.resolve(ctx, resource.address, "arn", arn)
+    estate.resolve(
+        ctx, resource.address, "arn", estate.arn(ctx, resource, "secretsmanager", f"secret:{name}")
+    )
     ctx.family("secrets.by_address", dict)[resource.address] = (var, ref)
     lost = [_API_LOST]
     lost += ["KMS key"] if resource.values.has("kms_key_id") else []
@@ -79,7 +80,7 @@ def map_parameter(resource: Resource, ctx: MapContext) -> Coverage:
         ctx,
         resource.address,
         "arn",
-        f"arn:aws:ssm:{estate.REGION}:{estate.ACCOUNT}:parameter{name}",
+        estate.arn(ctx, resource, "ssm", f"parameter{name}"),
     )
     ctx.family("secrets.by_address", dict)[resource.address] = (var, ref)
     return cover(resource, "partial", f".env variable {var}", lost=[_API_LOST])

@@ -61,17 +61,13 @@ def topics(ctx: MapContext) -> dict[str, Topic]:
     return found
 
 
-def topic_arn(name: str) -> str:
-    return f"arn:aws:sns:{estate.REGION}:{estate.ACCOUNT}:{name}"
-
-
 def map_topic(resource: Resource, ctx: MapContext) -> Coverage:
     values = resource.values
     name = values.string("name") or values.string("name_prefix") or resource.name
     fifo = values.boolean("fifo_topic")
     if fifo and not name.endswith(".fifo"):
         name += ".fifo"
-    arn = topic_arn(name)
+    arn = estate.arn(ctx, resource, "sns", name)
     topics(ctx)[resource.address] = Topic(name, arn, fifo, resource.origin)
     for attr in ("arn", "id"):
         estate.resolve(ctx, resource.address, attr, arn)
@@ -117,7 +113,7 @@ def _target(ctx: MapContext, protocol: str, endpoint: Any, sub: dict[str, Any]) 
         queue = sqs.queues(ctx).get(estate.referenced(endpoint) or "")
         if queue is None:
             return None
-        sub["endpoint"] = sqs.queue_url(queue.name)
+        sub["endpoint"] = sqs.queue_url(ctx, queue.name)
         return f"ElasticMQ queue {queue.name}"
     if protocol == "lambda":
         key = estate.function_key(ctx, endpoint)
@@ -165,7 +161,7 @@ def finish(ctx: MapContext) -> None:
     files["sns/topics.json"] = ExtraFile("json", config, sources)
     files["sns/sns_fanout.py"] = ExtraFile("static", None, sources, "extras/sns_fanout.py")
     external = any(s["protocol"] in ("http", "https") for t in found for s in t.subscriptions)
-    ctx.stack.services["sns"] = _service(origins, needs, external)
+    ctx.stack.services["sns"] = _service(origins, needs, external, ctx.stack.region)
     ctx.stack.function_env["AWS_ENDPOINT_URL_SNS"] = ENDPOINT
     ctx.stack.notes.append(
         f"SNS: functions publish through AWS_ENDPOINT_URL_SNS={ENDPOINT} (the `sns` fan-out: "
@@ -175,7 +171,9 @@ def finish(ctx: MapContext) -> None:
     )
 
 
-def _service(origins: tuple[Origin, ...], needs: set[Dependency], external: bool) -> Service:
+def _service(
+    origins: tuple[Origin, ...], needs: set[Dependency], external: bool, region: str
+) -> Service:
     check = f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{PORT}/health')"
     return Service(
         name="sns",
@@ -186,7 +184,7 @@ def _service(origins: tuple[Origin, ...], needs: set[Dependency], external: bool
         environment=(
             ("PORT", str(PORT)),
             ("PYTHONUNBUFFERED", "1"),
-            ("AWS_REGION", estate.REGION),  # SendMessage is signed: ElasticMQ accepts any key
+            ("AWS_REGION", region),  # SendMessage is signed: ElasticMQ accepts any key
             ("AWS_ACCESS_KEY_ID", "elasticmq"),
             ("AWS_SECRET_ACCESS_KEY", "elasticmq"),
         ),

@@ -55,8 +55,8 @@ def queue_name(resource: Resource) -> str:
     return f"{base}.fifo" if fifo else base
 
 
-def queue_url(name: str) -> str:
-    return f"{ENDPOINT}/{estate.ACCOUNT}/{name}"
+def queue_url(ctx: MapContext, name: str) -> str:
+    return f"{ENDPOINT}/{ctx.stack.account}/{name}"
 
 
 def map_queue(resource: Resource, ctx: MapContext) -> Coverage:
@@ -74,10 +74,9 @@ def map_queue(resource: Resource, ctx: MapContext) -> Coverage:
         dlq=dlq,
         max_receive=max_receive,
     )
-    estate.resolve(ctx, resource.address, "url", queue_url(name))
-    estate.resolve(
-        ctx, resource.address, "arn", f"arn:aws:sqs:{estate.REGION}:{estate.ACCOUNT}:{name}"
-    )
+    for attr in ("url", "id"):
+        estate.resolve(ctx, resource.address, attr, queue_url(ctx, name))
+    estate.resolve(ctx, resource.address, "arn", estate.arn(ctx, resource, "sqs", name))
     lost = [text for arg, text in _LOST.items() if values.has(arg)] + redrive_lost
     if values.boolean("sqs_managed_sse_enabled"):
         lost.append("SQS-managed encryption at rest")
@@ -153,7 +152,11 @@ def finish(ctx: MapContext) -> None:
         ctx.stack.function_env.setdefault("AWS_SECRET_ACCESS_KEY", "elasticmq")
     estate.extra_files(ctx.stack)["elasticmq/elasticmq.conf"] = ExtraFile(
         "template",
-        {"queues": [_conf(q) for q in ordered], "account": estate.ACCOUNT, "region": estate.REGION},
+        {
+            "queues": [_conf(q) for q in ordered],
+            "account": ctx.stack.account,
+            "region": ctx.stack.region,
+        },
         tuple(q.origin.address for q in ordered),
         "extras/elasticmq.conf.j2",
     )

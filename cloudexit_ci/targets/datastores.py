@@ -58,7 +58,7 @@ def add_dynamodb(stack: Stack, options: Options) -> None:
         environment=(
             ("AWS_ACCESS_KEY_ID", "alternator"),
             ("AWS_SECRET_ACCESS_KEY", "alternator"),
-            ("AWS_DEFAULT_REGION", "us-east-1"),
+            ("AWS_DEFAULT_REGION", stack.region),
             ("AWS_ENDPOINT_URL_DYNAMODB", ALTERNATOR_URL),
             ("CQL_HOST", "scylladb"),
         )

@@ -131,8 +131,8 @@ def _from_output(repo_relative: str, stack: Stack) -> str:
 
 def _platform_env(stack: Stack) -> list[tuple[str, Value]]:
     env: list[tuple[str, Value]] = [
-        ("AWS_REGION", "us-east-1"),
-        ("AWS_DEFAULT_REGION", "us-east-1"),
+        ("AWS_REGION", stack.region),
+        ("AWS_DEFAULT_REGION", stack.region),
     ]
     if stack.tables and stack.options.get("dynamodb-mode") == "alternator":
         env.append(("AWS_ENDPOINT_URL_DYNAMODB", ALTERNATOR_URL))
