@@ -189,10 +189,12 @@ def _parse_bytes(data: bytes, path: Path, shown: str) -> ast.ParsedFile:
         raise UserError(
             f"not UTF-8 text ({exc.reason})", where=f"{shown}:1", hint="save the file as UTF-8"
         ) from None
-    from cloudexit_ci.terraform.parse import parse_json_text, parse_text  # lark: only on a miss
-
     if path.name.endswith(".json"):
+        from cloudexit_ci.terraform.jsonsyntax import parse_json_text  # lark: only on a miss
+
         return parse_json_text(text, shown)
+    from cloudexit_ci.terraform.parse import parse_text
+
     return parse_text(text, shown)
 
 

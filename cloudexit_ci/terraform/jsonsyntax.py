@@ -7,10 +7,12 @@ Strings are templates (``"${var.x}"``) exactly as in HCL.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from cloudexit_ci.errors import UserError
 from cloudexit_ci.terraform import ast
-from cloudexit_ci.terraform.templates import template_from_text
+from cloudexit_ci.terraform.parse import template_from_text
 
 # block type → number of labels it takes in JSON nesting
 _LABELS = {
@@ -38,6 +40,19 @@ class _Lines:
             return self.text.count("\n", 0, self.pos) + 1
         self.pos = found
         return self.text.count("\n", 0, found) + 1
+
+
+def parse_json_text(text: str, path: str) -> ast.ParsedFile:
+    """Terraform JSON syntax → the same records (lines from a decoding pass)."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UserError(
+            f"invalid JSON: {exc.msg}", where=f"{path}:{exc.lineno}", hint="fix the JSON syntax"
+        ) from None
+    if not isinstance(data, dict):
+        raise UserError("a .tf.json file must hold an object", where=f"{path}:1")
+    return ast.ParsedFile(path, json_blocks(data, text, path), tuple(text.splitlines()))
 
 
 def json_blocks(data: dict[str, Any], text: str, path: str) -> tuple[ast.Block, ...]:
@@ -84,8 +99,6 @@ def _body(value: Any, lines: _Lines, path: str) -> ast.Body:
 
 
 def _short(value: Any) -> str:
-    import json
-
     return json.dumps(value)[:200]
 
 

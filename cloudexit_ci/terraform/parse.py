@@ -9,7 +9,6 @@ user's cache directory, so a read-only site-packages does not cost ~2 s a run.
 from __future__ import annotations
 
 import functools
-import json
 import re
 from typing import Any
 
@@ -19,7 +18,7 @@ from lark.exceptions import LarkError, UnexpectedInput
 from cloudexit_ci.errors import UserError
 from cloudexit_ci.terraform import ast
 from cloudexit_ci.terraform.cachedir import cache_dir
-from cloudexit_ci.terraform.templates import merge_literals, template_from_text, unescape
+from cloudexit_ci.terraform.templates import Piece, merge_literals, split_template, unescape
 
 _HEREDOC_END_BLANKS = re.compile(r"(?m)^([ \t]*[A-Za-z][A-Za-z0-9._-]*)[ \t]+$")
 _BINARY_OPS = {"==", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/", "%", "&&", "||"}
@@ -85,6 +84,20 @@ def parse_expression(text: str, path: str, line: int) -> ast.Expr:
         ) from None
     attr = _tree(_tree(tree.children[0]).children[0])
     return _Converter(text, line_offset=line - 1).expr(_children(attr)[-1])
+
+
+def template_from_text(text: str, path: str, line: int) -> ast.Expr:
+    """A template body (heredoc or JSON string) → Template of literals and expressions."""
+    parts: list[str | ast.Expr] = []
+    for piece in split_template(text):
+        parts.append(piece if isinstance(piece, str) else _piece_expr(piece, path, line))
+    return ast.Template(merge_literals(parts))
+
+
+def _piece_expr(piece: Piece, path: str, line: int) -> ast.Expr:
+    if piece.directive:
+        return ast.Unsupported(piece.raw)
+    return parse_expression(piece.inner, path, line + piece.line_offset)
 
 
 def _tree(node: Any) -> Tree[Any]:
@@ -319,18 +332,3 @@ class _Converter:
         key = self.expr(rest[0]) if is_object else None
         value = self.expr(rest[-1])
         return ast.ForExpr(key_var, value_var, collection, key, value, condition, grouping)
-
-
-def parse_json_text(text: str, path: str) -> ast.ParsedFile:
-    """Terraform JSON syntax → the same records (lines from a decoding pass)."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UserError(
-            f"invalid JSON: {exc.msg}", where=f"{path}:{exc.lineno}", hint="fix the JSON syntax"
-        ) from None
-    if not isinstance(data, dict):
-        raise UserError("a .tf.json file must hold an object", where=f"{path}:1")
-    from cloudexit_ci.terraform.jsonsyntax import json_blocks
-
-    return ast.ParsedFile(path, json_blocks(data, text, path), tuple(text.splitlines()))

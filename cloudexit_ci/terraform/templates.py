@@ -1,18 +1,30 @@
-"""Template text (heredoc bodies, JSON-syntax strings): literals and ``${…}`` parts."""
+"""Template text (heredoc bodies, JSON-syntax strings) split into literals and ``${…}`` parts.
+
+This module only cuts text; ``parse.template_from_text`` parses the pieces, so
+the modules import in one direction: templates ← parse ← jsonsyntax.
+"""
 
 from __future__ import annotations
 
-from cloudexit_ci.terraform import ast
+from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
-def _parse_expression(text: str, path: str, line: int) -> ast.Expr:
-    from cloudexit_ci.terraform.parse import parse_expression  # the grammar, lazily
+@dataclass(frozen=True)
+class Piece:
+    """One ``${…}`` (``directive=False``) or ``%{…}`` part of a template text."""
 
-    return parse_expression(text, path, line)
+    inner: str  # the text between the braces, strip markers removed
+    raw: str  # the whole ``${…}`` / ``%{…}`` text
+    line_offset: int  # newlines before it in the template text
+    directive: bool
 
 
-def merge_literals(parts: list[str | ast.Expr]) -> tuple[str | ast.Expr, ...]:
-    merged: list[str | ast.Expr] = []
+def merge_literals(parts: list[str | T]) -> tuple[str | T, ...]:
+    """Adjacent literal strings merged into one."""
+    merged: list[str | T] = []
     for part in parts:
         if isinstance(part, str) and merged and isinstance(merged[-1], str):
             merged[-1] = merged[-1] + part
@@ -47,9 +59,9 @@ def unescape(raw: str) -> str:
     return "".join(out)
 
 
-def template_from_text(text: str, path: str, line: int) -> ast.Expr:
-    """A template body (heredoc or JSON string) → Template of literals and expressions."""
-    parts: list[str | ast.Expr] = []
+def split_template(text: str) -> list[str | Piece]:
+    """Literal text and ``${…}``/``%{…}`` pieces; ``$${`` and ``%%{`` are literal escapes."""
+    parts: list[str | Piece] = []
     i, start = 0, 0
     while i < len(text):
         if text.startswith("$${", i) or text.startswith("%%{", i):
@@ -61,16 +73,14 @@ def template_from_text(text: str, path: str, line: int) -> ast.Expr:
             end = _closing_brace(text, i + 2)
             parts.append(text[start:i])
             inner = text[i + 2 : end].strip().strip("~").strip()
-            if text[i] == "%":
-                parts.append(ast.Unsupported(text[i : end + 1]))
-            else:
-                parts.append(_parse_expression(inner, path, line + text.count("\n", 0, i)))
+            raw = text[i : end + 1]
+            parts.append(Piece(inner, raw, text.count("\n", 0, i), text[i] == "%"))
             i = end + 1
             start = i
             continue
         i += 1
     parts.append(text[start:])
-    return ast.Template(merge_literals([p for p in parts if p != ""]))
+    return [p for p in parts if p != ""]
 
 
 def _closing_brace(text: str, i: int) -> int:
