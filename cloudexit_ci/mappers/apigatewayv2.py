@@ -9,7 +9,7 @@ from cloudexit_ci.mappers.apigateway import DEFAULT_THROTTLE, throttle_from
 from cloudexit_ci.mappers.base import MapContext, cover, mapped_or_partial, safe_name, unique_name
 from cloudexit_ci.mappers.routes import function_of
 from cloudexit_ci.stack import Api, Cors, Coverage, Origin, Route
-from cloudexit_ci.terraform.expressions import Computed
+from cloudexit_ci.terraform.expressions import Computed, Interpolation
 from cloudexit_ci.terraform.model import Resource, Values
 
 _INTEGRATION_REF = re.compile(r"\$\{([^}]*aws_apigatewayv2_integration\.[^}]+?)\.id\}")
@@ -164,7 +164,9 @@ def _integration_address(target: object) -> str | None:
     """``target = "integrations/${aws_apigatewayv2_integration.x.id}"`` → its address."""
     if isinstance(target, Computed):
         return target.address
-    if isinstance(target, str):  # until templates evaluate to typed parts
+    if isinstance(target, Interpolation):  # the template's typed parts
+        return next((p.address for p in target.parts if isinstance(p, Computed)), None)
+    if isinstance(target, str):  # a literal written as "${...}" text
         match = _INTEGRATION_REF.search(target)
         return match.group(1) if match else None
     return None

@@ -7,6 +7,7 @@ from typing import Any
 
 from cloudexit_ci.mappers.base import MapContext
 from cloudexit_ci.stack import Origin, Route
+from cloudexit_ci.terraform.expressions import Computed, Interpolation
 
 _ADDRESS = re.compile(r"\$\{((?:module\.[^.]+\.)?aws_lambda_function\.[^}]+?)\.[a-z_]+\}")
 
@@ -24,6 +25,9 @@ def function_of(ctx: MapContext, uri: Any) -> str | None:
     """The Function.key an integration URI (``...invoke_arn``/``...arn``) points at."""
     by_address: dict[str, str] = ctx.family("lambda.by_address", dict)
     address = getattr(uri, "address", None)
+    if isinstance(uri, Interpolation):  # ".../functions/${aws_lambda_function.f.arn}/invocations"
+        parts = [p.address for p in uri.parts if isinstance(p, Computed)]
+        address = next((a for a in parts if "aws_lambda_function." in a), None)
     if address is None and isinstance(uri, str):
         match = _ADDRESS.search(uri)
         address = match.group(1) if match else None

@@ -1,82 +1,39 @@
 """Evaluate HCL expressions (``ast`` records) as far as they can be known.
 
-A value is plain Python data, or ``Unknown`` (cannot be resolved before apply
-or uses something we do not evaluate: it keeps the source text and a reason,
-and is reported, never guessed), or ``Computed`` (a resource attribute only
-known after apply, e.g. ``aws_lambda_function.x.arn``: mappers read its
-address, and it renders as a stable placeholder).
+A value is plain Python data or one of the typed values of ``typed``
+(re-exported here): ``Unknown`` (reported, never guessed), ``Computed`` (a
+resource attribute known after apply, with its path), ``Sensitive`` (a
+``sensitive = true`` variable) and ``Interpolation`` (a template mixing text with
+Computed/Sensitive parts). Evaluation never produces Terraform text.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from cloudexit_ci.terraform import ast
-
-
-@dataclass(frozen=True)
-class Unknown:
-    text: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"${{{self.text}}}"
-
-
-@dataclass(frozen=True)
-class Computed:
-    """An attribute only known after ``terraform apply``."""
-
-    address: str
-    attr: str
-
-    def __str__(self) -> str:
-        return f"${{{self.address}.{self.attr}}}"
-
-
-class Traversable(Protocol):
-    """A lazily resolved namespace: ``var``, ``local``, a resource, a module."""
-
-    def get_attr(self, name: str) -> Any: ...
-
-
-class Namespace:
-    """A Traversable over a plain mapping, with a name for error messages."""
-
-    def __init__(self, label: str, values: Mapping[str, Any] | Callable[[str], Any]) -> None:
-        self.label = label
-        self.values = values
-
-    def get_attr(self, name: str) -> Any:
-        if callable(self.values):
-            return self.values(name)
-        if name in self.values:
-            return self.values[name]
-        return Unknown(f"{self.label}.{name}", f"{self.label}.{name} is not defined")
-
-
-def is_known(value: Any) -> bool:
-    """True when ``value`` holds no Unknown/Computed anywhere inside."""
-    if isinstance(value, (Unknown, Computed)):
-        return False
-    if isinstance(value, dict):
-        return all(is_known(v) for v in value.values())
-    if isinstance(value, list):
-        return all(is_known(v) for v in value)
-    return True
-
-
-def first_unknown(value: Any) -> Unknown | Computed | None:
-    if isinstance(value, (Unknown, Computed)):
-        return value
-    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
-    for item in items:
-        found = first_unknown(item)
-        if found is not None:
-            return found
-    return None
+from cloudexit_ci.terraform.typed import (
+    DEFERRED,
+    NOT_PLAIN,
+    Computed,
+    Deferred,
+    Interpolation,
+    Namespace,
+    NotPlain,
+    Sensitive,
+    Traversable,
+    Unknown,
+    depends_on,
+    first_unknown,
+    get_attr,
+    get_index,
+    interpolate,
+    is_known,
+    path_text,
+    to_bool,
+    to_string,
+)
 
 
 class Evaluator:
@@ -87,7 +44,7 @@ class Evaluator:
         self.functions = functions
 
     def child(self, extra: Mapping[str, Any]) -> Evaluator:
-        return Evaluator({**self.scope, **extra}, self.functions)
+        return Evaluator(_Layered(extra, self.scope), self.functions)
 
     def eval(self, expr: ast.Expr) -> Any:
         method: Callable[[Any], Any] = getattr(self, f"_e_{type(expr).__name__}")
@@ -102,13 +59,14 @@ class Evaluator:
     def _e_Template(self, expr: ast.Template) -> Any:
         if len(expr.parts) == 1 and not isinstance(expr.parts[0], str):
             return self.eval(expr.parts[0])  # "${x}" keeps x's type, as Terraform does
-        out: list[str] = []
+        parts: list[Any] = []
         for part in expr.parts:
             value = part if isinstance(part, str) else self.eval(part)
-            if isinstance(value, Unknown):
-                return value
-            out.append(to_string(value))
-        return "".join(out)
+            piece = template_part(value)
+            if isinstance(piece, Unknown):
+                return piece
+            parts.append(piece)
+        return interpolate(parts)
 
     def _e_Var(self, expr: ast.Var) -> Any:
         if expr.name in self.scope:
@@ -123,8 +81,8 @@ class Evaluator:
 
     def _e_Splat(self, expr: ast.Splat) -> Any:
         target = self.eval(expr.target)
-        if isinstance(target, (Unknown, Computed)):
-            return target
+        if isinstance(target, NOT_PLAIN):
+            return Unknown("[*]", f"the splat {depends_on(target)}")
         items = list(target.values()) if isinstance(target, dict) else target
         if not isinstance(items, list):
             items = [] if items is None else [items]
@@ -144,16 +102,14 @@ class Evaluator:
         if func is None:
             return Unknown(f"{expr.name}(...)", f"function {expr.name}() is not evaluated")
         args = [self.eval(a) for a in expr.args]
-        if expr.expand_last and args and isinstance(args[-1], list):
+        if expr.expand_last and args:
+            if not isinstance(args[-1], list):
+                return Unknown(f"{expr.name}(...)", "the expanded argument is not a list", True)
             args = args[:-1] + args[-1]
-        if expr.name not in ("try", "can", "coalesce") and any(
-            isinstance(a, Unknown) for a in args
-        ):
-            return next(a for a in args if isinstance(a, Unknown))
         try:
             return func(*args)
         except Exception as exc:  # a Terraform function error: keep it an expression
-            return Unknown(f"{expr.name}(...)", f"{expr.name}() failed: {exc}")
+            return Unknown(f"{expr.name}(...)", f"{expr.name}() failed: {exc}", error=True)
 
     def _e_TupleExpr(self, expr: ast.TupleExpr) -> Any:
         return [self.eval(i) for i in expr.items]
@@ -173,21 +129,27 @@ class Evaluator:
 
     def _e_Unary(self, expr: ast.Unary) -> Any:
         value = self.eval(expr.operand)
-        if isinstance(value, (Unknown, Computed)):
-            return value
-        return (not to_bool(value)) if expr.op == "!" else -value
+        if isinstance(value, NOT_PLAIN):
+            return Unknown(f"{expr.op}...", depends_on(value))
+        try:
+            return (not to_bool(value)) if expr.op == "!" else -_number(value)
+        except (TypeError, ValueError) as exc:
+            return Unknown(f"{expr.op}...", str(exc), error=True)
 
     def _e_Cond(self, expr: ast.Cond) -> Any:
         cond = self.eval(expr.cond)
-        if isinstance(cond, (Unknown, Computed)):
-            return Unknown("condition", f"the condition depends on {cond}")
+        if isinstance(cond, NOT_PLAIN):
+            return Unknown("condition", f"the condition {depends_on(cond)}")
         return self.eval(expr.then if to_bool(cond) else expr.other)
 
     def _e_ForExpr(self, expr: ast.ForExpr) -> Any:
         coll = self.eval(expr.collection)
-        if isinstance(coll, (Unknown, Computed)):
-            return coll
-        pairs = list(coll.items()) if isinstance(coll, dict) else list(enumerate(coll or []))
+        if isinstance(coll, NOT_PLAIN):
+            return Unknown("for ...", f"the collection {depends_on(coll)}")
+        if not isinstance(coll, (dict, list)):
+            return Unknown("for ...", "a for expression needs a list, set or map", error=True)
+        # maps and objects are visited in lexicographic key order, as HCL does
+        pairs = sorted(coll.items()) if isinstance(coll, dict) else list(enumerate(coll))
         tuple_out: list[Any] = []
         obj_out: dict[str, Any] = {}
         for key, value in pairs:
@@ -195,12 +157,18 @@ class Evaluator:
             if expr.key_var:
                 names[expr.key_var] = key
             inner = self.child(names)
-            if expr.condition is not None and not inner.eval(expr.condition):
-                continue
+            if expr.condition is not None:
+                keep = inner.eval(expr.condition)
+                if isinstance(keep, NOT_PLAIN):
+                    return Unknown("for ... if", f"the condition {depends_on(keep)}")
+                if not to_bool(keep):
+                    continue
             if expr.key is None:
                 tuple_out.append(inner.eval(expr.value))
                 continue
-            out_key = to_string(inner.eval(expr.key))
+            out_key = _object_key(expr.key, inner, bare_is_literal=False)
+            if isinstance(out_key, Unknown):
+                return out_key
             out_value = inner.eval(expr.value)
             if expr.grouping:
                 obj_out.setdefault(out_key, []).append(out_value)
@@ -209,72 +177,79 @@ class Evaluator:
         return tuple_out if expr.key is None else obj_out
 
 
-def _object_key(key_expr: ast.Expr, evaluator: Evaluator) -> Any:
-    if isinstance(key_expr, ast.Var):
+class _Layered(Mapping[str, Any]):
+    """``extra`` names over a parent scope, without copying it (scopes may be lazy)."""
+
+    def __init__(self, extra: Mapping[str, Any], parent: Mapping[str, Any]) -> None:
+        self.extra = extra
+        self.parent = parent
+
+    def __getitem__(self, name: str) -> Any:
+        if name in self.extra:
+            return self.extra[name]
+        return self.parent[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.extra or name in self.parent
+
+    def __iter__(self) -> Any:
+        return iter({*self.extra, *self.parent})
+
+    def __len__(self) -> int:
+        return len({*self.extra, *self.parent})
+
+
+def template_part(value: Any) -> str | Deferred | Unknown:
+    """One interpolated value of a string template: text, a deferred part, or Unknown."""
+    if isinstance(value, (Unknown, *DEFERRED)):
+        return value
+    if value is None:
+        return Unknown("${null}", "a null value cannot be part of a string template", True)
+    try:
+        return to_string(value)
+    except TypeError as exc:
+        return Unknown("${...}", f"cannot be part of a string template: {exc}", error=True)
+
+
+def _object_key(key_expr: ast.Expr, evaluator: Evaluator, bare_is_literal: bool = True) -> Any:
+    if bare_is_literal and isinstance(key_expr, ast.Var):
         return key_expr.name  # `{ name = 1 }`: a bare word is a literal key
     key = evaluator.eval(key_expr)
-    return key if isinstance(key, Unknown) else to_string(key)
-
-
-def get_attr(value: Any, name: str) -> Any:
-    if isinstance(value, (Unknown, Computed)):
-        return value
-    if isinstance(value, dict):
-        if name in value:
-            return value[name]
-        return Unknown(name, f"no attribute {name!r}")
-    getter = getattr(value, "get_attr", None)
-    if getter is not None:
-        return getter(name)
-    return Unknown(name, f"cannot read .{name} of {type(value).__name__}")
-
-
-def get_index(value: Any, key: Any) -> Any:
-    if isinstance(value, (Unknown, Computed)):
-        return value
-    if isinstance(key, (Unknown, Computed)):
-        return Unknown(str(key), "index is unknown")
-    if isinstance(value, list) and isinstance(key, (int, float)) and 0 <= int(key) < len(value):
-        return value[int(key)]
-    if isinstance(value, dict) and to_string(key) in value:
-        return value[to_string(key)]
-    getter = getattr(value, "get_index", None)
-    if getter is not None:
-        return getter(key)
-    return Unknown(f"[{key!r}]", f"index {key!r} not found")
-
-
-def to_string(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def to_bool(value: Any) -> bool:
-    """Terraform's conversion to bool: the strings "true"/"false" (a ``--var``) convert."""
-    if isinstance(value, str) and value in ("true", "false"):
-        return value == "true"
-    return bool(value)
+    if isinstance(key, NOT_PLAIN):
+        return Unknown("{...}", f"an object key {depends_on(key)}")
+    if key is None or isinstance(key, (dict, list)):
+        return Unknown("{...}", "an object key must be a string", error=True)
+    return to_string(key)
 
 
 def _number(value: Any) -> float | int:
     if isinstance(value, bool):
         raise TypeError("a bool is not a number")
     if isinstance(value, str):
-        return float(value) if "." in value else int(value)
+        return float(value) if any(c in value for c in ".eE") else int(value)
     if isinstance(value, (int, float)):
         return value
     raise TypeError(f"{value!r} is not a number")
 
 
+_ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {
+    "+": lambda x, y: x + y,
+    "-": lambda x, y: x - y,
+    "*": lambda x, y: x * y,
+    "/": lambda x, y: x / y,
+    "%": lambda x, y: x % y,
+    "<": lambda x, y: x < y,
+    ">": lambda x, y: x > y,
+    "<=": lambda x, y: x <= y,
+    ">=": lambda x, y: x >= y,
+}
+
+
 def binary(op: str, left: Any, right: Any) -> Any:
+    """``left op right``; Unknown when an operand is not plain or the types do not fit."""
     for side in (left, right):
-        if isinstance(side, (Unknown, Computed)):
-            return Unknown(f"... {op} ...", f"an operand depends on {side}")
+        if isinstance(side, NOT_PLAIN):
+            return Unknown(f"... {op} ...", f"an operand {depends_on(side)}")
     if op == "&&":
         return to_bool(left) and to_bool(right)
     if op == "||":
@@ -283,19 +258,35 @@ def binary(op: str, left: Any, right: Any) -> Any:
         return left == right
     if op == "!=":
         return left != right
-    a, b = _number(left), _number(right)
-    ops: dict[str, Callable[[Any, Any], Any]] = {
-        "+": lambda x, y: x + y,
-        "-": lambda x, y: x - y,
-        "*": lambda x, y: x * y,
-        "/": lambda x, y: x / y,
-        "%": lambda x, y: x % y,
-        "<": lambda x, y: x < y,
-        ">": lambda x, y: x > y,
-        "<=": lambda x, y: x <= y,
-        ">=": lambda x, y: x >= y,
-    }
-    result = ops[op](a, b)
+    try:
+        a, b = _number(left), _number(right)
+        result = _ARITHMETIC[op](a, b)
+    except (TypeError, ValueError, ZeroDivisionError) as exc:
+        return Unknown(f"... {op} ...", f"cannot compute {op}: {exc}", error=True)
     if isinstance(result, float) and result.is_integer() and op != "/":
         return int(result)
     return result
+
+
+__all__ = [
+    "Computed",
+    "Deferred",
+    "Evaluator",
+    "Interpolation",
+    "Namespace",
+    "NotPlain",
+    "Sensitive",
+    "Traversable",
+    "Unknown",
+    "binary",
+    "depends_on",
+    "first_unknown",
+    "get_attr",
+    "get_index",
+    "interpolate",
+    "is_known",
+    "path_text",
+    "template_part",
+    "to_bool",
+    "to_string",
+]
