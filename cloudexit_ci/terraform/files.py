@@ -72,11 +72,15 @@ def _listing(directory: Path) -> str:
 
 
 def repo_root_of(path: Path) -> Path:
-    """The nearest ancestor holding ``.git``; else ``path`` itself."""
+    """The nearest ancestor holding ``.git``; outside a git repository (an unpacked
+    tarball) the current directory when ``path`` is under it; else ``path`` itself."""
     path = path.resolve()
     for candidate in (path, *path.parents):
         if (candidate / ".git").exists():
             return candidate
+    cwd = Path.cwd().resolve()
+    if path.is_relative_to(cwd):
+        return cwd
     return path
 
 
