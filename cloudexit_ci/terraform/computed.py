@@ -1,17 +1,18 @@
 """Attributes known only after apply, and the ones that merely alias an argument.
 
 ``aws_dynamodb_table.items.id`` is the table's name and ``aws_s3_bucket.b.id``
-its bucket name: those resolve to the argument. Everything else (``arn``,
-``invoke_arn``, ``root_resource_id``, …) becomes ``Computed(address, attr)``,
-which mappers read as a link to the resource and which renders as a stable
-placeholder.
+its bucket name: those resolve to the argument. ``data.aws_region`` and
+``data.aws_partition`` resolve from the provider's region. Everything else
+(``arn``, ``invoke_arn``, ``root_resource_id``, …) becomes
+``Computed(address, attr)``, which mappers read as a link to the resource.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from cloudexit_ci.terraform.expressions import Computed
+from cloudexit_ci.terraform.providers import data_attribute
+from cloudexit_ci.terraform.typed import Computed
 
 if TYPE_CHECKING:
     from cloudexit_ci.terraform.model import Resource
@@ -62,4 +63,8 @@ def computed_attribute(resource: Resource, name: str) -> Any:
     alias = ALIASES.get((kind, name))
     if alias and resource.values.body.attr(alias) is not None:
         return resource.values.raw(alias)
+    if resource.mode == "data":
+        known = data_attribute(resource.type, name, resource.region, resource.values)
+        if known is not None:
+            return known
     return Computed(resource.address, name)

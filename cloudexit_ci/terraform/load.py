@@ -1,108 +1,79 @@
-"""Load a Terraform root module (and its local modules) into a TerraformModule.
+"""Load a Terraform root module (and the modules it calls) into a TerraformModule.
 
 Variables come from defaults, ``terraform.tfvars``, ``*.auto.tfvars``,
 ``--var-file`` and ``--var`` (later wins). ``count``/``for_each`` expand into
-instances addressed like Terraform does (``aws_lambda_function.fn["upload"]``).
+instances addressed like Terraform does (``module.a["k"].aws_x.y[0]``); every
+module instance has its own variables and locals. Non-local module sources are
+read where ``terraform init`` installed them (``modules``).
 """
 
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
 from cloudexit_ci.errors import UserError
 from cloudexit_ci.terraform import ast
-from cloudexit_ci.terraform.computed import SECRET_ATTRIBUTES, computed_attribute
 from cloudexit_ci.terraform.expressions import Computed, Evaluator, Namespace, Unknown
-from cloudexit_ci.terraform.files import (
-    parse_files,
-    rel,
-    repo_root_of,
-    terraform_files,
-)
+from cloudexit_ci.terraform.files import parse_files, rel, repo_root_of, terraform_files
 from cloudexit_ci.terraform.functions import PURE
-from cloudexit_ci.terraform.model import Diagnostics, Resource, TerraformModule, Values
+from cloudexit_ci.terraform.instances import Instance, instances_of, key_suffix
+from cloudexit_ci.terraform.model import (
+    Diagnostics,
+    RemoteModule,
+    Resource,
+    TerraformModule,
+    Values,
+)
+from cloudexit_ci.terraform.modules import Manifest, is_local, module_key
+from cloudexit_ci.terraform.providers import (
+    Regions,
+    own_regions,
+    passed_regions,
+    resource_region,
+)
+from cloudexit_ci.terraform.refs import ModuleRef, ResourceRef, Scope, shaped
+from cloudexit_ci.terraform.typed import DEFERRED, Sensitive
 from cloudexit_ci.terraform.variables import variable_values
 
 _MAX_MODULE_DEPTH = 16
 
 
-class _Scope(Mapping[str, Any]):
-    """Root names of a module: fixed names first, then resource types on demand."""
-
-    def __init__(self, fixed: dict[str, Any], module: _ModuleLoader) -> None:
-        self.fixed = fixed
-        self.module = module
-
-    def __getitem__(self, name: str) -> Any:
-        if name in self.fixed:
-            return self.fixed[name]
-        if name in self.module.managed_types:
-            return Namespace(name, lambda label: self.module.resource_ref("managed", name, label))
-        raise KeyError(name)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self.fixed or name in self.module.managed_types
-
-    def __iter__(self) -> Iterator[str]:
-        return iter([*self.fixed, *self.module.managed_types])
-
-    def __len__(self) -> int:
-        return len(self.fixed) + len(self.module.managed_types)
-
-
-class _Instance:
-    """A reference to one resource instance: attributes it sets, else computed ones."""
-
-    def __init__(self, resource: Resource) -> None:
-        self.resource = resource
-
-    def get_attr(self, name: str) -> Any:
-        values = self.resource.values
-        if (self.resource.type, name) in SECRET_ATTRIBUTES:
-            return Computed(self.resource.address, name)  # never the literal secret
-        if values.body.attr(name) is not None:
-            return values.raw(name)
-        if values.body.blocks_of(name):
-            return [b.to_dict() for b in values.blocks(name)]
-        return computed_attribute(self.resource, name)
-
-
-class _ModuleInstance:
-    def __init__(self, loader: _ModuleLoader) -> None:
-        self.loader = loader
-
-    def get_attr(self, name: str) -> Any:
-        return self.loader.output(name)
-
-
 class _ModuleLoader:
-    """Loads one module instance; children are loaded recursively."""
+    """Loads one module instance; the modules it calls are loaded recursively."""
 
     def __init__(
         self,
         ctx: _Context,
         directory: Path,
         prefix: str,
+        key: str,
         inputs: Values | None,
+        regions: Regions,
         depth: int,
     ) -> None:
         self.ctx = ctx
         self.dir = directory
         self.prefix = prefix  # "" or "module.x." / 'module.x["k"].'
+        self.key = key  # the modules.json key: "" / "x" / "x.y"
         self.inputs = inputs
         self.depth = depth
         self.module_dir = rel(directory, ctx.repo)
         self.files = parse_files(terraform_files(directory), ctx.repo)
         ctx.all_files.extend(self.files)
         self.blocks = [(f, b) for f in self.files for b in f.blocks]
-        self.managed_types = {b.labels[0] for _, b in self.blocks if _is(b, "resource", 2)}
+        self.values_cache: dict[tuple[int, str], Values] = {}  # this instance's own
         self.refs: dict[tuple[str, str, str], Any] = {}
+        self._declared: dict[tuple[str, str, str], tuple[ast.ParsedFile, ast.Block]] | None = None
+        self._instances_by_block: dict[tuple[str, str, str], list[Resource]] = {}
+        self._expanding: set[tuple[str, str, str]] = set()
         self.children: dict[str, Any] = {}
         self.child_loaders: list[_ModuleLoader] = []
-        self.evaluator = Evaluator(_Scope(self._fixed_names(), self), PURE)
+        managed = {b.labels[0] for _, b in self.blocks if _is(b, "resource", 2)}
+        self.evaluator = Evaluator(Scope(self._fixed_names(), managed, self.resource_ref), PURE)
+        self.regions = {**regions, **own_regions(self.blocks, self._values_of)}
 
     # -- scope ------------------------------------------------------------------
     def _fixed_names(self) -> dict[str, Any]:
@@ -117,113 +88,111 @@ class _ModuleLoader:
         }
 
     def _variable(self, name: str) -> Any:
-        declared = self._declared_variables()
+        declared = {b.labels[0]: (f, b) for f, b in self.blocks if _is(b, "variable", 1)}
         if name not in declared:
             raise _UndefinedVariable(name)
+        file, block = declared[name]
+        declaration = self._values(block, file, f"var.{name}")
+        value = self._variable_value(name, declaration)
+        if declaration.boolean("sensitive"):
+            return value if isinstance(value, DEFERRED) else Sensitive(self.prefix + name)
+        return value
+
+    def _variable_value(self, name: str, declaration: Values) -> Any:
         if self.inputs is not None and self.inputs.has(name):
             return self.inputs.raw(name)
         if self.inputs is None and name in self.ctx.var_values:
             return self.ctx.var_values[name]
-        file, block = declared[name]
-        values = self._values(block, file, f"var.{name}")
-        if values.body.attr("default") is not None:
-            return values.raw("default")
+        if declaration.body.attr("default") is not None:
+            return declaration.raw("default")
         return Unknown(f"var.{name}", f"variable {name!r} has no value (pass --var {name}=...)")
-
-    def _declared_variables(self) -> dict[str, tuple[ast.ParsedFile, ast.Block]]:
-        return {b.labels[0]: (f, b) for f, b in self.blocks if _is(b, "variable", 1)}
 
     def _local(self, name: str) -> Any:
         for file, block in self.blocks:
             if block.type == "locals" and block.body.attr(name) is not None:
-                return self._values(block, file, f"local.{name}").raw(name)
+                return self._values(block, file, f"{self.prefix}local.{name}").raw(name)
         raise _UndefinedVariable(f"local.{name}")
 
     def _data_type(self, type_: str) -> Any:
         return Namespace(f"data.{type_}", lambda label: self.resource_ref("data", type_, label))
 
+    def _values_of(self, file: ast.ParsedFile, block: ast.Block, what: str) -> Values:
+        return self._values(block, file, f"{self.prefix}{what}")
+
     def _values(self, block: ast.Block, file: ast.ParsedFile, address: str) -> Values:
         key = (id(block), address)
-        cached = self.ctx.values_cache.get(key)
+        cached = self.values_cache.get(key)
         if cached is None:
-            cached = _GuardedValues(
-                block.body,
-                self.evaluator,
-                address=address,
-                file=file.path,
-                diagnostics=self.ctx.diagnostics,
-            )
-            self.ctx.values_cache[key] = cached
+            cached = self._guarded(block.body, self.evaluator, address, file.path)
+            self.values_cache[key] = cached
         return cached
 
+    def _guarded(self, body: ast.Body, evaluator: Evaluator, address: str, file: str) -> Values:
+        return _GuardedValues(
+            body, evaluator, address=address, file=file, diagnostics=self.ctx.diagnostics
+        )
+
     # -- resources --------------------------------------------------------------
+    def _resource_blocks(self) -> dict[tuple[str, str, str], tuple[ast.ParsedFile, ast.Block]]:
+        if self._declared is None:
+            self._declared = {}
+            for file, block in self.blocks:
+                if _is(block, "resource", 2) or _is(block, "data", 2):
+                    mode = "managed" if block.type == "resource" else "data"
+                    key = (mode, block.labels[0], block.labels[1])
+                    if key in self._declared:
+                        raise UserError(
+                            f"{block.type} {'.'.join(block.labels)} is declared twice",
+                            where=f"{file.path}:{block.line}",
+                            hint="rename or remove one of them",
+                        )
+                    self._declared[key] = (file, block)
+        return self._declared
+
     def resource_ref(self, mode: str, type_: str, name: str) -> Any:
         key = (mode, type_, name)
-        if key not in self.refs:
-            instances = [r for r in self.resources() if (r.mode, r.type, r.name) == key]
-            self.refs[key] = _shape(instances)
+        if key not in self._resource_blocks():
+            return Unknown(f"{type_}.{name}", "no such resource", error=True)
+        if key in self._expanding:
+            return Unknown(f"{type_}.{name}", "its count/for_each refers to itself")
+        self._expanded(key)
         return self.refs[key]
 
     def resources(self) -> list[Resource]:
-        cached: list[Resource] | None = getattr(self, "_resources", None)
-        if cached is None:
-            cached = []
-            self._resources = cached
-            for file, block in self.blocks:
-                if _is(block, "resource", 2) or _is(block, "data", 2):
-                    cached.extend(self._expand(file, block))
-        return cached
+        return [r for key in self._resource_blocks() for r in self._expanded(key)]
+
+    def _expanded(self, key: tuple[str, str, str]) -> list[Resource]:
+        if key not in self._instances_by_block:
+            self._expanding.add(key)
+            try:
+                file, block = self._resource_blocks()[key]
+                self._instances_by_block[key] = self._expand(file, block)
+            finally:
+                self._expanding.discard(key)
+        return self._instances_by_block[key]
 
     def _expand(self, file: ast.ParsedFile, block: ast.Block) -> list[Resource]:
         mode = "managed" if block.type == "resource" else "data"
         type_, name = block.labels
         base = f"{self.prefix}{'data.' if mode == 'data' else ''}{type_}.{name}"
-        out = []
-        for key, extra in self._instances(file, block, base):
-            address = base + _key_suffix(key)
-            evaluator = self.evaluator.child(extra) if extra else self.evaluator
-            values = _GuardedValues(
-                block.body,
-                evaluator,
-                address=address,
-                file=file.path,
-                diagnostics=self.ctx.diagnostics,
-            )
-            out.append(
-                Resource(
-                    mode,
-                    type_,
-                    name,
-                    address,
-                    file.path,
-                    block.line,
-                    block.end_line,
-                    values,
-                    key=key,
-                    module=self.prefix.rstrip("."),
-                    module_dir=self.module_dir,
-                )
-            )
-        return out
+        out: dict[str | int | None, Resource] = {}
+        found = self._instances(file, block, base)
+        for instance in found.items:
+            address = base + key_suffix(instance.key)
+            evaluator = self.evaluator.child(instance.names) if instance.names else self.evaluator
+            values = self._guarded(block.body, evaluator, address, file.path)
+            region = resource_region(type_, block.body, values, self.regions)
+            out[instance.key] = Resource(
+                mode, type_, name, address, file.path, block.line, block.end_line, values,
+                key=instance.key, module=self.prefix.rstrip("."), module_dir=self.module_dir,
+                region=region,
+            )  # fmt: skip
+        refs = {k: ResourceRef(r) for k, r in out.items()}
+        self.refs[(mode, type_, name)] = shaped(refs, found.repetition)
+        return list(out.values())
 
-    def _instances(
-        self, file: ast.ParsedFile, block: ast.Block, base: str
-    ) -> list[tuple[str | int | None, dict[str, Any]]]:
-        meta = self._values(block, file, base)
-        if block.body.attr("for_each") is not None:
-            collection = meta.raw("for_each")
-            if isinstance(collection, dict):
-                return [(k, {"each": {"key": k, "value": v}}) for k, v in collection.items()]
-            if isinstance(collection, list):
-                return [(str(v), {"each": {"key": str(v), "value": v}}) for v in collection]
-            each = {"key": Unknown("each.key", "for_each is unknown"), "value": collection}
-            return [(None, {"each": each})]
-        if block.body.attr("count") is not None:
-            count = meta.raw("count")
-            if isinstance(count, (int, float)) and not isinstance(count, bool):
-                return [(i, {"count": {"index": i}}) for i in range(int(count))]
-            return [(None, {"count": {"index": Unknown("count.index", "count is unknown")}})]
-        return [(None, {})]
+    def _instances(self, file: ast.ParsedFile, block: ast.Block, base: str) -> Instance:
+        return instances_of(self._values(block, file, base), block, file.path)
 
     # -- modules ----------------------------------------------------------------
     def _module_ref(self, name: str) -> Any:
@@ -234,32 +203,58 @@ class _ModuleLoader:
     def _load_children(self, name: str) -> Any:
         found = [(f, b) for f, b in self.blocks if _is(b, "module", 1) and b.labels[0] == name]
         if not found:
-            return Unknown(f"module.{name}", f"module {name!r} is not declared")
+            return Unknown(f"module.{name}", f"module {name!r} is not declared", error=True)
         file, block = found[0]
-        values = self._values(block, file, f"{self.prefix}module.{name}")
-        source = values.string("source")
-        if not source.startswith(("./", "../")):
-            self.ctx.remote_modules.append((f"{self.prefix}module.{name}", file.path, block.line))
-            return Unknown(f"module.{name}", f"module source {source!r} is not a local path")
-        directory = (self.dir / source).resolve()
-        rel(directory, self.ctx.repo)  # refuses a module outside the repository
+        address = f"{self.prefix}module.{name}"
+        instances = self._instances(file, block, address)
+        if not instances.items:
+            return shaped({}, instances.repetition)
+        directory = self._module_dir(file, block, address, module_key(self.key, name))
+        if directory is None:
+            return Unknown(address, "the module's source is not installed")
+        regions = passed_regions(block, file.path, self.regions)
+        loaded: dict[str | int | None, ModuleRef] = {}
+        for instance in instances.items:
+            evaluator = self.evaluator.child(instance.names) if instance.names else self.evaluator
+            inputs = self._guarded(block.body, evaluator, address, file.path)
+            prefix = f"{address}{key_suffix(instance.key)}."
+            child = _ModuleLoader(
+                self.ctx, directory, prefix, module_key(self.key, name), inputs, regions,
+                self.depth + 1,
+            )  # fmt: skip
+            self.child_loaders.append(child)
+            loaded[instance.key] = ModuleRef(child.output)
+        return shaped(loaded, instances.repetition)
+
+    def _module_dir(
+        self, file: ast.ParsedFile, block: ast.Block, address: str, key: str
+    ) -> Path | None:
+        where = f"{file.path}:{block.line}"
+        source = self._values(block, file, address).string("source")
+        if not source:
+            raise UserError("a module call needs a literal source", where=where)
         if self.depth >= _MAX_MODULE_DEPTH:
-            raise UserError("modules nest too deep", where=f"{file.path}:{block.line}")
-        instances = self._instances(file, block, f"module.{name}")
-        loaded = {}
-        for key, extra in instances:
-            inputs = values
-            if extra:
-                inputs = _GuardedValues(
-                    block.body, self.evaluator.child(extra), address=values.address,
-                    file=file.path, diagnostics=self.ctx.diagnostics,
-                )  # fmt: skip
-            prefix = f"{self.prefix}module.{name}{_key_suffix(key)}."
-            child = _ModuleLoader(self.ctx, directory, prefix, inputs, self.depth + 1)
-            loaded[key] = child
-        refs = {k: _ModuleInstance(v) for k, v in loaded.items()}
-        self.child_loaders.extend(loaded.values())
-        return refs[None] if list(refs) == [None] else _keyed(refs)
+            raise UserError("modules nest too deep", where=where)
+        if is_local(source):
+            return self._inside_repository((self.dir / source).resolve(), where, source)
+        located = self.ctx.manifest.locate(key, source)
+        if located.directory is None:
+            remote = RemoteModule(address, file.path, block.line, source, located.missing)
+            self.ctx.remote_modules.append(remote)
+            return None
+        return self._inside_repository(located.directory.resolve(), where, source)
+
+    def _inside_repository(self, directory: Path, where: str, source: str) -> Path:
+        try:
+            rel(directory, self.ctx.repo)
+        except UserError:
+            raise UserError(
+                f"module source {source!r} is {directory}, outside the repository {self.ctx.repo}",
+                where=where,
+                hint="keep modules inside the repository (for a registry module, run "
+                "`terraform init -backend=false` in the root module so it lands in .terraform)",
+            ) from None
+        return directory
 
     def module_names(self) -> list[str]:
         return [b.labels[0] for _, b in self.blocks if _is(b, "module", 1)]
@@ -268,7 +263,7 @@ class _ModuleLoader:
         for file, block in self.blocks:
             if _is(block, "output", 1) and block.labels[0] == name:
                 return self._values(block, file, f"{self.prefix}output.{name}").raw("value")
-        return Unknown(f"module output {name}", f"the module has no output {name!r}")
+        return Unknown(f"module output {name}", f"the module has no output {name!r}", error=True)
 
 
 class _UndefinedVariable(Exception):
@@ -306,47 +301,22 @@ class _GuardedValues(Values):
 
 
 class _Context:
-    def __init__(self, repo: Path, root_dir: str, var_values: dict[str, Any]) -> None:
+    def __init__(self, repo: Path, directory: Path, var_values: dict[str, Any]) -> None:
         self.repo = repo
-        self.root_dir = root_dir
+        self.root_dir = rel(directory, repo)
         self.var_values = var_values
         self.diagnostics = Diagnostics()
         self.all_files: list[ast.ParsedFile] = []
-        self.remote_modules: list[tuple[str, str, int]] = []
-        self.values_cache: dict[tuple[int, str], Values] = {}
+        self.remote_modules: list[RemoteModule] = []
+        self.manifest = Manifest(directory, self.root_dir)
 
 
 def _is(block: ast.Block, type_: str, labels: int) -> bool:
     return block.type == type_ and len(block.labels) == labels
 
 
-def _key_suffix(key: str | int | None) -> str:
-    if key is None:
-        return ""
-    if isinstance(key, int):
-        return f"[{key}]"
-    escaped = key.replace("\\", "\\\\").replace('"', '\\"')
-    return f'["{escaped}"]'
-
-
-def _shape(instances: list[Resource]) -> Any:
-    if not instances:
-        return Unknown("resource", "no such resource")
-    if len(instances) == 1 and instances[0].key is None:
-        return _Instance(instances[0])
-    if all(isinstance(r.key, int) for r in instances):
-        return [_Instance(r) for r in instances]
-    return {str(r.key): _Instance(r) for r in instances}
-
-
-def _keyed(refs: dict[Any, Any]) -> Any:
-    if all(isinstance(k, int) for k in refs):
-        return [refs[k] for k in sorted(refs)]
-    return {str(k): v for k, v in refs.items()}
-
-
 def _collect(loader: _ModuleLoader) -> list[Resource]:
-    """Every resource of ``loader`` and of the local modules below it."""
+    """Every resource of ``loader`` and of the module instances below it."""
     out = list(loader.resources())
     for name in loader.module_names():
         loader._module_ref(name)
@@ -365,14 +335,19 @@ def load_module(
     """Load the Terraform root module in ``directory``."""
     directory = directory.resolve()
     repo = (repo_root or repo_root_of(directory)).resolve()
-    root_dir = rel(directory, repo)
     values = variable_values(directory, repo, var_files, var_args)  # tfvars, --var
-    ctx = _Context(repo, root_dir, values)
-    root = _ModuleLoader(ctx, directory, "", None, 0)
+    ctx = _Context(repo, directory, values)
+    root = _ModuleLoader(ctx, directory, "", "", None, {}, 0)
     resources = _collect(root)
     resources.sort(key=lambda r: _sort_key(r.address))
     return TerraformModule(
-        root_dir, str(repo), resources, ctx.diagnostics, ctx.all_files, ctx.remote_modules
+        ctx.root_dir,
+        str(repo),
+        resources,
+        ctx.diagnostics,
+        ctx.all_files,
+        ctx.remote_modules,
+        region=root.regions.get("aws"),
     )
 
 

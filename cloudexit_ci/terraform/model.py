@@ -14,7 +14,9 @@ from typing import Any
 
 from cloudexit_ci.stack import Origin
 from cloudexit_ci.terraform import ast
+from cloudexit_ci.terraform.dynamic import expand_dynamic
 from cloudexit_ci.terraform.expressions import Computed, Evaluator, Unknown, first_unknown
+from cloudexit_ci.terraform.typed import is_known
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,12 @@ class Diagnostics:
 
 
 class Values:
-    """Evaluated view of a block body: attributes, nested blocks, unknowns recorded."""
+    """Evaluated view of a block body: attributes, nested blocks, unknowns recorded.
+
+    Nested blocks include the ones ``dynamic "NAME"`` blocks expand to, in the
+    order Terraform gives them; ``labels`` are a block's labels (from a dynamic
+    block's ``labels``).
+    """
 
     def __init__(
         self,
@@ -51,6 +58,7 @@ class Values:
         file: str,
         diagnostics: Diagnostics,
         prefix: str = "",
+        labels: tuple[str, ...] = (),
     ) -> None:
         self.body = body
         self.evaluator = evaluator
@@ -58,20 +66,44 @@ class Values:
         self.file = file
         self.diagnostics = diagnostics
         self.prefix = prefix
+        self.labels = labels
         self._cache: dict[str, Any] = {}
+        self._blocks: dict[str, list[Values]] = {}
+
+    def child(
+        self,
+        body: ast.Body,
+        prefix: str,
+        *,
+        evaluator: Evaluator | None = None,
+        labels: tuple[str, ...] = (),
+    ) -> Values:
+        """Values of a nested body (same class, address, file and diagnostics)."""
+        return type(self)(
+            body,
+            evaluator or self.evaluator,
+            address=self.address,
+            file=self.file,
+            diagnostics=self.diagnostics,
+            prefix=prefix,
+            labels=labels,
+        )
 
     def has(self, name: str) -> bool:
-        return self.body.attr(name) is not None or bool(self.body.blocks_of(name))
+        """An attribute ``name`` is set, or at least one ``name`` block exists."""
+        return self.body.attr(name) is not None or bool(self.blocks(name))
 
     def line_of(self, name: str) -> int | None:
         attribute = self.body.attr(name)
         if attribute is not None:
             return attribute.line
-        blocks = self.body.blocks_of(name)
-        return blocks[0].line if blocks else None
+        for block in self.body.blocks:
+            if block.type == name or (block.type == "dynamic" and block.labels == (name,)):
+                return block.line
+        return None
 
     def raw(self, name: str, default: Any = None) -> Any:
-        """The value, which may be Unknown/Computed (recorded as unresolved)."""
+        """The value, which may be Unknown/Computed/… (an Unknown is recorded as unresolved)."""
         if name in self._cache:
             return self._cache[name]
         attribute = self.body.attr(name)
@@ -80,23 +112,23 @@ class Values:
         value = self.evaluator.eval(attribute.expr)
         missing = first_unknown(value)
         if isinstance(missing, Unknown):
-            self.diagnostics.add_unresolved(
-                Unresolved(
-                    self.address,
-                    self.prefix + name,
-                    attribute.text.strip(),
-                    missing.reason,
-                    self.file,
-                    attribute.line,
-                )
-            )
+            self.record(name, missing.reason)
         self._cache[name] = value
         return value
 
+    def record(self, name: str, reason: str) -> None:
+        """Report attribute ``name`` as unresolved (kept as written) with ``reason``."""
+        attribute = self.body.attr(name)
+        text = attribute.text.strip() if attribute else name
+        line = attribute.line if attribute else 0
+        self.diagnostics.add_unresolved(
+            Unresolved(self.address, self.prefix + name, text, reason, self.file, line)
+        )
+
     def get(self, name: str, default: Any = None) -> Any:
-        """The value if fully known, else ``default`` (the unknown is recorded)."""
+        """The value if fully known, else ``default`` (an Unknown is recorded)."""
         value = self.raw(name, default)
-        return default if first_unknown(value) is not None else value
+        return value if is_known(value) else default
 
     def string(self, name: str, default: str = "") -> str:
         value = self.get(name, None)
@@ -129,19 +161,23 @@ class Values:
         return None
 
     def blocks(self, name: str) -> list[Values]:
-        """Nested blocks (HCL) or object/list-of-object attributes (JSON syntax)."""
-        found = [
-            Values(
-                b.body,
-                self.evaluator,
-                address=self.address,
-                file=self.file,
-                diagnostics=self.diagnostics,
-                prefix=f"{self.prefix}{name}.",
-            )
-            for b in self.body.blocks_of(name)
-        ]
-        if found or self.body.attr(name) is None:
+        """Nested ``name`` blocks, ``dynamic "name"`` ones expanded in place (HCL), or
+        object/list-of-object attributes (JSON syntax)."""
+        if name not in self._blocks:
+            self._blocks[name] = self._find_blocks(name)
+        return self._blocks[name]
+
+    def _find_blocks(self, name: str) -> list[Values]:
+        found: list[Values] = []
+        written = False
+        for block in self.body.blocks:
+            if block.type == name:
+                found.append(self.child(block.body, f"{self.prefix}{name}.", labels=block.labels))
+                written = True
+            elif block.type == "dynamic" and block.labels == (name,):
+                found.extend(expand_dynamic(self, block))
+                written = True
+        if written or self.body.attr(name) is None:
             return found
         value = self.get(name)
         items = value if isinstance(value, list) else [value] if isinstance(value, dict) else []
@@ -151,22 +187,24 @@ class Values:
         found = self.blocks(name)
         return found[0] if found else None
 
+    def block_names(self) -> list[str]:
+        """The nested block types written in the body (a dynamic block by its label)."""
+        names: list[str] = []
+        for block in self.body.blocks:
+            name = block.labels[0] if block.type == "dynamic" and block.labels else block.type
+            if name not in names:
+                names.append(name)
+        return names
+
     def _from_dict(self, name: str, data: dict[str, Any]) -> Values:
         attrs = tuple(ast.Attribute(k, _literal(v), 0, "") for k, v in data.items())
-        return Values(
-            ast.Body(attrs, ()),
-            self.evaluator,
-            address=self.address,
-            file=self.file,
-            diagnostics=self.diagnostics,
-            prefix=f"{self.prefix}{name}.",
-        )
+        return self.child(ast.Body(attrs, ()), f"{self.prefix}{name}.")
 
     def to_dict(self) -> dict[str, Any]:
+        """Attributes as evaluated and nested blocks (dynamic ones expanded) as lists."""
         out: dict[str, Any] = {a.name: self.raw(a.name) for a in self.body.attributes}
-        for block in self.body.blocks:
-            out.setdefault(block.type, [])
-            out[block.type].extend(v.to_dict() for v in self.blocks(block.type))
+        for name in self.block_names():
+            out[name] = [v.to_dict() for v in self.blocks(name)]
         return out
 
 
@@ -191,8 +229,9 @@ class Resource:
     end_line: int
     values: Values
     key: str | int | None = None
-    module: str = ""  # "" for the root module, "module.x" otherwise
+    module: str = ""  # "" for the root module, 'module.x' / 'module.x["k"].module.y' otherwise
     module_dir: str = "."  # repository-relative directory of its module
+    region: str | None = None  # its AWS provider's region (None: unknown or no provider)
 
     @property
     def origin(self) -> Origin:
@@ -201,6 +240,22 @@ class Resource:
     @property
     def where(self) -> str:
         return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class RemoteModule:
+    """A module call whose source is not local and that ``terraform init`` has not
+    installed (no usable record in ``.terraform/modules/modules.json``)."""
+
+    address: str  # module.x / module.x.module.y
+    file: str
+    line: int
+    source: str
+    reason: str  # what is missing and the command that fixes it
+
+    def __iter__(self) -> Iterator[Any]:
+        """``address, file, line = remote`` (the former 3-tuple shape) keeps working."""
+        return iter((self.address, self.file, self.line))
 
 
 @dataclass
@@ -212,7 +267,8 @@ class TerraformModule:
     resources: list[Resource]
     diagnostics: Diagnostics
     files: list[ast.ParsedFile]
-    remote_modules: list[tuple[str, str, int]] = field(default_factory=list)  # address, file, line
+    remote_modules: list[RemoteModule] = field(default_factory=list)
+    region: str | None = None  # the root module's default aws provider region
 
     def of_type(self, *types: str) -> Iterator[Resource]:
         return (r for r in self.resources if r.type in types and r.mode == "managed")

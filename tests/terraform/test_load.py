@@ -221,3 +221,72 @@ def test_lark_cache_lives_in_the_user_cache_dir(tmp_path: Path) -> None:
     site = Path(hcl2.__file__).parent
     assert not cached[0].resolve().is_relative_to(site)
 
+
+SENSITIVE = """
+variable "db_password" {
+  sensitive = true
+  default   = "hunter2-default"
+}
+variable "api_keys" {
+  sensitive = true
+  type      = map(string)
+}
+variable "plain" { default = "p" }
+resource "aws_db_instance" "db" {
+  password = var.db_password
+  username = "app"
+}
+resource "aws_lambda_function" "f" {
+  function_name = "f"
+  environment {
+    variables = {
+      DB_URL  = "postgres://app:${var.db_password}@db:5432/app"
+      STRIPE  = var.api_keys.stripe
+      HASHED  = sha256(var.db_password)
+      PLAIN   = var.plain
+    }
+  }
+}
+module "child" {
+  source   = "./child"
+  password = var.db_password
+}
+"""
+
+SENSITIVE_CHILD = """
+variable "password" { sensitive = true }
+variable "token" {
+  sensitive = true
+  default   = "child-token-default"
+}
+resource "aws_ssm_parameter" "p" {
+  value = var.password
+  type  = "SecureString"
+  tags  = { token = var.token }
+}
+"""
+
+
+@pytest.mark.parametrize("var_args", [(), ("db_password=from-cli",)])
+def test_a_sensitive_variable_is_never_its_value(tmp_path: Path, var_args: tuple[str, ...]) -> None:
+    from cloudexit_ci.terraform.expressions import Interpolation, Sensitive
+
+    (tmp_path / "child").mkdir()
+    (tmp_path / "main.tf").write_text(SENSITIVE)
+    (tmp_path / "child" / "main.tf").write_text(SENSITIVE_CHILD)
+    (tmp_path / "terraform.tfvars").write_text('api_keys = { stripe = "sk_live_x" }\n')
+    module = load_module(tmp_path, var_args=var_args, repo_root=tmp_path)
+    assert _res(module, "aws_db_instance.db").values.raw("password") == Sensitive("db_password")
+    env = _env(module, "aws_lambda_function.f")
+    assert env["DB_URL"] == Interpolation(
+        ("postgres://app:", Sensitive("db_password"), "@db:5432/app")
+    )
+    assert env["STRIPE"] == Sensitive("api_keys.stripe")  # one variable per secret inside
+    assert isinstance(env["HASHED"], Unknown) and "sensitive" in env["HASHED"].reason
+    assert env["PLAIN"] == "p"
+    child = _res(module, "module.child.aws_ssm_parameter.p").values
+    assert child.raw("value") == Sensitive("db_password")  # the caller's secret, same name
+    assert child.raw("tags") == {"token": Sensitive("module.child.token")}
+    everything = repr([r.values.to_dict() for r in module.resources])
+    for secret in ("hunter2-default", "from-cli", "sk_live_x", "child-token-default"):
+        assert secret not in everything
