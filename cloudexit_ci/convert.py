@@ -71,13 +71,13 @@ def _remote_modules(module: TerraformModule) -> list[Coverage]:
 
     return [
         Coverage(
-            origin=Origin(address, file, line),
+            origin=Origin(remote.address, remote.file, remote.line),
             type="module",
             status="unmapped",
-            reason="remote module source is not read: vendor it or run on `.terraform/modules`",
+            reason=remote.reason,  # names the fix: terraform init -backend=false
             blocking=True,
         )
-        for address, file, line in module.remote_modules
+        for remote in module.remote_modules
     ]
 
 

@@ -150,6 +150,7 @@ def test_a_remote_module_without_a_record_is_reported_with_the_fix(tmp_path: Pat
         ("module.api", True),
         ("module.worker", True),
     ]
+    assert all("terraform init -backend=false" in c.reason for c in coverage)
 
 
 @pytest.mark.parametrize(
