@@ -35,6 +35,7 @@ from cloudexit_ci.terraform.providers import (
     resource_region,
 )
 from cloudexit_ci.terraform.refs import ModuleRef, ResourceRef, Scope, shaped
+from cloudexit_ci.terraform.typeconv import convert
 from cloudexit_ci.terraform.typed import DEFERRED, Sensitive
 from cloudexit_ci.terraform.variables import variable_values
 
@@ -93,7 +94,9 @@ class _ModuleLoader:
             raise _UndefinedVariable(name)
         file, block = declared[name]
         declaration = self._values(block, file, f"var.{name}")
-        value = self._variable_value(name, declaration)
+        type_attribute = block.body.attr("type")
+        type_expr = type_attribute.expr if type_attribute is not None else None
+        value = convert(self._variable_value(name, declaration), type_expr)
         if declaration.boolean("sensitive"):
             return value if isinstance(value, DEFERRED) else Sensitive(self.prefix + name)
         return value
