@@ -55,7 +55,7 @@ def _pairs(meta: Values, block: ast.Block) -> list[tuple[Any, Any]]:
     collection = meta.raw("for_each")  # an Unknown is recorded here
     if isinstance(collection, NOT_PLAIN):
         if not isinstance(collection, Unknown):
-            meta.record("for_each", f"for_each {depends_on(collection)}: no blocks generated")
+            meta.record("for_each", f"for_each: {depends_on(collection)}; no blocks generated")
         return []
     if isinstance(collection, dict):
         return sorted(collection.items())  # lexicographic key order, as HCL does

@@ -82,7 +82,7 @@ class Evaluator:
     def _e_Splat(self, expr: ast.Splat) -> Any:
         target = self.eval(expr.target)
         if isinstance(target, NOT_PLAIN):
-            return Unknown("[*]", f"the splat {depends_on(target)}")
+            return Unknown("[*]", depends_on(target))
         items = list(target.values()) if isinstance(target, dict) else target
         if not isinstance(items, list):
             items = [] if items is None else [items]
@@ -139,13 +139,13 @@ class Evaluator:
     def _e_Cond(self, expr: ast.Cond) -> Any:
         cond = self.eval(expr.cond)
         if isinstance(cond, NOT_PLAIN):
-            return Unknown("condition", f"the condition {depends_on(cond)}")
+            return Unknown("condition", depends_on(cond))
         return self.eval(expr.then if to_bool(cond) else expr.other)
 
     def _e_ForExpr(self, expr: ast.ForExpr) -> Any:
         coll = self.eval(expr.collection)
         if isinstance(coll, NOT_PLAIN):
-            return Unknown("for ...", f"the collection {depends_on(coll)}")
+            return Unknown("for ...", depends_on(coll))
         if not isinstance(coll, (dict, list)):
             return Unknown("for ...", "a for expression needs a list, set or map", error=True)
         # maps and objects are visited in lexicographic key order, as HCL does
@@ -160,7 +160,7 @@ class Evaluator:
             if expr.condition is not None:
                 keep = inner.eval(expr.condition)
                 if isinstance(keep, NOT_PLAIN):
-                    return Unknown("for ... if", f"the condition {depends_on(keep)}")
+                    return Unknown("for ... if", depends_on(keep))
                 if not to_bool(keep):
                     continue
             if expr.key is None:
@@ -216,7 +216,7 @@ def _object_key(key_expr: ast.Expr, evaluator: Evaluator, bare_is_literal: bool 
         return key_expr.name  # `{ name = 1 }`: a bare word is a literal key
     key = evaluator.eval(key_expr)
     if isinstance(key, NOT_PLAIN):
-        return Unknown("{...}", f"an object key {depends_on(key)}")
+        return Unknown("{...}", depends_on(key))
     if key is None or isinstance(key, (dict, list)):
         return Unknown("{...}", "an object key must be a string", error=True)
     return to_string(key)
@@ -247,9 +247,13 @@ _ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {
 
 def binary(op: str, left: Any, right: Any) -> Any:
     """``left op right``; Unknown when an operand is not plain or the types do not fit."""
+    if op in ("==", "!=") and None in (left, right):
+        other = right if left is None else left
+        if isinstance(other, (Computed, Interpolation)):  # an attribute after apply: not null
+            return op == "!="
     for side in (left, right):
         if isinstance(side, NOT_PLAIN):
-            return Unknown(f"... {op} ...", f"an operand {depends_on(side)}")
+            return Unknown(f"... {op} ...", depends_on(side))
     if op == "&&":
         return to_bool(left) and to_bool(right)
     if op == "||":

@@ -244,14 +244,48 @@ def _map(value: Any) -> dict[str, Any]:
     return dict(value)
 
 
+def _setproduct(*sets: list[Any]) -> list[list[Any]]:
+    out: list[list[Any]] = [[]]
+    for items in sets:
+        out = [[*row, item] for row in out for item in _list(items)]
+    return out if sets else []
+
+
+def _set_op(keep: Callable[[Any, list[list[Any]]], bool]) -> Func:
+    def op(first: list[Any], *others: list[Any]) -> list[Any]:
+        rest = [_list(o) for o in others]
+        return _toset([v for v in _list(first) if keep(v, rest)])
+
+    return op
+
+
+def _all_true(seq: list[Any]) -> bool:
+    return all(v is True or v == "true" for v in seq)
+
+
+def _any_true(seq: list[Any]) -> bool:
+    return any(v is True or v == "true" for v in seq)
+
+
+def _chunklist(seq: list[Any], size: int) -> list[list[Any]]:
+    if int(size) < 0:
+        raise ValueError("the size must not be negative")
+    if int(size) == 0:
+        return [list(seq)]
+    return [list(seq[i : i + int(size)]) for i in range(0, len(seq), int(size))]
+
+
 # name → (implementation, how it treats values that are not plain data)
 TABLE: dict[str, tuple[Func, Policy]] = {
     "abs": (abs, VALUE),
+    "alltrue": (_all_true, VALUE),
+    "anytrue": (_any_true, VALUE),
     "base64decode": (lambda s: base64.b64decode(s, validate=True).decode(), VALUE),
     "base64encode": (lambda s: base64.b64encode(to_string(s).encode()).decode(), VALUE),
     "basename": (posixpath.basename, VALUE),
     "can": (_can, OPAQUE),
     "ceil": (math.ceil, VALUE),
+    "chunklist": (_chunklist, _structure()),
     "chomp": (textfuncs.chomp, VALUE),
     "coalesce": (_coalesce, OPAQUE),
     "coalescelist": (lambda *ls: next((x for x in ls if x), []), _structure()),
@@ -284,6 +318,10 @@ TABLE: dict[str, tuple[Func, Policy]] = {
     "regexall": (textfuncs.regexall, VALUE),
     "replace": (textfuncs.replace, VALUE),
     "reverse": (lambda seq: list(reversed(_list(seq))), _structure()),
+    "setintersection": (_set_op(lambda v, rest: all(v in r for r in rest)), VALUE),
+    "setproduct": (_setproduct, _structure()),
+    "setsubtract": (_set_op(lambda v, rest: v not in rest[0]), VALUE),
+    "setunion": (lambda *sets: _toset([v for s in sets for v in _list(s)]), VALUE),
     "sha1": (_sha("sha1"), VALUE),
     "sha256": (_sha("sha256"), VALUE),
     "slice": (_slice, _structure()),

@@ -86,7 +86,7 @@ def _plain_key(value: Any) -> bool:
 
 def _unknown(meta: Values, name: str, value: Any, scope: str, extra: dict[str, Any]) -> One:
     """One instance standing for instances not known here (recorded as unresolved)."""
-    reason = f"{name} {depends_on(value)}: loaded as one instance"
+    reason = f"{name}: {depends_on(value)}; loaded as one instance"
     if not isinstance(value, Unknown):
         meta.record(name, reason)
     key = "index" if scope == "count" else "key"

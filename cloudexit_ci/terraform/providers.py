@@ -5,7 +5,7 @@ A module instance sees its own ``provider "NAME"`` blocks (``alias`` makes
 configuration, or exactly the ``providers = { aws = aws.west }`` map when the
 call has one. A resource uses ``provider = aws.west`` or the default
 configuration of its type's provider (``aws_…`` → ``aws``); an AWS resource's own
-``region`` argument (provider v6) wins.
+``region`` argument (provider v6) wins unless it is null.
 """
 
 from __future__ import annotations
@@ -77,8 +77,9 @@ def own_regions(
 def resource_region(type_: str, body: ast.Body, values: Any, regions: Regions) -> str | None:
     """The region a resource (``values``: its evaluated arguments) is managed in."""
     if type_.startswith("aws_") and body.attr("region") is not None:
-        region = values.get("region")
-        return region if isinstance(region, str) and region else None
+        region = values.raw("region")  # null (a module's `region = var.region`): the provider's
+        if region is not None:
+            return region if isinstance(region, str) and region else None
     attribute = body.attr("provider")
     key = provider_key(attribute.expr) if attribute is not None else type_.split("_", 1)[0]
     return regions.get(key or "")

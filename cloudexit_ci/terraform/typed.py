@@ -240,7 +240,7 @@ def get_index(value: Any, key: Any) -> Any:
     if isinstance(value, Unknown):
         return value
     if isinstance(key, NOT_PLAIN):
-        return Unknown("[...]", f"the index {depends_on(key)}")
+        return Unknown("[...]", depends_on(key))
     step = _step(key)
     if step is None:
         return Unknown("[...]", f"a {_kind(key)} is not an index", error=True)

@@ -194,3 +194,21 @@ def test_first_unknown_and_is_known_see_every_value_that_is_not_plain(
 ) -> None:
     assert first_unknown(value) == found
     assert is_known(value) is (found is None)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # an attribute known after apply exists then: it is not null (lambda's
+        # `var.dead_letter_target_arn == null ? [] : [true]` with an SQS queue ARN)
+        ("group.primary_endpoint_address == null", False),
+        ("null != group.primary_endpoint_address", True),
+        ('"x${group.primary_endpoint_address}" != null', True),
+    ],
+)
+def test_a_value_known_after_apply_is_not_null(text: str, expected: bool) -> None:
+    assert _eval(text) is expected
+
+
+def test_a_sensitive_value_compared_with_null_stays_unknown() -> None:
+    assert isinstance(_eval("secret == null"), Unknown)

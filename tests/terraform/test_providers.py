@@ -36,6 +36,11 @@ resource "aws_sqs_queue" "own" {
   region = "ap-south-1"
   name   = "d"
 }
+variable "no_region" { default = null }
+resource "aws_sqs_queue" "null_region" {
+  region = var.no_region
+  name   = "e"
+}
 resource "random_id" "r" { byte_length = 4 }
 module "inherits" { source = "./child" }
 module "mapped" {
@@ -76,6 +81,7 @@ resource "aws_sqs_queue" "q" { name = "own" }
         ("aws_sqs_queue.west", "us-west-2"),  # provider = aws.west
         ("aws_sqs_queue.later", None),  # a region not known here
         ("aws_sqs_queue.own", "ap-south-1"),  # the resource's own region argument (provider v6)
+        ("aws_sqs_queue.null_region", "eu-west-1"),  # region = null: the provider's
         ("random_id.r", None),  # not an aws resource
         ("module.inherits.aws_sqs_queue.q", "eu-west-1"),  # inherits the caller's default
         ("module.inherits.module.grandchild.aws_sqs_queue.g", "eu-west-1"),
