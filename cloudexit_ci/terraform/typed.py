@@ -35,7 +35,7 @@ class Unknown:
     reason: str
     error: bool = False
 
-    def __str__(self) -> str:  # legacy text for messages; never a value
+    def __str__(self) -> str:  # text for messages, as written in Terraform; not a value
         return f"${{{self.text}}}"
 
 
@@ -64,7 +64,7 @@ class Computed:
     def step(self, key: str | int) -> Computed:
         return Computed(self.address, self.attr, (*self.path, key))
 
-    def __str__(self) -> str:  # legacy text for messages; never a value
+    def __str__(self) -> str:  # text for messages, as written in Terraform; not a value
         return f"${{{self.reference}}}"
 
 
@@ -84,6 +84,9 @@ class Sensitive:
     def reference(self) -> str:
         return f"var.{self.name}"
 
+    def __str__(self) -> str:  # text for messages (never the value); not used as a value
+        return f"${{{self.reference}}}"
+
 
 @dataclass(frozen=True)
 class Interpolation:
@@ -93,6 +96,9 @@ class Interpolation:
     """
 
     parts: tuple[str | Computed | Sensitive, ...]
+
+    def __str__(self) -> str:  # text for messages, as written in Terraform; not a value
+        return "".join(p if isinstance(p, str) else str(p) for p in self.parts)
 
 
 Deferred: TypeAlias = Computed | Sensitive | Interpolation
