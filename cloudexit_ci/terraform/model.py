@@ -201,11 +201,18 @@ class Values:
         return self.child(ast.Body(attrs, ()), f"{self.prefix}{name}.")
 
     def to_dict(self) -> dict[str, Any]:
-        """Attributes as evaluated and nested blocks (dynamic ones expanded) as lists."""
-        out: dict[str, Any] = {a.name: self.raw(a.name) for a in self.body.attributes}
+        """Attributes as evaluated and nested blocks (dynamic ones expanded) as lists;
+        ``provider`` and ``depends_on`` (references to configuration, not values) left out."""
+        meta = _REFERENCE_META if not self.prefix else ()
+        out: dict[str, Any] = {
+            a.name: self.raw(a.name) for a in self.body.attributes if a.name not in meta
+        }
         for name in self.block_names():
             out[name] = [v.to_dict() for v in self.blocks(name)]
         return out
+
+
+_REFERENCE_META = ("provider", "depends_on")
 
 
 def _literal(value: Any) -> ast.Expr:

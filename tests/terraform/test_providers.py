@@ -94,6 +94,15 @@ def test_resource_region(tmp_path: Path, address: str, region: str | None) -> No
     assert resource(load(write(tmp_path, TREE)), address).region == region
 
 
+def test_the_provider_meta_argument_is_not_a_value(tmp_path: Path) -> None:
+    module = load(write(tmp_path, TREE))
+    values = resource(module, "aws_sqs_queue.west").values
+    assert values.to_dict() == {"name": "b"}
+    assert module.diagnostics.unresolved == [
+        u for u in module.diagnostics.unresolved if u.attribute != "provider"
+    ]
+
+
 def test_module_region_is_the_root_default_provider(tmp_path: Path) -> None:
     assert load(write(tmp_path, TREE)).region == "eu-west-1"
     assert load(write(tmp_path, TREE), var_args=("region=eu-central-1",)).region == "eu-central-1"
