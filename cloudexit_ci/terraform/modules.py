@@ -18,7 +18,7 @@ from cloudexit_ci.errors import UserError
 from cloudexit_ci.terraform import files
 
 MANIFEST = PurePosixPath(".terraform/modules/modules.json")
-FIX = "run `terraform init -backend=false` (or `terraform get`) in {root} first"
+FIX = "run `terraform init -backend=false` (or `terraform get`) in {root}"
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ class Manifest:
 
     def _read(self) -> dict[str, Installed]:
         text = files.read_text(self.path, self.shown)
-        hint = FIX.format(root=self.shown_root) + " again"
+        hint = FIX.format(root=self.shown_root) + " to write it again"
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
