@@ -17,6 +17,8 @@ def convert(module: TerraformModule, options: Options) -> Stack:
         "terraform-dir": module.root_dir,
         "output-dir": options.output_dir,
     }
+    if module.region:  # the root module's default aws provider
+        stack.region = module.region
     ctx = MapContext(module, stack, options)
     managed = [r for r in module.resources if r.mode == "managed"]
     for resource in sorted(managed, key=_phase):
