@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 
 from cloudexit_ci.mappers.apigateway import DEFAULT_THROTTLE, throttle_from
@@ -11,8 +10,6 @@ from cloudexit_ci.mappers.routes import function_of
 from cloudexit_ci.stack import Api, Cors, Coverage, Origin, Route
 from cloudexit_ci.terraform.expressions import Computed, Interpolation
 from cloudexit_ci.terraform.model import Resource, Values
-
-_INTEGRATION_REF = re.compile(r"\$\{([^}]*aws_apigatewayv2_integration\.[^}]+?)\.id\}")
 
 
 @dataclass
@@ -166,9 +163,6 @@ def _integration_address(target: object) -> str | None:
         return target.address
     if isinstance(target, Interpolation):  # the template's typed parts
         return next((p.address for p in target.parts if isinstance(p, Computed)), None)
-    if isinstance(target, str):  # a literal written as "${...}" text
-        match = _INTEGRATION_REF.search(target)
-        return match.group(1) if match else None
     return None
 
 

@@ -191,9 +191,9 @@ def _environment(
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
             continue
         key = item["name"]
-        found = typed(item.get("value"))
+        found = typed(ctx, item.get("value"), resource.origin)
         var = estate.env_name(name, key)
-        if isinstance(found, (Ref, Template)):
+        if isinstance(found, (Ref, Template, EnvRef)):
             out.append((key, found))  # resolved by the targets stage
         elif looks_secret(key):
             text = f"{resource.address}: {key}"

@@ -81,7 +81,7 @@ def shapes_a_service(ctx: MapContext, resource: Resource) -> bool:
 def shown(value: Any) -> str:
     """A Terraform value for a message: a reference as ``address.attr``, never ``${...}``."""
     if isinstance(value, Computed):
-        return f"{value.address}.{value.attr}"
+        return value.reference
     if isinstance(value, (str, int, float, bool)):
         return text_of(value)
     return "(known only after apply)"

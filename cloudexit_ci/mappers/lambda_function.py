@@ -13,10 +13,10 @@ from cloudexit_ci.mappers.base import MapContext, cover, mapped_or_partial, safe
 from cloudexit_ci.mappers.typed import typed
 from cloudexit_ci.naming import looks_secret
 from cloudexit_ci.stack import Code, Coverage, Function
-from cloudexit_ci.terraform import ast, files
+from cloudexit_ci.terraform import files
 from cloudexit_ci.terraform.files import rel
 from cloudexit_ci.terraform.model import Resource
-from cloudexit_ci.values import Ref, Template, Value
+from cloudexit_ci.values import EnvRef, Ref, Template, Value
 
 CodeKind = Literal["zip", "dir", "file"]
 SUPPORTED_RUNTIME = re.compile(r"^(nodejs(1[68]|2[024])\.x|python3\.(9|1[0-4]))\Z")
@@ -150,22 +150,19 @@ def _environment(resource: Resource, ctx: MapContext, key: str) -> tuple[tuple[s
     if not isinstance(variables, dict):
         ctx.note(resource, "environment.variables cannot be resolved; set them in .env")
         return ()
-    sensitive = _sensitive_refs(resource, ctx)
-    out = []
-    for name in sorted(variables):
-        out.append((name, _env_value(name, variables[name], resource, ctx, key, sensitive)))
-    return tuple(out)
+    return tuple(
+        (name, _env_value(name, variables[name], resource, ctx, key)) for name in sorted(variables)
+    )
 
 
-def _env_value(
-    name: str, value: Any, resource: Resource, ctx: MapContext, key: str, sensitive: set[str]
-) -> Value:
-    """A reference stays typed (the targets stage resolves it); a secret literal or an
-    unknowable value becomes a documented .env variable, never the Terraform text."""
-    found = typed(value)
-    if isinstance(found, (Ref, Template)):
+def _env_value(name: str, value: Any, resource: Resource, ctx: MapContext, key: str) -> Value:
+    """A reference or a sensitive variable stays typed (the targets stage resolves it, a
+    sensitive variable is its one .env variable); a literal under a secret-looking name or
+    an unknowable value becomes a documented .env variable, never the Terraform text."""
+    found = typed(ctx, value, resource.origin)
+    if isinstance(found, (Ref, Template, EnvRef)):
         return found
-    secret = name in sensitive or looks_secret(name)
+    secret = looks_secret(name)
     if found is not None and not secret:
         return found
     placeholder = estate.env_name(key, name)
@@ -175,35 +172,6 @@ def _env_value(
         why = f"{resource.address}: {name} (known only after apply)"
     register = estate.secret_var if secret else estate.plain_var
     return register(ctx, placeholder, why, resource.origin)
-
-
-def _sensitive_refs(resource: Resource, ctx: MapContext) -> set[str]:
-    """Environment keys whose expression reads a ``sensitive = true`` variable."""
-    sensitive_vars = {
-        b.labels[0]
-        for f in ctx.module.files
-        for b in f.blocks
-        if b.type == "variable" and _is_true(b.body.attr("sensitive"))
-    }
-    env_block = next(iter(resource.values.body.blocks_of("environment")), None)
-    attr = env_block.body.attr("variables") if env_block else None
-    if attr is None or not isinstance(attr.expr, ast.ObjectExpr):
-        return set()
-    out = set()
-    for key_expr, value_expr in attr.expr.items:
-        reads = {r.split(".")[1] for r in ast.references(value_expr) if r.startswith("var.")}
-        if reads & sensitive_vars:
-            out.add(key_expr.name if isinstance(key_expr, ast.Var) else str(key_expr))
-    return out
-
-
-def _is_true(attribute: ast.Attribute | None) -> bool:
-    """A literal ``true`` (``sensitive = true``)."""
-    return (
-        attribute is not None
-        and isinstance(attribute.expr, ast.Lit)
-        and attribute.expr.value is True
-    )
 
 
 def map_permission(resource: Resource, ctx: MapContext) -> Coverage:

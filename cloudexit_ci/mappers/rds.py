@@ -13,9 +13,10 @@ import re
 from cloudexit_ci import images
 from cloudexit_ci.mappers import estate
 from cloudexit_ci.mappers.base import MapContext, cover, mapped_or_partial, safe_name, unique_name
+from cloudexit_ci.mappers.typed import typed
 from cloudexit_ci.stack import Coverage, DataMove
 from cloudexit_ci.terraform.model import Resource, Values
-from cloudexit_ci.values import EnvRef, Value
+from cloudexit_ci.values import EnvRef, Ref, Value
 
 _ENGINES = {
     "postgres": "postgres",
@@ -60,6 +61,7 @@ def map_cluster(resource: Resource, ctx: MapContext) -> Coverage:
 
 
 def _map_database(resource: Resource, ctx: MapContext, ident: str, *, cluster: bool) -> Coverage:
+    given = _given_credentials(ctx, resource, cluster)  # read before the secret is sealed
     estate.seal(resource, "password", "master_password")
     values = resource.values
     raw_engine = values.string("engine", "aurora" if cluster else "")
@@ -74,7 +76,7 @@ def _map_database(resource: Resource, ctx: MapContext, ident: str, *, cluster: b
         )
     version, image, version_note = _image(engine, values.string("engine_version"))
     name = unique_name(safe_name(ident or resource.name, "db"), ctx.stack.services)
-    env, user_ref = _credentials(ctx, resource, engine, name, cluster)
+    env, user_ref, password = _credentials(ctx, resource, engine, name, cluster, given)
     group = _parameter_group(ctx, resource, cluster)
     flags, flag_lost = _parameter_flags(group, engine)
     port = _PORTS[engine]
@@ -93,7 +95,7 @@ def _map_database(resource: Resource, ctx: MapContext, ident: str, *, cluster: b
             also=(group.origin,) if group is not None and flags else (),
         ),
     )
-    _register(ctx, resource, name, engine, port, user_ref)
+    _register(ctx, resource, name, port, user_ref, password)
     _data_move(ctx, resource, ident or resource.name, name, engine, port)
     lost = [text for arg, text in _LOST.items() if _set(values, arg)] + flag_lost
     if version_note:
@@ -123,38 +125,65 @@ def _image(engine: str, engine_version: str) -> tuple[str, str, str]:
     return default, table[default], note if engine_version else ""
 
 
+def _given_credentials(
+    ctx: MapContext, resource: Resource, cluster: bool
+) -> tuple[Value | None, EnvRef | None]:
+    """The user name as Terraform gives it (a literal stays literal), and the password's
+    .env variable when Terraform reads it from a sensitive variable (the same variable
+    then serves every reader); a literal password is never copied."""
+    prefix = "master_" if cluster else ""
+    user = typed(ctx, resource.values.raw(f"{prefix}username"), resource.origin)
+    password = typed(ctx, resource.values.raw(f"{prefix}password"), resource.origin)
+    return (user or None), (password if isinstance(password, EnvRef) else None)
+
+
 def _credentials(
-    ctx: MapContext, resource: Resource, engine: str, name: str, cluster: bool
-) -> tuple[tuple[tuple[str, Value], ...], Value]:
+    ctx: MapContext,
+    resource: Resource,
+    engine: str,
+    name: str,
+    cluster: bool,
+    given: tuple[Value | None, EnvRef | None],
+) -> tuple[tuple[tuple[str, Value], ...], Value, Value]:
     base = estate.env_name(name)
     src = resource.address
-    user = estate.plain_var(ctx, f"{base}_USER", f"{src}: database user name", resource.origin)
-    password = estate.secret_var(
-        ctx,
-        f"{base}_PASSWORD",
-        f"{src}: database password (not copied from Terraform)",
-        resource.origin,
-    )
+    user, password = given
+    if user is None or isinstance(user, Ref):
+        user = estate.plain_var(ctx, f"{base}_USER", f"{src}: database user name", resource.origin)
+    if password is None:
+        password = estate.secret_var(
+            ctx,
+            f"{base}_PASSWORD",
+            f"{src}: database password (not copied from Terraform)",
+            resource.origin,
+        )
     db_arg = "database_name" if cluster else "db_name"
-    database = resource.values.string(db_arg) or resource.values.string("name") or "app"
+    database = resource.values.string(db_arg) or resource.values.string("name")
     env: tuple[tuple[str, Value], ...]
     if engine == "postgres":
+        database = database or "postgres"  # RDS creates no other database without db_name
+        estate.resolve(ctx, resource.address, db_arg, database)
         env = (("POSTGRES_USER", user), ("POSTGRES_PASSWORD", password), ("POSTGRES_DB", database))
-        return env, user
-    root = estate.secret_var(
-        ctx,
-        f"{base}_ROOT_PASSWORD",
-        f"{src}: {engine} root password (new, self-hosted)",
-        resource.origin,
-    )
+        return env, user, password
     prefix = "MARIADB" if engine == "mariadb" else "MYSQL"
-    env = (
-        (f"{prefix}_ROOT_PASSWORD", root),
-        (f"{prefix}_USER", user),
-        (f"{prefix}_PASSWORD", password),
-        (f"{prefix}_DATABASE", database),
-    )
-    return env, user
+    if user == "root":  # the images refuse MYSQL_USER=root: the master user is root itself
+        env = ((f"{prefix}_ROOT_PASSWORD", password),)
+    else:
+        root = estate.secret_var(
+            ctx,
+            f"{base}_ROOT_PASSWORD",
+            f"{src}: {engine} root password (new, self-hosted)",
+            resource.origin,
+        )
+        env = (
+            (f"{prefix}_ROOT_PASSWORD", root),
+            (f"{prefix}_USER", user),
+            (f"{prefix}_PASSWORD", password),
+        )
+    if database:  # without db_name RDS creates no database, and neither does the image
+        estate.resolve(ctx, resource.address, db_arg, database)
+        env += ((f"{prefix}_DATABASE", database),)
+    return env, user, password
 
 
 def _healthcheck(engine: str) -> tuple[str, ...]:
@@ -166,7 +195,7 @@ def _healthcheck(engine: str) -> tuple[str, ...]:
 
 
 def _register(
-    ctx: MapContext, resource: Resource, name: str, engine: str, port: int, user: Value
+    ctx: MapContext, resource: Resource, name: str, port: int, user: Value, password: Value
 ) -> None:
     """What functions read: instance ``endpoint`` is host:port, a cluster's is the host."""
     address = resource.address
@@ -179,7 +208,6 @@ def _register(
     estate.resolve(ctx, address, "arn", estate.arn(ctx, resource, "rds", f"{kind}:{name}"))
     estate.resolve(ctx, address, "username", user)
     estate.resolve(ctx, address, "master_username", user)
-    password = EnvRef(estate.env_name(name) + "_PASSWORD")
     estate.resolve(ctx, address, "password", password)
     estate.resolve(ctx, address, "master_password", password)
 

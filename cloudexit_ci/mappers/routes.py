@@ -9,8 +9,6 @@ from cloudexit_ci.mappers.base import MapContext
 from cloudexit_ci.stack import Origin, Route
 from cloudexit_ci.terraform.expressions import Computed, Interpolation
 
-_ADDRESS = re.compile(r"\$\{((?:module\.[^.]+\.)?aws_lambda_function\.[^}]+?)\.[a-z_]+\}")
-
 # verb keywords in a function name → (HTTP method, item route?)
 _VERBS: tuple[tuple[tuple[str, ...], str, bool], ...] = (
     (("create", "add", "post", "new", "insert", "put"), "POST", False),
@@ -28,9 +26,6 @@ def function_of(ctx: MapContext, uri: Any) -> str | None:
     if isinstance(uri, Interpolation):  # ".../functions/${aws_lambda_function.f.arn}/invocations"
         parts = [p.address for p in uri.parts if isinstance(p, Computed)]
         address = next((a for a in parts if "aws_lambda_function." in a), None)
-    if address is None and isinstance(uri, str):
-        match = _ADDRESS.search(uri)
-        address = match.group(1) if match else None
     if address in by_address:
         return by_address[address]
     if isinstance(uri, str):  # a literal ARN naming the function

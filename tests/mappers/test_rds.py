@@ -79,3 +79,21 @@ def test_rds_engines_credentials_and_plan(tmp_path: Path) -> None:
     assert status(stack, "aws_db_instance.pg") == "partial"
     assert status(stack, "aws_rds_cluster_instance.one") == "not-needed"
     assert "do-not-leak" not in repr(view(stack, tuple(stack.services)))
+
+
+def test_a_root_master_user_is_the_images_root(tmp_path: Path) -> None:
+    """The mysql/mariadb images refuse MYSQL_USER=root: the master password becomes root's."""
+    stack = stack_of(
+        tmp_path,
+        """
+resource "aws_db_instance" "m" {
+  identifier = "legacy"
+  engine     = "mysql"
+  username   = "root"
+  password   = "do-not-leak"
+}
+""",
+    )
+    env = dict(stack.services["legacy"].environment)
+    assert env == {"MYSQL_ROOT_PASSWORD": EnvRef("LEGACY_PASSWORD")}
+    assert "LEGACY_ROOT_PASSWORD" not in stack.env_vars
