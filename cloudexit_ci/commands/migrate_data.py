@@ -165,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def settings_from_args(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from cloudexit_ci.migrate_data.runner import Settings
+    from cloudexit_ci.migrate_data.tablecopy import Settings
 
     state_dir = Path(_need(args, "state-dir"))
     if args.resume and args.restart:
