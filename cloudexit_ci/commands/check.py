@@ -142,28 +142,12 @@ def _prime(chosen: list[Target]) -> None:
         prime(paths, repo_root_of(chosen[0].source.directory))
 
 
-def _manifest_at(ref: str, output: Path, repo: Path) -> bytes | None:
+def _manifest_at(ref: str, output: Path, repo: Path) -> bytes:
     """The stack's manifest as committed at ``ref`` (b"{}" if the stack is new there)."""
-    import subprocess
+    from cloudexit_ci import manifest
 
-    from cloudexit_ci.render.tree import MANIFEST
-
-    path = f"{_repo_relative(output, repo)}/{MANIFEST}"
-    done = subprocess.run(
-        ["git", "-C", str(repo), "show", f"{ref}:{path}"], capture_output=True, check=False
-    )
-    if done.returncode == 0:
-        return done.stdout
-    known = subprocess.run(
-        ["git", "-C", str(repo), "cat-file", "-e", f"{ref}^{{commit}}"], capture_output=True
-    )
-    if known.returncode != 0:
-        raise UserError(
-            f"--data-plan-base {ref!r} is not a commit here",
-            where="--data-plan-base",
-            hint="fetch it (actions/checkout with fetch-depth: 0)",
-        )
-    return b"{}"
+    found = manifest.at_ref(repo, ref, _repo_relative(output, repo), flag="--data-plan-base")
+    return b"{}" if found is None else found
 
 
 def _repo_relative(path: Path, repo: Path) -> str:
