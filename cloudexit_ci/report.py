@@ -17,12 +17,13 @@ from cloudexit_ci.diff import Drift, diff_trees
 from cloudexit_ci.errors import UserError
 from cloudexit_ci.manifest import MANIFEST_PATH, DataMove
 from cloudexit_ci.manifest import parse as parse_manifest
+from cloudexit_ci.settings import DEFAULT_FAIL, FAIL_ON
 from cloudexit_ci.stack import Coverage
 from cloudexit_ci.tree import Tree
 
 FailOn = Literal["drift", "error", "unmapped", "partial", "blocking"]
-FAIL_ON_CHOICES: frozenset[str] = frozenset({"drift", "error", "unmapped", "partial", "blocking"})
-DEFAULT_FAIL_ON: frozenset[str] = frozenset({"drift", "error"})
+FAIL_ON_CHOICES: frozenset[str] = frozenset(FAIL_ON)
+DEFAULT_FAIL_ON: frozenset[str] = frozenset(DEFAULT_FAIL)
 COMPOSE_PATH = PurePosixPath("docker-compose.yml")
 DATA_ROLE_LABEL = "cloudexit.role"
 

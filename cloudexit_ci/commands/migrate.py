@@ -8,16 +8,15 @@ from collections import Counter
 from pathlib import Path
 
 from cloudexit_ci import manifest
-from cloudexit_ci.commands.common import add_generate_arguments
-from cloudexit_ci.commands.stacks import Target, add_config_argument, config_of, targets
+from cloudexit_ci.commands.stacks import Target, config_of, targets
+from cloudexit_ci.layers import add_arguments as _add
 from cloudexit_ci.pipeline import Result, generate
 from cloudexit_ci.render.tree import write_tree
 from cloudexit_ci.tree import Tree
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_generate_arguments(parser)
-    add_config_argument(parser)
+    _add(parser, "migrate")
 
 
 def run(args: argparse.Namespace) -> int:
