@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cloudexit_ci import gitcli, manifest
-from cloudexit_ci.errors import UserError
+from cloudexit_ci.errors import ExternalError, UserError
 from cloudexit_ci.manifest import MANIFEST_PATH, DataMove
 
 if TYPE_CHECKING:
@@ -101,8 +101,8 @@ def redact(text: str, token: str) -> str:
 # --- the REST client ----------------------------------------------------------------
 
 
-class GitHubError(UserError):
-    """The API said no (after retries). Exit code 2, one line, token redacted."""
+class GitHubError(ExternalError):
+    """The API said no or was unreachable (after retries): exit 4, token redacted."""
 
     def __init__(self, status: int, message: str, where: str, hint: str | None = None):
         super().__init__(message, where=where, hint=hint)
@@ -255,7 +255,9 @@ class GitHub:
         except _Retryable as exc:
             response = exc.response
         except httpx.HTTPError as exc:
-            raise GitHubError(0, self._clean(str(exc)), where=f"{method} {url}") from None
+            message = self._clean(f"cannot reach GitHub: {type(exc).__name__}: {exc}")
+            raise GitHubError(0, message, where=f"GitHub API {method} {self._absolute(url)}",
+                              hint="check GITHUB_API_URL and the network") from None  # fmt: skip
         return self._check(method, url, response)
 
     def _send(self, method: str, url: str, body: object) -> httpx.Response:
@@ -291,12 +293,16 @@ class GitHub:
     def _check(self, method: str, url: str, response: httpx.Response) -> httpx.Response:
         if response.is_success:
             return response
-        where = f"GitHub API {method} {response.request.url.path}"
+        where = f"GitHub API {method} {response.request.url.copy_with(query=None)}"
         message = self._clean(f"HTTP {response.status_code}: {_message(response)}")
         if response.status_code == 403:
             raise PermissionDenied(403, message, where=where)
         hint = "check the token's permissions (issues: write / pull-requests: write)"
         raise GitHubError(response.status_code, message, where=where, hint=hint)
+
+    def _absolute(self, url: str) -> str:  # without the query, as the answers name it
+        path = url.split("?", 1)[0]
+        return str(self._http.base_url).rstrip("/") + path if path.startswith("/") else path
 
     def _clean(self, text: str) -> str:
         return redact(text, self._token)

@@ -9,6 +9,7 @@ from typing import Any, TextIO
 from cloudexit_ci.migrate_data import ddbtable, verify
 from cloudexit_ci.migrate_data.checkpoint import Checkpoint
 from cloudexit_ci.migrate_data.clients import client
+from cloudexit_ci.migrate_data.external import boundary
 from cloudexit_ci.migrate_data.plan import BucketJob, Job, TableJob
 from cloudexit_ci.migrate_data.progress import Progress
 from cloudexit_ci.migrate_data.tablecopy import Settings as Settings
@@ -32,9 +33,18 @@ def _checkpoint(job: Job, settings: Settings) -> Checkpoint:
 def run_job(job: Job, settings: Settings, out: TextIO | None = None) -> verify.Result | None:
     """Copy (unless already finished), then verify when asked. Returns the verify result."""
     out = out or sys.stdout
-    if isinstance(job, TableJob):
-        return _run_table(job, settings, out)
-    return _run_bucket(job, settings, out)
+    with boundary(_endpoints(job)):
+        if isinstance(job, TableJob):
+            return _run_table(job, settings, out)
+        return _run_bucket(job, settings, out)
+
+
+def _endpoints(job: Job) -> str:
+    """Both sides, for a failure that does not say which endpoint it met."""
+    target = job.target.url
+    if isinstance(job, TableJob) and job.mode == "cql":
+        target = f"cql://{job.hosts}"
+    return f"{job.address}: {job.source.url or 'AWS'} → {target or 'AWS'}"
 
 
 def _run_table(job: TableJob, settings: Settings, out: TextIO) -> verify.Result | None:
