@@ -2,7 +2,8 @@
 
 Never writes (except with ``--fix``, which rewrites the output atomically and
 exits 1 when it changed anything, the pre-commit convention).
-Exit codes: 0 in sync, 1 drift or a failing finding, 2 user error.
+Exit codes: 0 in sync, 1 drift or a failing finding, 2 user error, 4 git missing or
+failing (``--data-plan-base``). Settings: ``settings.SETTINGS`` (docs/OPTIONS.md).
 """
 
 from __future__ import annotations
