@@ -17,15 +17,14 @@ import os
 import pickle
 import tempfile
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from cloudexit_ci import __version__
 from cloudexit_ci.ignores import Ignore
 from cloudexit_ci.stack import Coverage
 from cloudexit_ci.terraform.cachedir import cache_dir
 from cloudexit_ci.terraform.files import fingerprint
-
-Tree = dict[PurePosixPath, bytes]  # as render.tree.Tree, without importing the renderers
+from cloudexit_ci.tree import Tree
 
 _FORMAT = 1
 

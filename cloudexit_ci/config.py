@@ -1,4 +1,4 @@
-""".cloudexit.yml → frozen StackConfig records; CLI > environment > file > default.
+""".cloudexit.yml → a frozen Config, checked against the one table of settings.
 
 ```yaml
 stacks:
@@ -19,14 +19,16 @@ check:
   soft-fail: false
   format: text
   inline-ignores: true
+  data-plan-base: origin/main
 ```
-Every option of the command line can be set here; ``CLOUDEXIT_<OPTION>``
-environment variables (``CLOUDEXIT_FAIL_ON=drift,unmapped``) sit in between.
+The keys each section allows, their types and choices come from ``settings.SETTINGS``
+(docs/OPTIONS.md lists them); a bad key or value is a UserError naming
+``file: stacks[i].key`` and the fix. Paths are relative to the config file.
+Precedence (``layers.resolve``): command line > ``CLOUDEXIT_*`` > this file > default.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,14 +36,10 @@ from typing import Any
 
 from cloudexit_ci import yamlio
 from cloudexit_ci.errors import UserError
+from cloudexit_ci.layers import from_config
+from cloudexit_ci.settings import REMOVED, Setting, in_scope
 
 CONFIG_NAMES = (".cloudexit.yml", ".cloudexit.yaml")
-STACK_KEYS = {
-    "name", "terraform", "output", "domain", "serverless-mode", "dynamodb-mode",
-    "object-store", "acme-email", "alternator-write-isolation", "var-files", "vars",
-    "code-dirs",
-}  # fmt: skip
-CHECK_KEYS = {"fail-on", "soft-fail", "format", "inline-ignores", "output-file"}
 
 
 @dataclass(frozen=True)
@@ -50,6 +48,7 @@ class StackConfig:
     output: Path
     settings: Mapping[str, Any] = field(default_factory=dict)
     base: Path = Path()  # the config file's directory: relative paths start there
+    where: str = "command line"  # how messages name it: ``file: stacks[i]``
 
 
 @dataclass(frozen=True)
@@ -57,6 +56,10 @@ class Config:
     path: Path | None
     stacks: tuple[StackConfig, ...] = ()
     check: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def check_where(self) -> str:
+        return f"{self.path}: check" if self.path else "check"
 
 
 def find_config(start: Path, explicit: Path | None) -> Path | None:
@@ -82,56 +85,50 @@ def load_config(path: Path | None) -> Config:
             "invalid YAML", where=f"{path}:{line}", hint="fix the YAML syntax"
         ) from None
     if not isinstance(data, dict):
-        raise UserError("the config must be a mapping", where=f"{path}:1")
-    _only(data, {"stacks", "check"}, str(path))
-    base = path.parent
+        raise UserError("the config must be a mapping", where=f"{path}:1",
+                        hint="write `stacks:` and `check:` at the top level")  # fmt: skip
+    _only(data, {"stacks": None, "check": None}, f"{path}:")
+    items = data.get("stacks") or []
+    if not isinstance(items, list):
+        raise UserError("`stacks` must be a list", where=f"{path}: stacks",
+                        hint="start each stack with `- terraform: DIR`")  # fmt: skip
     stacks = tuple(
-        _stack(item, base, f"{path}: stacks[{i}]")
-        for i, item in enumerate(data.get("stacks") or [])
+        _stack(item, path.parent, f"{path}: stacks[{i}]") for i, item in enumerate(items)
     )
-    check = data.get("check") or {}
-    if not isinstance(check, dict):
-        raise UserError("`check` must be a mapping", where=f"{path}: check")
-    _only(check, CHECK_KEYS, f"{path}: check")
-    return Config(path, stacks, check)
+    return Config(
+        path, stacks, section(data.get("check") or {}, in_scope("check"), f"{path}: check")
+    )
 
 
-def _only(data: Mapping[str, Any], allowed: set[str], where: str) -> None:
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise UserError(
-            f"unknown key(s) {', '.join(unknown)}",
-            where=where,
-            hint=f"allowed: {', '.join(sorted(allowed))}",
-        )
+def _only(data: Mapping[str, Any], allowed: Mapping[str, Setting | None], where: str) -> None:
+    for key in data:
+        if key not in allowed:
+            hint = REMOVED.get(str(key)) or f"allowed: {', '.join(sorted(allowed))}"
+            key_where = f"{where} {key}" if where.endswith(":") else f"{where}.{key}"
+            raise UserError(f"unknown key `{key}`", where=key_where, hint=hint)
+
+
+def section(data: Any, allowed: Mapping[str, Setting], where: str) -> dict[str, Any]:
+    """One section's keys checked and converted (a null value is unset)."""
+    if not isinstance(data, dict):
+        raise UserError("must be a mapping of settings", where=where, hint="write `key: value`")
+    _only(data, allowed, where)
+    values = {
+        key: from_config(allowed[key], value, f"{where}.{key}")
+        for key, value in data.items()
+        if value is not None
+    }
+    for key, setting in allowed.items():
+        if setting.required and key not in values:
+            raise UserError(f"`{key}` is required", where=where, hint=f"add `{key}: PATH`")
+    return values
 
 
 def _stack(item: Any, base: Path, where: str) -> StackConfig:
     if not isinstance(item, dict):
-        raise UserError("each stack must be a mapping", where=where)
-    _only(item, STACK_KEYS, where)
-    for required in ("terraform", "output"):
-        if not item.get(required):
-            raise UserError(
-                f"`{required}` is required", where=where, hint=f"add `{required}: PATH`"
-            )
-    settings = {k: v for k, v in item.items() if k not in ("terraform", "output")}
-    terraform, output = base / str(item["terraform"]), base / str(item["output"])
-    return StackConfig(terraform, output, settings, base)
-
-
-def env_setting(name: str) -> str | None:
-    """``CLOUDEXIT_FAIL_ON`` for ``fail-on``: the environment layer of the precedence."""
-    return os.environ.get("CLOUDEXIT_" + name.upper().replace("-", "_"))
-
-
-def pick(cli: Any, name: str, file_values: Mapping[str, Any], default: Any) -> Any:
-    """CLI > environment > config file > default."""
-    if cli is not None:
-        return cli
-    from_env = env_setting(name)
-    if from_env is not None:
-        return from_env
-    if name in file_values:
-        return file_values[name]
-    return default
+        raise UserError("each stack must be a mapping", where=where, hint="`- terraform: DIR`")
+    values = section(item, in_scope("stack"), where)
+    if "var-files" in values:  # relative to the config file, like every path here
+        values["var-files"] = tuple(str(base / f) for f in values["var-files"])
+    terraform, output = base / values.pop("terraform"), base / values.pop("output")
+    return StackConfig(terraform, output, values, base, where)

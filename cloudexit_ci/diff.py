@@ -30,37 +30,22 @@ from __future__ import annotations
 
 import difflib
 import functools
-import hashlib
 import json
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from cloudexit_ci import yamlio
+from cloudexit_ci.manifest import MANIFEST_PATH, Manifest
+from cloudexit_ci.manifest import parse as parse_manifest
+from cloudexit_ci.tree import Tree, sha256
 
-Tree = dict[PurePosixPath, bytes]
 DriftKind = Literal["changed", "missing", "extra", "hand-edited"]
 DRIFT_KINDS: tuple[DriftKind, ...] = ("hand-edited", "missing", "changed", "extra")
-MANIFEST_PATH = PurePosixPath(".cloudexit/manifest.json")
 _DATA_SUFFIXES = (".yml", ".yaml", ".json")
 _MAX_VALUE_CHARS = 80
-
-
-@dataclass(frozen=True)
-class ManifestEntry:
-    sha256: str
-    sources: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """The parts of ``.cloudexit/manifest.json`` that the drift check uses."""
-
-    generator: str = ""
-    files: dict[PurePosixPath, ManifestEntry] = field(default_factory=dict)
-    valid: bool = True
 
 
 @dataclass(frozen=True, order=True)
@@ -102,28 +87,6 @@ _SUMMARIES: dict[DriftKind, str] = {
     "extra": "{path} is no longer generated but is still checked in",
     "hand-edited": "{path} was edited by hand (sha256 differs from the manifest)",
 }
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-@functools.lru_cache(maxsize=8)  # read twice per stack (owned paths, then the diff)
-def parse_manifest(data: bytes | None) -> Manifest:
-    """Parse a manifest leniently: a missing or broken one yields an empty Manifest."""
-    if data is None:
-        return Manifest()
-    try:
-        raw = json.loads(data.decode("utf-8"))
-        files = {
-            PurePosixPath(name): ManifestEntry(
-                str(entry["sha256"]), tuple(str(s) for s in entry.get("sources", ()))
-            )
-            for name, entry in raw["files"].items()
-        }
-        return Manifest(str(raw.get("generator", "")), files)
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return Manifest(valid=False)
 
 
 # --- reading the checked-in tree ---------------------------------------------------------

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cloudexit_ci.errors import UserError
+from cloudexit_ci import gitcli, manifest
+from cloudexit_ci.errors import ExternalError, UserError
+from cloudexit_ci.manifest import MANIFEST_PATH, DataMove
 
 if TYPE_CHECKING:
     import httpx
@@ -99,8 +101,8 @@ def redact(text: str, token: str) -> str:
 # --- the REST client ----------------------------------------------------------------
 
 
-class GitHubError(UserError):
-    """The API said no (after retries). Exit code 2, one line, token redacted."""
+class GitHubError(ExternalError):
+    """The API said no or was unreachable (after retries): exit 4, token redacted."""
 
     def __init__(self, status: int, message: str, where: str, hint: str | None = None):
         super().__init__(message, where=where, hint=hint)
@@ -253,7 +255,9 @@ class GitHub:
         except _Retryable as exc:
             response = exc.response
         except httpx.HTTPError as exc:
-            raise GitHubError(0, self._clean(str(exc)), where=f"{method} {url}") from None
+            message = self._clean(f"cannot reach GitHub: {type(exc).__name__}: {exc}")
+            raise GitHubError(0, message, where=f"GitHub API {method} {self._absolute(url)}",
+                              hint="check GITHUB_API_URL and the network") from None  # fmt: skip
         return self._check(method, url, response)
 
     def _send(self, method: str, url: str, body: object) -> httpx.Response:
@@ -289,12 +293,16 @@ class GitHub:
     def _check(self, method: str, url: str, response: httpx.Response) -> httpx.Response:
         if response.is_success:
             return response
-        where = f"GitHub API {method} {response.request.url.path}"
+        where = f"GitHub API {method} {response.request.url.copy_with(query=None)}"
         message = self._clean(f"HTTP {response.status_code}: {_message(response)}")
         if response.status_code == 403:
             raise PermissionDenied(403, message, where=where)
         hint = "check the token's permissions (issues: write / pull-requests: write)"
         raise GitHubError(response.status_code, message, where=where, hint=hint)
+
+    def _absolute(self, url: str) -> str:  # without the query, as the answers name it
+        path = url.split("?", 1)[0]
+        return str(self._http.base_url).rstrip("/") + path if path.startswith("/") else path
 
     def _clean(self, text: str) -> str:
         return redact(text, self._token)
@@ -311,7 +319,6 @@ def read_event() -> dict[str, Any]:
 
 # --- data migration on merge ------------------------------------------------------
 
-MANIFEST = ".cloudexit/manifest.json"
 NO_COMMIT = "0" * 40
 
 
@@ -329,25 +336,15 @@ def merge_range(event_name: str, event: Mapping[str, Any], ref: str) -> tuple[st
     return None
 
 
-def _git(repo_dir: Path, *args: str) -> str | None:
-    import subprocess
-
-    done = subprocess.run(
-        ["git", "-C", str(repo_dir), *args], capture_output=True, text=True, check=False
-    )
-    return done.stdout if done.returncode == 0 else None
-
-
-def _data_plan(repo_dir: Path, commit: str, path: str) -> object:
-    text = None if commit == NO_COMMIT else _git(repo_dir, "show", f"{commit}:{path}")
-    try:
-        return json.loads(text or "null").get("dataPlan")
-    except (TypeError, ValueError, AttributeError):
-        return None
+def _data_plan(repo_dir: Path, commit: str, stack_dir: str) -> tuple[DataMove, ...]:
+    if commit == NO_COMMIT:
+        return ()
+    found = manifest.at_ref(repo_dir, commit, stack_dir, flag=commit)
+    return manifest.parse(found).data_plan
 
 
 def _need_commit(repo_dir: Path, commit: str) -> None:
-    if commit != NO_COMMIT and _git(repo_dir, "cat-file", "-e", f"{commit}^{{commit}}") is None:
+    if commit != NO_COMMIT and not gitcli.is_commit(repo_dir, commit):
         raise UserError(
             f"commit {commit} is not in the checkout",
             where=str(repo_dir),
@@ -359,13 +356,17 @@ def changed_stacks(repo_dir: Path, before: str, after: str) -> list[str]:
     """Stack directories (repo-relative) whose manifest dataPlan differs before/after."""
     _need_commit(repo_dir, before)
     _need_commit(repo_dir, after)
-    listing = _git(repo_dir, "ls-tree", "-r", "--name-only", after) or ""
-    manifests = [p for p in listing.splitlines() if p == MANIFEST or p.endswith("/" + MANIFEST)]
+    name = str(MANIFEST_PATH)
+    stacks = sorted(
+        path[: -len(name)].rstrip("/") or "."
+        for path in gitcli.files_at(repo_dir, after)
+        if path == name or path.endswith("/" + name)
+    )
     changed = []
-    for path in sorted(manifests):
-        plan = _data_plan(repo_dir, after, path)
-        if plan and plan != _data_plan(repo_dir, before, path):
-            changed.append(path[: -len(MANIFEST)].rstrip("/") or ".")
+    for stack in stacks:
+        plan = _data_plan(repo_dir, after, stack)
+        if plan and plan != _data_plan(repo_dir, before, stack):
+            changed.append(stack)
     return changed
 
 
@@ -378,7 +379,7 @@ def migrate_on_merge(only: list[str], extra: list[str]) -> int:
     if span is None:
         print("cloudexit-ci: not a push to the default branch or a merged pull request")
         return 0
-    top = Path((_git(Path.cwd(), "rev-parse", "--show-toplevel") or ".").strip())
+    top = gitcli.toplevel(Path.cwd()) or Path()
     wanted = {Path(s).resolve() for s in only}
     stacks = [top / s for s in changed_stacks(top, *span)]
     stacks = [s for s in stacks if not wanted or s.resolve() in wanted]

@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
-from typing import Protocol, cast
+from typing import NoReturn, Protocol, cast
 
 from cloudexit_ci import __version__
 from cloudexit_ci.errors import CloudExitError, UserError
@@ -33,12 +33,34 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+class _Exit(Exception):
+    """``--help`` / ``--version`` done: the status argparse wanted to exit with."""
+
+    def __init__(self, status: int):
+        super().__init__(status)
+        self.status = status
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that raises instead of exiting: ``main`` returns, tests stay in-process.
+
+    A bad flag is a UserError (exit 2, one line naming the command and the fix)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UserError(message, where=self.prog, hint=f"see `{self.prog} --help`")
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        if message:
+            sys.stderr.write(message)
+        raise _Exit(status)
+
+
 def _load(name: str) -> Command:
     return cast(Command, importlib.import_module(COMMANDS[name][0]))
 
 
 def _parser(argv: Sequence[str]) -> tuple[argparse.ArgumentParser, Command | None]:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="cloudexit-ci",
         description="Generate a self-hosted Docker Compose stack from AWS Terraform.",
     )
@@ -54,20 +76,31 @@ def _parser(argv: Sequence[str]) -> tuple[argparse.ArgumentParser, Command | Non
     return parser, command
 
 
+def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        prog = " ".join(filter(None, (parser.prog, getattr(args, "command", None))))
+        raise UserError(
+            f"unrecognized arguments: {' '.join(extra)}",
+            where=prog,
+            hint=f"see `{prog} --help`",
+        )
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
         parser, command = _parser(args_list)
-        args = parser.parse_args(args_list)
+        args = _parse(parser, args_list)
         if command is None:
             parser.print_help(sys.stderr)
             return 2
         return command.run(args)
-    except UserError as exc:
-        print(exc.one_line(), file=sys.stderr)
-        return exc.exit_code
+    except _Exit as done:
+        return done.status
     except CloudExitError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(exc.one_line(), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -10,9 +10,9 @@ from cloudexit_ci.options import Options
 
 if TYPE_CHECKING:  # the heavy modules load only when a render really runs
     from cloudexit_ci.cache import Rendered
-    from cloudexit_ci.render.tree import Tree
     from cloudexit_ci.stack import Stack
     from cloudexit_ci.terraform.model import TerraformModule
+    from cloudexit_ci.tree import Tree
 
 
 @dataclass(frozen=True)

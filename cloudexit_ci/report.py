@@ -7,20 +7,23 @@ status ``inferred`` (see :attr:`Report.inferred`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any, Literal
 
 from cloudexit_ci import __version__, yamlio
-from cloudexit_ci.diff import MANIFEST_PATH, Drift, Tree, diff_trees
+from cloudexit_ci.diff import Drift, diff_trees
 from cloudexit_ci.errors import UserError
+from cloudexit_ci.manifest import MANIFEST_PATH, DataMove
+from cloudexit_ci.manifest import parse as parse_manifest
+from cloudexit_ci.settings import DEFAULT_FAIL, FAIL_ON
 from cloudexit_ci.stack import Coverage
+from cloudexit_ci.tree import Tree
 
 FailOn = Literal["drift", "error", "unmapped", "partial", "blocking"]
-FAIL_ON_CHOICES: frozenset[str] = frozenset({"drift", "error", "unmapped", "partial", "blocking"})
-DEFAULT_FAIL_ON: frozenset[str] = frozenset({"drift", "error"})
+FAIL_ON_CHOICES: frozenset[str] = frozenset(FAIL_ON)
+DEFAULT_FAIL_ON: frozenset[str] = frozenset(DEFAULT_FAIL)
 COMPOSE_PATH = PurePosixPath("docker-compose.yml")
 DATA_ROLE_LABEL = "cloudexit.role"
 
@@ -50,28 +53,6 @@ class ServiceDelta:
     @property
     def any(self) -> bool:
         return bool(self.added or self.changed or self.removed)
-
-
-@dataclass(frozen=True)
-class DataMove:
-    """One entry of a manifest's ``dataPlan``: what ``migrate-data`` copies, and where."""
-
-    address: str
-    kind: str
-    source: dict[str, Any]
-    target: dict[str, Any]
-
-    @classmethod
-    def from_manifest(cls, entry: Any) -> DataMove | None:
-        if not isinstance(entry, dict) or not isinstance(entry.get("address"), str):
-            return None
-        source, target = entry.get("source"), entry.get("target")
-        return cls(
-            address=entry["address"],
-            kind=str(entry.get("kind", "")),
-            source=dict(source) if isinstance(source, dict) else {},
-            target=dict(target) if isinstance(target, dict) else {},
-        )
 
 
 @dataclass(frozen=True)
@@ -273,15 +254,7 @@ def service_delta(expected_compose: bytes | None, actual_compose: bytes | None) 
 
 
 def _data_plan(manifest: bytes | None) -> dict[str, DataMove]:
-    if manifest is None:
-        return {}
-    try:
-        data = json.loads(manifest.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return {}
-    plan = data.get("dataPlan") if isinstance(data, dict) else None
-    moves = (DataMove.from_manifest(e) for e in plan) if isinstance(plan, list) else ()
-    return {m.address: m for m in moves if m is not None}
+    return {m.address: m for m in parse_manifest(manifest).data_plan}
 
 
 def data_plan_delta(

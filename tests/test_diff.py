@@ -10,14 +10,14 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from cloudexit_ci.diff import (
-    MANIFEST_PATH,
     Change,
     diff_trees,
     key_path,
     owned_paths,
-    parse_manifest,
     read_checked_in,
 )
+from cloudexit_ci.manifest import MANIFEST_PATH
+from cloudexit_ci.manifest import parse as parse_manifest
 
 P = PurePosixPath
 COMPOSE = P("docker-compose.yml")

@@ -127,7 +127,16 @@ def test_changed_stacks_compares_the_data_plan(tmp_path: Path) -> None:
         for stack, plan in plans.items():
             path = tmp_path / stack / ".cloudexit" / "manifest.json"
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps({"files": {"x": "1"}, "dataPlan": plan}))
+            moves = [
+                {
+                    "kind": "s3",
+                    "address": f"aws_s3_bucket.{name}",
+                    "source": {"bucket": name},
+                    "target": {"bucket": name},
+                }
+                for name in plan
+            ]
+            path.write_text(json.dumps({"files": {"x": "1"}, "dataPlan": moves}))
         git("add", "-A")
         git("commit", "-q", "-m", "c")
         return git("rev-parse", "HEAD")

@@ -71,7 +71,7 @@ class _Echo(BaseHTTPRequestHandler):
 def _backends(names: list[str]) -> Iterator[tuple[dict[str, str], list[dict[str, str]]]]:
     """One echo server per generated service; yields (service → URL, requests seen)."""
     seen: list[dict[str, str]] = []
-    servers = []
+    servers: list[ThreadingHTTPServer] = []
     try:
         for name in names:
             handler = type(f"Echo_{len(servers)}", (_Echo,), {"service": name, "seen": seen})

@@ -2,7 +2,8 @@
 
 Never writes (except with ``--fix``, which rewrites the output atomically and
 exits 1 when it changed anything, the pre-commit convention).
-Exit codes: 0 in sync, 1 drift or a failing finding, 2 user error.
+Exit codes: 0 in sync, 1 drift or a failing finding, 2 user error, 4 git missing or
+failing (``--data-plan-base``). Settings: ``settings.SETTINGS`` (docs/OPTIONS.md).
 """
 
 from __future__ import annotations
@@ -11,59 +12,36 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
-from cloudexit_ci.commands.common import add_generate_arguments
-from cloudexit_ci.commands.stacks import Target, add_config_argument, config_of, targets
-from cloudexit_ci.config import Config, pick
+from cloudexit_ci.commands.stacks import Target, config_of, targets
+from cloudexit_ci.config import Config
 from cloudexit_ci.errors import UserError
 from cloudexit_ci.ignores import apply_ignores
+from cloudexit_ci.layers import add_arguments as _add
+from cloudexit_ci.layers import resolve
 from cloudexit_ci.pipeline import render
-from cloudexit_ci.report import (
-    DEFAULT_FAIL_ON,
-    FAIL_ON_CHOICES,
-    Report,
-    build_report,
-    combined_exit_code,
-    error_report,
-)
-
-FORMATS = ("text", "markdown", "json", "sarif", "github")
+from cloudexit_ci.report import Report, build_report, combined_exit_code, error_report
+from cloudexit_ci.settings import setting
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_generate_arguments(parser)
-    add_config_argument(parser)
-    parser.add_argument("--format", choices=FORMATS, default=None)
-    parser.add_argument(
-        "--fail-on",
-        default=None,
-        metavar="LIST",
-        help=f"comma list of {', '.join(sorted(FAIL_ON_CHOICES))} (default: drift,error)",
-    )
-    parser.add_argument("--soft-fail", action="store_true", default=None)
-    parser.add_argument("--fix", action="store_true", help="rewrite the output (exit 1 if changed)")
-    parser.add_argument("--no-inline-ignores", action="store_true", default=None)
-    parser.add_argument("--report-file", type=Path, default=None, help="write the report here")
-    parser.add_argument("--run-url", default=None, help="link shown in markdown reports")
-    parser.add_argument(
-        "--data-plan-base",
-        default=None,
-        metavar="GIT_REF",
-        help="compare the data plan with the manifest at this commit (a PR's base)",
-    )
+    _add(parser, "check")
+
+
+def _value(args: argparse.Namespace, config: Config, key: str) -> Any:
+    """A ``check:`` setting: command line > CLOUDEXIT_* > .cloudexit.yml > default."""
+    chosen = setting(key, "check")
+    return resolve(chosen, getattr(args, chosen.attr), config.check, config.check_where)
 
 
 def run(args: argparse.Namespace) -> int:
     config = config_of(args)
-    settings = dict(config.check)
-    fail_on = _fail_on(pick(args.fail_on, "fail-on", settings, None))
-    soft_fail = _flag(pick(args.soft_fail, "soft-fail", settings, False))
-    inline = not _flag(pick(args.no_inline_ignores, "no-inline-ignores", settings, False))
-    inline = inline and _flag(settings.get("inline-ignores", True))
-    fmt = str(pick(args.format, "format", settings, "text"))
-    if fmt not in FORMATS:
-        raise UserError(f"unknown format {fmt!r}", where="format", hint=", ".join(FORMATS))
-    args.data_plan_base = pick(args.data_plan_base, "data-plan-base", settings, None)
+    fail_on = frozenset(_value(args, config, "fail-on"))
+    soft_fail = bool(_value(args, config, "soft-fail"))
+    inline = bool(_value(args, config, "inline-ignores"))
+    fmt = str(_value(args, config, "format"))
+    args.data_plan_base = _value(args, config, "data-plan-base")
     reports, changed = _check_all(args, config, inline_ignores=inline)
     _emit(reports, fmt, args)
     for report in reports:  # user errors also get their one line on stderr
@@ -142,28 +120,12 @@ def _prime(chosen: list[Target]) -> None:
         prime(paths, repo_root_of(chosen[0].source.directory))
 
 
-def _manifest_at(ref: str, output: Path, repo: Path) -> bytes | None:
+def _manifest_at(ref: str, output: Path, repo: Path) -> bytes:
     """The stack's manifest as committed at ``ref`` (b"{}" if the stack is new there)."""
-    import subprocess
+    from cloudexit_ci import manifest
 
-    from cloudexit_ci.render.tree import MANIFEST
-
-    path = f"{_repo_relative(output, repo)}/{MANIFEST}"
-    done = subprocess.run(
-        ["git", "-C", str(repo), "show", f"{ref}:{path}"], capture_output=True, check=False
-    )
-    if done.returncode == 0:
-        return done.stdout
-    known = subprocess.run(
-        ["git", "-C", str(repo), "cat-file", "-e", f"{ref}^{{commit}}"], capture_output=True
-    )
-    if known.returncode != 0:
-        raise UserError(
-            f"--data-plan-base {ref!r} is not a commit here",
-            where="--data-plan-base",
-            hint="fetch it (actions/checkout with fetch-depth: 0)",
-        )
-    return b"{}"
+    found = manifest.at_ref(repo, ref, _repo_relative(output, repo), flag="--data-plan-base")
+    return b"{}" if found is None else found
 
 
 def _repo_relative(path: Path, repo: Path) -> str:
@@ -190,24 +152,3 @@ def _github_run_url() -> str | None:
         os.environ.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")
     )
     return f"{server}/{repo}/actions/runs/{run_id}" if server and repo and run_id else None
-
-
-def _fail_on(value: object) -> frozenset[str]:
-    if value is None:
-        return DEFAULT_FAIL_ON
-    items = value if isinstance(value, list) else str(value).split(",")
-    chosen = frozenset(str(i).strip() for i in items if str(i).strip())
-    unknown = chosen - FAIL_ON_CHOICES
-    if unknown:
-        raise UserError(
-            f"unknown --fail-on value(s): {', '.join(sorted(unknown))}",
-            where="--fail-on",
-            hint=f"use any of {', '.join(sorted(FAIL_ON_CHOICES))}",
-        )
-    return chosen
-
-
-def _flag(value: object) -> bool:
-    if isinstance(value, bool):
-        return value
-    return str(value).strip().lower() in ("1", "true", "yes", "on")

@@ -31,53 +31,14 @@ from cloudexit_ci.github import (
     warn,
     write_outputs,
 )
+from cloudexit_ci.layers import add_arguments as _add
 
 Behaviour = Literal["update", "new", "hide-and-new", "delete-and-new"]
 BEHAVIOURS: tuple[Behaviour, ...] = get_args(Behaviour)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add = parser.add_argument
-    add(
-        "--body-file",
-        required=True,
-        type=Path,
-        help="the markdown report",
-    )
-    add("--stack", help="stack id of the sticky comment (default: from the body's marker)")
-    add(
-        "--behaviour",
-        "--behavior",
-        choices=BEHAVIOURS,
-        default="update",
-        help="update the comment in place (default), or post a new one and keep / hide / "
-        "delete the old",
-    )
-    add(
-        "--skip-no-diff",
-        action="store_true",
-        help="post no first comment when in sync (an existing one is still updated)",
-    )
-    add("--repo", help="owner/name (default: $GITHUB_REPOSITORY)")
-    add("--pr", type=int, help="pull request number (default: from $GITHUB_EVENT_PATH)")
-    add(
-        "--token-env",
-        default="GITHUB_TOKEN",
-        metavar="NAME",
-        help="environment variable holding the token (default: GITHUB_TOKEN)",
-    )
-    add(
-        "--report-json",
-        type=Path,
-        metavar="FILE",
-        help="check's json report: set the outputs drift, unmapped-count, report-path",
-    )
-    add(
-        "--step-summary",
-        action="store_true",
-        help="append the body (cut to 1 MiB) to $GITHUB_STEP_SUMMARY",
-    )
-    add("--no-post", action="store_true", help="do not call the GitHub API")
+    _add(parser, "comment")
 
 
 def run(args: argparse.Namespace) -> int:

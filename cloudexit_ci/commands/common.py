@@ -1,73 +1,79 @@
-"""Arguments shared by `migrate`, `check` and `inventory`, and their validation."""
+"""One stack's generate settings (migrate, check, inventory) resolved through the layers:
+command line > ``CLOUDEXIT_*`` > its ``.cloudexit.yml`` entry > default."""
 
 from __future__ import annotations
 
 import argparse
-import re
+import os
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
+from cloudexit_ci.config import StackConfig
 from cloudexit_ci.errors import UserError
+from cloudexit_ci.layers import resolve
 from cloudexit_ci.naming import safe_name
-from cloudexit_ci.options import WRITE_ISOLATION, Options
+from cloudexit_ci.options import Options
 from cloudexit_ci.pipeline import Source
+from cloudexit_ci.settings import in_scope
 
-_HOSTNAME = re.compile(
-    r"^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"
-)
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+_PLACES = ("terraform", "output")  # where the stack is, not how it is generated
 
 
-def add_source_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("terraform_dir", metavar="TERRAFORM_DIR", type=Path, nargs="?")
-    parser.add_argument("--var-file", action="append", default=[], type=Path, metavar="FILE")
-    parser.add_argument("--var", action="append", default=[], metavar="NAME=VALUE")
+@dataclass(frozen=True)
+class Target:
+    """One stack to generate, check or list."""
+
+    source: Source
+    options: Options
+    label: str  # for messages: the output directory as given
 
 
-def add_generate_arguments(parser: argparse.ArgumentParser) -> None:
-    add_source_arguments(parser)
-    parser.add_argument("--output", "-o", type=Path, metavar="OUT")
-    parser.add_argument("--domain", default=None, help="public host name Traefik serves")
-    parser.add_argument("--name", default=None, help="Compose project name (default: OUT's name)")
-    parser.add_argument(
-        "--serverless-mode", choices=("containerized", "consolidated"), default=None
+def stack_values(args: argparse.Namespace, stack: StackConfig) -> dict[str, Any]:
+    """Every ``stacks:`` setting but the two places, through the precedence."""
+    return {
+        key: resolve(setting, getattr(args, setting.attr, None), stack.settings, stack.where)
+        for key, setting in in_scope("stack").items()
+        if key not in _PLACES
+    }
+
+
+def target_of(
+    args: argparse.Namespace, stack: StackConfig, *, cli: bool, need_output: bool = True
+) -> Target:
+    """``cli``: the stack is the command line's TERRAFORM_DIR (its --output counts);
+    else a config entry (its own ``output``). ``need_output``: inventory needs none."""
+    values = stack_values(args, stack)
+    given = args.output if cli else stack.output
+    if given is None and need_output:
+        raise UserError("--output is required", where="--output", hint="--output ./self-hosted")
+    output = Path(given if given is not None else Options().output_dir).resolve()
+    name = values["name"] or (output.name if given is not None else Options().stack_name)
+    options = Options(
+        domain=str(values["domain"]).lower(),
+        serverless_mode=values["serverless-mode"],
+        dynamodb_mode=values["dynamodb-mode"],
+        object_store=values["object-store"],
+        acme_email=values["acme-email"] or "",
+        write_isolation=values["alternator-write-isolation"],
+        stack_name=safe_name(str(name), "stack"),
+        output_dir=str(output),
     )
-    parser.add_argument("--dynamodb-mode", choices=("alternator", "cql"), default=None)
-    parser.add_argument("--object-store", choices=("minio", "seaweedfs"), default=None)
-    parser.add_argument("--acme-email", default=None, metavar="EMAIL")
-    parser.add_argument("--alternator-write-isolation", choices=WRITE_ISOLATION, default=None)
+    if values["code-dirs"]:
+        options = replace(options, code_dirs=_code_dirs(values["code-dirs"], stack))
+    source = Source(stack.terraform, tuple(map(Path, values["var-files"])), tuple(values["vars"]))
+    return Target(source, options, str(given if given is not None else stack.terraform))
 
 
-def source_of(args: argparse.Namespace) -> Source:
-    if args.terraform_dir is None:
-        raise UserError(
-            "TERRAFORM_DIR is required",
-            where="command line",
-            hint="cloudexit-ci migrate ./terraform -o out",
-        )
-    return Source(args.terraform_dir, tuple(args.var_file), tuple(args.var))
+def _code_dirs(code_dirs: dict[str, str], stack: StackConfig) -> tuple[tuple[str, str], ...]:
+    """``code-dirs`` paths are relative to the config file; the mapper wants them
+    relative to the Terraform directory."""
+    return tuple(
+        sorted((k, os.path.relpath(stack.base / v, stack.terraform)) for k, v in code_dirs.items())
+    )
 
 
 def options_of(args: argparse.Namespace) -> Options:
-    if args.output is None:
-        raise UserError("--output is required", where="--output", hint="--output ./self-hosted")
-    domain = args.domain or "api.example.com"
-    if not _HOSTNAME.match(domain):
-        raise UserError(
-            f"--domain {domain!r} is not a host name",
-            where="--domain",
-            hint="--domain api.example.com",
-        )
-    email = args.acme_email or ""
-    if email and not _EMAIL.match(email):
-        raise UserError(f"--acme-email {email!r} is not an e-mail address", where="--acme-email")
-    output = Path(args.output).resolve()
-    return Options(
-        domain=domain.lower(),
-        serverless_mode=args.serverless_mode or "containerized",
-        dynamodb_mode=args.dynamodb_mode or "alternator",
-        object_store=args.object_store or "minio",
-        acme_email=email,
-        write_isolation=args.alternator_write_isolation or "only_rmw_uses_lwt",
-        stack_name=safe_name(args.name or output.name, "stack"),
-        output_dir=str(output),
-    )
+    """The Options of a parsed command line with TERRAFORM_DIR (no config file)."""
+    stack = StackConfig(args.terraform_dir, args.output or Path(), base=Path.cwd())
+    return target_of(args, stack, cli=True).options

@@ -1,4 +1,9 @@
-"""`cloudexit-ci inventory`: every resource with its status and reason."""
+"""`cloudexit-ci inventory`: every resource with its status and reason.
+
+TERRAFORM_DIR lists one stack; without it, every stack of .cloudexit.yml (each entry
+then carries a ``stack`` field, and the text lists each stack under its name). The
+generate options (--dynamodb-mode, --object-store, --var…) apply as in ``migrate``.
+"""
 
 from __future__ import annotations
 
@@ -7,24 +12,39 @@ import json
 import sys
 from collections import Counter
 
-from cloudexit_ci.commands.common import add_source_arguments, source_of
+from cloudexit_ci.commands.stacks import Target, config_of, targets
 from cloudexit_ci.convert import convert
-from cloudexit_ci.options import Options
+from cloudexit_ci.layers import add_arguments as _add
 from cloudexit_ci.pipeline import load
 from cloudexit_ci.stack import Coverage
 
+Entry = dict[str, object]
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_source_arguments(parser)
-    parser.add_argument("--format", choices=("text", "json"), default="text")
-    parser.add_argument("--dynamodb-mode", choices=("alternator", "cql"), default="alternator")
-    parser.add_argument("--object-store", choices=("minio", "seaweedfs"), default="minio")
+    _add(parser, "inventory")
 
 
 def run(args: argparse.Namespace) -> int:
-    module = load(source_of(args))
-    options = Options(dynamodb_mode=args.dynamodb_mode, object_store=args.object_store)
-    stack = convert(module, options)
+    chosen = targets(args, config_of(args), need_output=False)
+    several = len(chosen) > 1
+    listed = [(t.options.stack_name, _entries(t)) for t in chosen]
+    if several:
+        listed = [(name, [{"stack": name, **e} for e in entries]) for name, entries in listed]
+    if args.format == "json":
+        json.dump([e for _, entries in listed for e in entries], sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    for name, entries in listed:
+        if several:
+            print(f"stack {name}:")
+        _print_table(entries)
+    return 0
+
+
+def _entries(target: Target) -> list[Entry]:
+    module = load(target.source)
+    stack = convert(module, target.options)
     entries = [_entry(c) for c in stack.coverage]
     entries += [
         {
@@ -48,15 +68,10 @@ def run(args: argparse.Namespace) -> int:
         }
         for origin, message in stack.resource_notes
     ]
-    if args.format == "json":
-        json.dump(entries, sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    else:
-        _print_table(entries)
-    return 0
+    return entries
 
 
-def _entry(coverage: Coverage) -> dict[str, object]:
+def _entry(coverage: Coverage) -> Entry:
     return {
         "address": coverage.origin.address,
         "type": coverage.type,
@@ -70,7 +85,7 @@ def _entry(coverage: Coverage) -> dict[str, object]:
     }
 
 
-def _print_table(entries: list[dict[str, object]]) -> None:
+def _print_table(entries: list[Entry]) -> None:
     width = max((len(str(e["address"])) for e in entries), default=10)
     for entry in entries:
         lost = entry.get("lost")

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections import Counter
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
-from cloudexit_ci.commands.common import add_generate_arguments
-from cloudexit_ci.commands.stacks import Target, add_config_argument, config_of, targets
+from cloudexit_ci import manifest
+from cloudexit_ci.commands.stacks import Target, config_of, targets
+from cloudexit_ci.layers import add_arguments as _add
 from cloudexit_ci.pipeline import Result, generate
-from cloudexit_ci.render.tree import MANIFEST, write_tree
+from cloudexit_ci.render.tree import write_tree
+from cloudexit_ci.tree import Tree
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_generate_arguments(parser)
-    add_config_argument(parser)
+    _add(parser, "migrate")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -47,12 +47,6 @@ def _write(target: Target, result: Result) -> bool:
     return changed
 
 
-def previous_files(output: Path) -> dict[PurePosixPath, bytes]:
+def previous_files(output: Path) -> Tree:
     """Files the previous run generated (from its manifest), to remove stale ones."""
-    manifest = output / MANIFEST
-    try:
-        data = json.loads(manifest.read_text(encoding="utf-8"))
-        files = data.get("files", {})
-    except (OSError, ValueError, AttributeError):
-        return {}
-    return {PurePosixPath(p): b"" for p in files if isinstance(p, str)}
+    return {path: b"" for path in manifest.read(output).files}

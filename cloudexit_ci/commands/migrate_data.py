@@ -12,11 +12,12 @@ boto3 / cassandra-driver are imported only when a job runs.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cloudexit_ci.errors import UserError
+from cloudexit_ci.layers import add_arguments as _add
 from cloudexit_ci.migrate_data.clients import Endpoint
 from cloudexit_ci.migrate_data.plan import (
     BucketJob,
@@ -26,70 +27,12 @@ from cloudexit_ci.migrate_data.plan import (
     stack_jobs,
 )
 
-_SIZE = re.compile(r"^(\d+)\s*([kmg]i?b?)?$", re.IGNORECASE)
-
-
-def parse_size(text: str) -> int:
-    match = _SIZE.match(text.strip())
-    if not match:
-        raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 64MB)")
-    unit = (match.group(2) or "").lower()[:1]
-    return int(match.group(1)) * {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit]
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be ≥ 1")
-    return value
+if TYPE_CHECKING:  # boto3 stays unimported until a job runs
+    from cloudexit_ci.migrate_data.tablecopy import Settings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("kind", nargs="?", choices=("dynamodb", "s3"), help="what to copy")
-    stack = parser.add_argument_group("stack-driven")
-    stack.add_argument("--stack", type=Path, help="a generated stack: run its manifest's dataPlan")
-    stack.add_argument("--only", action="append", default=[], metavar="ADDRESS")
-    stack.add_argument(
-        "--target-endpoint-override", action="append", default=[], metavar="SERVICE=URL"
-    )
-    for side in ("source", "target"):
-        group = parser.add_argument_group(side)
-        group.add_argument(f"--{side}-table")
-        group.add_argument(f"--{side}-bucket")
-        group.add_argument(f"--{side}-endpoint", help="URL (default: real AWS)")
-        group.add_argument(f"--{side}-region")
-        group.add_argument(f"--{side}-access-key-env", metavar="ENV")
-        group.add_argument(f"--{side}-secret-key-env", metavar="ENV")
-    parser.add_argument("--target-mode", choices=("alternator", "cql"), default="alternator")
-    parser.add_argument("--target-keyspace")
-    parser.add_argument("--target-hosts", help="CQL contact points, comma-separated")
-    parser.add_argument("--target-kind", choices=("minio", "seaweedfs", "s3"), default="minio")
-    run = parser.add_argument_group("run")
-    run.add_argument("--state-dir", type=Path, help="checkpoints live here")
-    run.add_argument("--resume", action="store_true", help="continue after a crash")
-    run.add_argument("--restart", action="store_true", help="discard the checkpoint")
-    run.add_argument("--segments", type=_positive, default=4, help="parallel scan segments")
-    run.add_argument("--workers", type=_positive, default=16, help="writer / copier threads")
-    run.add_argument("--batch-size", type=_positive, default=25, help="items per BatchWriteItem")
-    run.add_argument("--page-size", type=_positive, default=1000, help="items per scan page")
-    run.add_argument("--max-read-rate", type=float, default=0.0, help="RCU/s cap on the source")
-    run.add_argument(
-        "--checkpoint-every",
-        type=float,
-        default=1.0,
-        metavar="SECONDS",
-        help="DynamoDB: rewrite the checkpoint at most this often (0: after every page)",
-    )
-    run.add_argument("--verify", choices=("count", "sample", "full"))
-    run.add_argument("--progress", choices=("auto", "tty", "plain", "none"), default="auto")
-    run.add_argument("--no-create-target", dest="create_target", action="store_false")
-    run.add_argument("--multipart-threshold", type=parse_size, default=64 * 1024**2)
-    run.add_argument("--part-size", type=parse_size, default=16 * 1024**2)
-    run.add_argument("--skip-invalid-keys", action="store_true")
-    run.add_argument("--dry-run", action="store_true", help="print the plan and stop")
-    run.add_argument("--emit", choices=("spark", "rclone"), help="print the scale-out job")
-    run.add_argument("--emit-dir", type=Path, help="where --emit spark writes config.yaml")
-    run.add_argument("--savepoints", default="/app/savepoints", help="ScyllaDB Migrator savepoints")
+    _add(parser, "migrate-data")
 
 
 def _endpoint(args: argparse.Namespace, side: str) -> Endpoint:
@@ -164,8 +107,8 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def settings_from_args(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from cloudexit_ci.migrate_data.runner import Settings
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    from cloudexit_ci.migrate_data.tablecopy import Settings
 
     state_dir = Path(_need(args, "state-dir"))
     if args.resume and args.restart:

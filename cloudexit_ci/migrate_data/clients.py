@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cloudexit_ci.errors import UserError
+from cloudexit_ci.migrate_data.external import watch
 from cloudexit_ci.migrate_data.retry import botocore_config
 
 
@@ -67,10 +68,11 @@ def client(service: str, endpoint: Endpoint, *, pool: int, flag: str = "--source
     else:
         config = botocore_config(pool)
     with _SESSION_LOCK:
-        return _session().client(
+        made = _session().client(
             service,
             endpoint_url=endpoint.url,
             region_name=region or "us-east-1",
             config=config,
             **credentials(endpoint, flag),
         )
+    return watch(made)  # its errors name its endpoint (migrate_data.external)

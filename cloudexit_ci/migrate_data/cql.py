@@ -18,6 +18,7 @@ from typing import Any
 from cloudexit_ci.errors import UserError
 from cloudexit_ci.migrate_data import hooks
 from cloudexit_ci.migrate_data.ddbtable import KeySchema
+from cloudexit_ci.migrate_data.external import mark
 from cloudexit_ci.migrate_data.wire import Item, from_json, to_json
 
 CQL_TYPES = {"S": "text", "N": "decimal", "B": "blob"}
@@ -155,4 +156,7 @@ def connect(hosts: str, port: int = 9042) -> Any:
     from cassandra.cluster import Cluster
 
     cluster = Cluster([h.strip() for h in hosts.split(",") if h.strip()], port=port)
-    return cluster.connect()
+    try:
+        return cluster.connect()
+    except Exception as exc:  # NoHostAvailable…: migrate_data.external names the hosts
+        raise mark(exc, f"cql://{hosts}:{port}") from None

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
 from cloudexit_ci.migrate_data import ddbtable, verify
 from cloudexit_ci.migrate_data.checkpoint import Checkpoint
 from cloudexit_ci.migrate_data.cql import CqlSink, CqlTable, connect, item_from_row
 from cloudexit_ci.migrate_data.plan import TableJob
+from cloudexit_ci.migrate_data.tablecopy import Settings, copy_table
 from cloudexit_ci.migrate_data.wire import Item
-
-if TYPE_CHECKING:
-    from cloudexit_ci.migrate_data.runner import Settings
 
 
 def _rows(session: Any, table: CqlTable) -> list[list[Item]]:
@@ -21,8 +19,6 @@ def _rows(session: Any, table: CqlTable) -> list[list[Item]]:
 def run_cql(
     job: TableJob, settings: Settings, source: Any, checkpoint: Checkpoint, out: TextIO
 ) -> verify.Result | None:
-    from cloudexit_ci.migrate_data.runner import _copy_table
-
     desc = ddbtable.require(source, job.source_table, "--source-table")
     keys = ddbtable.key_schema(desc)
     extra = tuple((n, t) for n, t in job.columns if n not in keys.names)
@@ -31,7 +27,7 @@ def run_cql(
     sink = CqlSink(
         session, table, concurrency=settings.cql_concurrency, create=settings.create_target
     )
-    _copy_table(job, settings, source, sink, checkpoint, out)
+    copy_table(job, settings, source, sink, checkpoint, out)
     if not settings.verify:
         return None
     return verify.verify_table(

@@ -24,6 +24,7 @@ from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from cloudexit_ci.errors import ExternalError
 from cloudexit_ci.migrate_data import hooks, retry
 from cloudexit_ci.migrate_data.checkpoint import Checkpoint
 from cloudexit_ci.migrate_data.progress import Progress
@@ -86,9 +87,17 @@ class AlternatorSink:
             if pending:
                 delay = next(delays, None)
                 if delay is None:
-                    raise RuntimeError(f"{self.table}: UnprocessedItems after every retry")
+                    raise ExternalError(
+                        f"table {self.table}: items still unprocessed after every retry",
+                        where=_url(self.client),
+                        hint="the target is overloaded: lower --workers or --batch-size",
+                    )
                 self._sleep(delay)
         hooks.maybe_kill("batch")
+
+
+def _url(client: Any) -> str:
+    return str(getattr(client, "url", None) or getattr(client.meta, "endpoint_url", "target"))
 
 
 def _by_bytes(items: list[Item], size: int) -> list[list[Item]]:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from cloudexit_ci import manifest
 from cloudexit_ci.errors import UserError
+from cloudexit_ci.manifest import MANIFEST_PATH, DataMove
 from cloudexit_ci.migrate_data.clients import Endpoint
-
-MANIFEST = Path(".cloudexit") / "manifest.json"
 
 
 @dataclass(frozen=True)
@@ -73,79 +73,52 @@ def parse_overrides(values: list[str]) -> dict[str, str]:
     return out
 
 
-def read_manifest(stack: Path) -> list[dict[str, Any]]:
-    path = stack / MANIFEST
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise UserError(
-            "no manifest in the stack", where=str(path), hint="run `cloudexit-ci migrate` first"
-        ) from exc
-    except ValueError as exc:
-        raise UserError(f"manifest is not JSON: {exc}", where=str(path)) from exc
-    plan = data.get("dataPlan", []) if isinstance(data, dict) else None
-    if not isinstance(plan, list):
-        raise UserError("dataPlan is not a list", where=f"{path}: dataPlan")
-    return plan
-
-
-def _get(entry: dict[str, Any], where: str, *path: str) -> str:
-    value: Any = entry
-    for key in path:
-        value = value.get(key) if isinstance(value, dict) else None
+def _get(side: Mapping[str, Any], where: str, name: str, key: str) -> str:
+    value = side.get(key)
     if not isinstance(value, str) or not value:
-        raise UserError(f"missing {'.'.join(path)}", where=where)
+        raise UserError(
+            f"missing {name}.{key}",
+            where=where,
+            hint="regenerate the stack with `cloudexit-ci migrate`",
+        )
     return value
 
 
-def job_from_entry(
-    entry: dict[str, Any], index: int, source: Endpoint, target: Endpoint, overrides: dict[str, str]
+def job_from_move(
+    move: DataMove, where: str, source: Endpoint, target: Endpoint, overrides: dict[str, str]
 ) -> Job:
-    where = f"{MANIFEST}: dataPlan[{index}]"
-    address = _get(entry, where, "address")
-    tgt = entry.get("target", {})
-    service = tgt.get("service", "")
-    if entry.get("kind") == "s3":
-        url = overrides.get(service) or _get(entry, where, "target", "endpoint")
+    """The job for one manifest data-plan entry; ``where`` names the entry in messages."""
+    tgt = move.target
+    service = str(tgt.get("service", ""))
+
+    def get(name: str, key: str) -> str:
+        return _get(move.source if name == "source" else tgt, where, name, key)
+
+    if move.kind == "s3":
+        url = overrides.get(service) or get("target", "endpoint")
         kind = "seaweedfs" if "seaweed" in service else "minio" if service == "minio" else "s3"
-        return BucketJob(
-            address,
-            _get(entry, where, "source", "bucket"),
-            _get(entry, where, "target", "bucket"),
-            source,
-            replace(target, url=url),
-            kind,
-        )
-    if entry.get("kind") != "dynamodb":
-        raise UserError(f"unknown kind {entry.get('kind')!r}", where=where)
-    mode = tgt.get("mode", "alternator")
-    if mode == "cql":
-        return TableJob(
-            address,
-            _get(entry, where, "source", "table"),
-            _get(entry, where, "target", "table"),
-            source,
-            target,
-            "cql",
-            _get(entry, where, "target", "keyspace"),
-            overrides.get(service) or _get(entry, where, "target", "hosts"),
-            _columns(str(tgt.get("columns", ""))),
-        )
-    url = overrides.get(service) or _get(entry, where, "target", "endpoint")
-    return TableJob(
-        address,
-        _get(entry, where, "source", "table"),
-        _get(entry, where, "target", "table"),
-        source,
-        replace(target, url=url),
-    )
+        return BucketJob(move.address, get("source", "bucket"), get("target", "bucket"),
+                         source, replace(target, url=url), kind)  # fmt: skip
+    if move.kind != "dynamodb":
+        raise UserError(f"unknown kind {move.kind!r}", where=where, hint="dynamodb or s3")
+    table, target_table = get("source", "table"), get("target", "table")
+    if tgt.get("mode", "alternator") == "cql":
+        hosts = overrides.get(service) or get("target", "hosts")
+        columns = _columns(str(tgt.get("columns", "")))
+        return TableJob(move.address, table, target_table, source, target, "cql",
+                        get("target", "keyspace"), hosts, columns)  # fmt: skip
+    url = overrides.get(service) or get("target", "endpoint")
+    return TableJob(move.address, table, target_table, source, replace(target, url=url))
 
 
 def stack_jobs(
     stack: Path, only: list[str], source: Endpoint, target: Endpoint, overrides: dict[str, str]
 ) -> list[Job]:
-    entries = read_manifest(stack)
-    jobs = [job_from_entry(e, i, source, target, overrides) for i, e in enumerate(entries)]
+    plan = manifest.load(stack).data_plan
+    where = f"{stack / MANIFEST_PATH}: dataPlan"
+    jobs = [
+        job_from_move(m, f"{where}[{i}]", source, target, overrides) for i, m in enumerate(plan)
+    ]
     unknown = sorted(set(only) - {j.address for j in jobs})
     if unknown:
         raise UserError(

@@ -21,6 +21,7 @@ import os
 from typing import Any
 
 from cloudexit_ci.migrate_data.clients import Endpoint, credentials
+from cloudexit_ci.migrate_data.external import mark
 from cloudexit_ci.migrate_data.wire import WIRE_BYTES, from_wire_item, to_wire_item
 
 TARGET_PREFIX = "DynamoDB_20120810."
@@ -111,13 +112,13 @@ class RawDynamo(RawHTTP):
                 "POST", self.url + "/", body=data, headers=dict(request.headers.items())
             )
         except urllib3.exceptions.HTTPError as exc:
-            raise OSError(f"{operation}: {exc}") from exc
+            raise mark(OSError(f"{operation}: {exc}"), self.url) from exc
         if answer.status != 200:
-            raise _client_error(operation, answer.status, answer.data)
+            raise mark(_client_error(operation, answer.status, answer.data), self.url)
         try:
             parsed: dict[str, Any] = json.loads(answer.data)
         except ValueError as exc:
-            raise OSError(f"{operation}: unreadable answer ({exc})") from exc
+            raise mark(OSError(f"{operation}: unreadable answer ({exc})"), self.url) from exc
         parsed[WIRE_BYTES] = len(answer.data)
         return parsed
 

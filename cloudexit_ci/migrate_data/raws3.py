@@ -40,6 +40,7 @@ import time
 from typing import Any
 from urllib.parse import quote, unquote_plus, urlsplit
 
+from cloudexit_ci.migrate_data.external import mark
 from cloudexit_ci.migrate_data.rawddb import RawHTTP
 
 KEPT = (
@@ -161,9 +162,9 @@ class RawS3(RawHTTP):
                 self._drop()
         except (OSError, ValueError) as exc:
             self._drop()
-            raise OSError(f"{method} {bucket}/{key}: {exc}") from exc
+            raise mark(OSError(f"{method} {bucket}/{key}: {exc}"), self.url) from exc
         if status != 200:
-            raise _client_error(method, status, data)
+            raise mark(_client_error(method, status, data), self.url)
         return status, got, data
 
     def get(self, bucket: str, key: str) -> tuple[bytes, dict[str, str]]:
@@ -201,7 +202,10 @@ class RawS3(RawHTTP):
         if ContinuationToken:
             params["continuation-token"] = ContinuationToken
         _, _, data = self._send("GET", Bucket, "", b"", {}, params)
-        return parse_listing(data)
+        try:
+            return parse_listing(data)
+        except OSError as exc:
+            raise mark(exc, self.url) from None
 
 
 def parse_listing(data: bytes) -> dict[str, Any]:

@@ -3,36 +3,17 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import asdict
 from typing import Any, TextIO
 
 from cloudexit_ci.migrate_data import ddbtable, verify
 from cloudexit_ci.migrate_data.checkpoint import Checkpoint
 from cloudexit_ci.migrate_data.clients import client
+from cloudexit_ci.migrate_data.external import boundary
 from cloudexit_ci.migrate_data.plan import BucketJob, Job, TableJob
 from cloudexit_ci.migrate_data.progress import Progress
-
-
-@dataclass(frozen=True)
-class Settings:
-    state_dir: Path
-    resume: bool = False
-    restart: bool = False
-    segments: int = 4
-    workers: int = 16
-    batch_size: int = 25
-    page_size: int = 1000
-    max_read_rate: float = 0.0
-    verify: str | None = None
-    progress: str = "auto"
-    create_target: bool = True
-    multipart_threshold: int = 64 * 1024 * 1024
-    part_size: int = 16 * 1024 * 1024
-    skip_invalid_keys: bool = False
-    cql_concurrency: int = 32
-    checkpoint_every: float = 1.0
-    raw_http: bool = True  # Scan/BatchWriteItem, S3 GET/PUT as raw signed HTTP (False: botocore)
+from cloudexit_ci.migrate_data.tablecopy import Settings as Settings
+from cloudexit_ci.migrate_data.tablecopy import copy_table
 
 
 def _fingerprint(job: Job) -> dict[str, Any]:
@@ -52,9 +33,18 @@ def _checkpoint(job: Job, settings: Settings) -> Checkpoint:
 def run_job(job: Job, settings: Settings, out: TextIO | None = None) -> verify.Result | None:
     """Copy (unless already finished), then verify when asked. Returns the verify result."""
     out = out or sys.stdout
-    if isinstance(job, TableJob):
-        return _run_table(job, settings, out)
-    return _run_bucket(job, settings, out)
+    with boundary(_endpoints(job)):
+        if isinstance(job, TableJob):
+            return _run_table(job, settings, out)
+        return _run_bucket(job, settings, out)
+
+
+def _endpoints(job: Job) -> str:
+    """Both sides, for a failure that does not say which endpoint it met."""
+    target = job.target.url
+    if isinstance(job, TableJob) and job.mode == "cql":
+        target = f"cql://{job.hosts}"
+    return f"{job.address}: {job.source.url or 'AWS'} → {target or 'AWS'}"
 
 
 def _run_table(job: TableJob, settings: Settings, out: TextIO) -> verify.Result | None:
@@ -76,7 +66,7 @@ def _run_table(job: TableJob, settings: Settings, out: TextIO) -> verify.Result 
         scanner = RawDynamo(job.source, pool=pool, like=source)
         writer = RawDynamo(job.target, pool=pool, flag="--target-endpoint", like=target)
     sink = _alternator_sink(writer, job, settings)
-    _copy_table(job, settings, source, sink, checkpoint, out, scanner)
+    copy_table(job, settings, source, sink, checkpoint, out, scanner)
     if not settings.verify:
         return None
     return verify.verify_table(
@@ -95,39 +85,6 @@ def _alternator_sink(target: Any, job: TableJob, settings: Settings) -> Any:
     from cloudexit_ci.migrate_data.dynamodb import AlternatorSink
 
     return AlternatorSink(target, job.target_table, settings.batch_size)
-
-
-def _copy_table(
-    job: TableJob,
-    settings: Settings,
-    source: Any,
-    sink: Any,
-    checkpoint: Checkpoint,
-    out: TextIO,
-    scanner: Any = None,
-) -> None:
-    """Copy with ``scanner`` (default: ``source``) doing the Scans; ``source`` describes."""
-    from cloudexit_ci.migrate_data.dynamodb import ScanOptions, TableCopy
-
-    if checkpoint.done:
-        print(
-            f"{job.address}: already migrated (checkpoint {checkpoint.path}); nothing to do",
-            file=out,
-        )
-        return
-    desc = ddbtable.require(source, job.source_table, "--source-table")
-    options = ScanOptions(
-        job.source_table,
-        settings.segments,
-        settings.page_size,
-        settings.workers,
-        settings.max_read_rate,
-        settings.checkpoint_every,
-    )
-    total = int(desc.get("ItemCount") or 0) or None
-    with Progress(job.address, total_items=total, mode=settings.progress) as progress:
-        TableCopy(scanner or source, sink, options, checkpoint, progress).run()
-    print(f"{job.address}: copied {progress.items:,} items", file=out)
 
 
 def _run_bucket(job: BucketJob, settings: Settings, out: TextIO) -> verify.Result | None:

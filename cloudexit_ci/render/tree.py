@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import os
 import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from cloudexit_ci import __version__, yamlio
+from cloudexit_ci import __version__, manifest, yamlio
 from cloudexit_ci.errors import UserError
+from cloudexit_ci.manifest import MANIFEST_PATH as MANIFEST
 from cloudexit_ci.options import Options
 from cloudexit_ci.render import compose, docs, extras, functions, init, traefik
 from cloudexit_ci.stack import Stack
-
-Tree = dict[PurePosixPath, bytes]
-Files = dict[str, tuple[bytes, tuple[str, ...]]]
-MANIFEST = PurePosixPath(".cloudexit/manifest.json")
+from cloudexit_ci.tree import Files, Tree
 
 
 def header(terraform_dir: str) -> str:
@@ -95,31 +91,20 @@ def _scripts(stack: Stack, head: str) -> Files:
     return files
 
 
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def _manifest(stack: Stack, terraform_dir: str, files: Files) -> bytes:
-    document = {
-        "generator": f"cloudexit-ci {__version__}",
-        "stack": stack.name,
-        "terraform": terraform_dir,
-        "options": dict(sorted(stack.options.items())) | {"domain": stack.domain},
-        "files": {
-            path: {"sha256": sha256(data), "sources": list(sources)}
-            for path, (data, sources) in sorted(files.items())
-        },
-        "dataPlan": [
-            {
-                "kind": move.kind,
-                "address": move.origin.address,
-                "source": dict(move.source),
-                "target": dict(move.target),
-            }
-            for move in sorted(stack.data_plan, key=lambda m: (m.kind, m.origin.address))
-        ],
-    }
-    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode()
+    moves = (
+        manifest.DataMove(m.origin.address, m.kind, dict(m.source), dict(m.target))
+        for m in stack.data_plan
+    )
+    return manifest.encode(
+        manifest.build(
+            stack=stack.name,
+            terraform=terraform_dir,
+            options=dict(sorted(stack.options.items())) | {"domain": stack.domain},
+            files=files,
+            data_plan=moves,
+        )
+    )
 
 
 def _inside(output: Path, relative: PurePosixPath) -> Path:

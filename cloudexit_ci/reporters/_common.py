@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from cloudexit_ci.diff import DRIFT_KINDS, MANIFEST_PATH, Drift
-from cloudexit_ci.report import DataMove, Report
+from cloudexit_ci.diff import DRIFT_KINDS, Drift
+from cloudexit_ci.manifest import MANIFEST_PATH, DataMove
+from cloudexit_ci.report import Report
 from cloudexit_ci.stack import Coverage
 
 TOOL_NAME = "cloudexit-ci"

@@ -12,7 +12,8 @@ from typing import Any
 
 from cloudexit_ci import __version__
 from cloudexit_ci.diff import Drift
-from cloudexit_ci.report import DataMove, DataPlanDelta, Report, ReportError, ServiceDelta
+from cloudexit_ci.manifest import DataMove
+from cloudexit_ci.report import DataPlanDelta, Report, ReportError, ServiceDelta
 from cloudexit_ci.reporters._common import TOOL_NAME, coverage_file
 from cloudexit_ci.stack import Coverage
 

@@ -18,7 +18,8 @@ import json
 from dataclasses import dataclass
 
 from cloudexit_ci.diff import Drift
-from cloudexit_ci.report import DataMove, Report
+from cloudexit_ci.manifest import DataMove
+from cloudexit_ci.report import Report
 from cloudexit_ci.reporters._common import (
     MAX_CHANGES_LISTED,
     coverage_file,

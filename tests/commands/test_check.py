@@ -250,3 +250,37 @@ def test_data_plan_compared_with_a_base_commit(
     added = json.loads(capsys.readouterr().out)["reports"][0]["dataPlan"]["added"]
     assert [(m["address"], m["kind"]) for m in added] == [("aws_dynamodb_table.orders", "dynamodb")]
     assert main(["check", "--data-plan-base", "0" * 40]) == 2  # an unknown commit: a user error
+
+
+def test_data_plan_base_from_the_config_and_the_environment(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`check: {data-plan-base: …}` is a key check reads (it was rejected before)."""
+    base = _git(project, "rev-parse", "HEAD").strip()
+    (project / "tf" / "orders.tf").write_text(TABLE)
+    assert main(["check", "--fix"]) == 1
+    _git(project, "add", "-A")
+    _git(project, "-c", "user.email=t@e.st", "-c", "user.name=t", "commit", "-qm", "orders")
+    config = project / ".cloudexit.yml"
+    config.write_text(config.read_text() + f"check:\n  data-plan-base: {base}\n")
+
+    def added() -> list[str]:
+        capsys.readouterr()
+        assert main(["check", "--format", "json"]) == 0
+        plan = json.loads(capsys.readouterr().out)["reports"][0]["dataPlan"]
+        return [m["address"] for m in plan["added"]]
+
+    assert added() == ["aws_dynamodb_table.orders"]
+    monkeypatch.setenv("CLOUDEXIT_DATA_PLAN_BASE", "HEAD")  # the environment beats the file
+    assert added() == []
+
+
+def test_data_plan_base_without_git_is_an_external_failure(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(project / "no-tools-here"))
+    capsys.readouterr()
+    assert main(["check", "--data-plan-base", "HEAD"]) == 4
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("error: git -C ") and "git is not installed" in line
+    assert "bug" not in line

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -202,11 +203,26 @@ def test_persistent_failure_is_one_line_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     monkeypatch.setenv("GITHUB_TOKEN", "ghp_wrongTokenValue")
-    assert comment(tmp_path, sample_report("prod")) == 2
+    assert comment(tmp_path, sample_report("prod")) == 4  # the server's answer: external
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "HTTP 401: Bad credentials" in err
-    assert "ghp_wrongTokenValue" not in err
+    assert f"GitHub API GET {gh.url}{LIST}" in err  # where: the URL that answered
+    assert "ghp_wrongTokenValue" not in err and "bug" not in err
+
+
+def test_unreachable_api_is_one_line_exit_4_naming_the_url(
+    gh: GitHubStandIn, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    monkeypatch.setenv("GITHUB_API_URL", url)
+    assert comment(tmp_path, sample_report("prod")) == 4
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(f"error: GitHub API GET {url}{LIST}: cannot reach GitHub: ")
+    assert "(fix: check GITHUB_API_URL and the network)" in line
 
 
 def test_stack_flag_adds_marker_and_rejects_mismatch(gh: GitHubStandIn, tmp_path: Path) -> None:

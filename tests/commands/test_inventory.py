@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -90,3 +92,57 @@ def test_text_format_lists_status_address_and_where(capsys: pytest.CaptureFixtur
         "tests/fixtures/terraform/table/main.tf:1",
     ]
     assert "point-in-time recovery" in out[0]
+
+
+def _project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: str = "") -> None:
+    (tmp_path / ".cloudexit.yml").write_text(
+        "stacks:\n"
+        f"  - name: items\n    terraform: {REPO}/examples/serverless-items/terraform\n"
+        f"    output: out/items\n{extra}"
+        f"  - name: uploads\n    terraform: {REPO}/examples/http-api-uploads/terraform\n"
+        "    output: out/uploads\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    for name in ("CLOUDEXIT_DYNAMODB_MODE", "CLOUDEXIT_OBJECT_STORE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_without_terraform_dir_every_stack_of_the_config_with_its_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _project(tmp_path, monkeypatch)
+    assert main(["inventory", "--format", "json"]) == 0
+    entries = json.loads(capsys.readouterr().out)
+    assert {e["stack"] for e in entries} == {"items", "uploads"}
+    assert all(set(e) >= REQUIRED | {"stack"} for e in entries)
+    assert main(["inventory"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "stack items:" and "stack uploads:" in out
+
+
+def test_a_single_stack_has_no_stack_field(capsys: pytest.CaptureFixture[str]) -> None:
+    entries = _inventory(capsys, str(REPO / "examples" / "serverless-items" / "terraform"))
+    assert all("stack" not in e for e in entries)
+
+
+def _table(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, dict[str, Any]]:
+    capsys.readouterr()
+    assert main(["inventory", "--format", "json", *argv]) == 0
+    entries = json.loads(capsys.readouterr().out)
+    return {str(e["address"]): e for e in entries if e.get("stack", "items") == "items"}
+
+
+def test_generate_options_apply_from_the_flags_the_file_and_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    table, bucket = "aws_dynamodb_table.items", "aws_s3_bucket.uploads"
+    _project(tmp_path, monkeypatch, "    dynamodb-mode: cql\n")
+    entries = _table(capsys)
+    assert entries[table]["status"] == "partial"  # cql mode: the DynamoDB API is lost
+    assert entries[bucket]["reason"] == "minio bucket `items-uploads`"
+    assert _table(capsys, "--dynamodb-mode", "alternator")[table]["status"] == "mapped"
+    monkeypatch.setenv("CLOUDEXIT_OBJECT_STORE", "seaweedfs")
+    assert _table(capsys)[bucket]["reason"] == "seaweedfs bucket `items-uploads`"
+    assert _table(capsys, "--object-store", "minio")[bucket]["reason"].startswith("minio")
+    direct = str(REPO / "examples" / "serverless-items" / "terraform")
+    assert _table(capsys, direct, "--dynamodb-mode", "cql")[table]["status"] == "partial"

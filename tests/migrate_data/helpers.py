@@ -66,9 +66,10 @@ def put_all(client: Any, table: str, items: list[dict[str, Any]]) -> None:
 
 
 def scan_all(client: Any, table: str) -> list[dict[str, Any]]:
-    out, start = [], None
+    out: list[dict[str, Any]] = []
+    start = None
     while True:
-        kwargs = {"ExclusiveStartKey": start} if start else {}
+        kwargs: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
         page = client.scan(TableName=table, **kwargs)
         out.extend(page["Items"])
         start = page.get("LastEvaluatedKey")

@@ -11,9 +11,10 @@ import hashlib
 import json
 from pathlib import PurePosixPath
 
-from cloudexit_ci.diff import MANIFEST_PATH, Tree
+from cloudexit_ci.manifest import MANIFEST_PATH
 from cloudexit_ci.report import Report, build_report
 from cloudexit_ci.stack import Coverage, Origin
+from cloudexit_ci.tree import Tree
 
 P = PurePosixPath
 RUN_URL = "https://github.com/acme/shop/actions/runs/42"

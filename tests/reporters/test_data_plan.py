@@ -11,10 +11,11 @@ import jsonschema
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
-from cloudexit_ci.diff import MANIFEST_PATH, Tree
-from cloudexit_ci.report import DataMove, Report, build_report, data_plan_delta
+from cloudexit_ci.manifest import MANIFEST_PATH, DataMove
+from cloudexit_ci.report import Report, build_report, data_plan_delta
 from cloudexit_ci.reporters import json as json_reporter
 from cloudexit_ci.reporters import markdown, text
+from cloudexit_ci.tree import Tree
 from tests.reporters.canonical import RUN_URL
 
 ITEMS: dict[str, Any] = {
@@ -95,7 +96,7 @@ def test_no_delta(old: bytes | None, new: bytes | None) -> None:
 
 def test_a_new_stack_adds_every_move_and_bad_entries_are_skipped() -> None:
     delta = data_plan_delta(manifest([ITEMS, {"kind": "s3"}, "x"]), None)
-    assert delta.added == (DataMove.from_manifest(ITEMS),)
+    assert delta.added == (DataMove.from_json(ITEMS),)
 
 
 def test_markdown_section(snapshot: SnapshotAssertion) -> None:

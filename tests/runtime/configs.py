@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 RUNTIMES = ["node", "python"]
@@ -61,14 +62,16 @@ def routes(runtime: str, default: bool) -> list[dict[str, str]]:
 
 def rest(runtime: str) -> dict[str, Any]:
     """A REST API (payload 1.0) with one binary media type."""
-    api = {"id": "items-api", "stage": "prod", "payloadVersion": "1.0", "kind": "rest"}
+    api: dict[str, Any] = {"id": "items-api", "stage": "prod", "payloadVersion": "1.0"}
+    api["kind"] = "rest"
     api.update(binaryMediaTypes=["image/png"], domainName="api.example.com")
     return {"api": api, "functions": functions(runtime), "routes": routes(runtime, False)}
 
 
 def http_api(runtime: str, version: str = "2.0") -> dict[str, Any]:
     """An HTTP API on the $default stage with a $default route."""
-    api = {"id": "uploads-api", "stage": "$default", "payloadVersion": version, "kind": "http"}
+    api: dict[str, Any] = {"id": "uploads-api", "stage": "$default", "payloadVersion": version}
+    api["kind"] = "http"
     api.update(binaryMediaTypes=[], domainName="files.example.com")
     return {"api": api, "functions": functions(runtime), "routes": routes(runtime, True)}
 
@@ -81,4 +84,11 @@ def single(runtime: str) -> dict[str, Any]:
     return cfg
 
 
-CONFIGS = {"rest": rest, "http2": http_api, "http1": lambda r: http_api(r, "1.0")}
+def http_api_v1(runtime: str) -> dict[str, Any]:
+    """The HTTP API with payload 1.0."""
+    return http_api(runtime, "1.0")
+
+
+CONFIGS: dict[str, Callable[[str], dict[str, Any]]] = {
+    "rest": rest, "http2": http_api, "http1": http_api_v1,
+}  # fmt: skip
