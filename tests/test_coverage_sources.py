@@ -5,13 +5,14 @@ fixture and example, in every mode. A resource that generated nothing is not "ma
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from cloudexit_ci.manifest import MANIFEST_PATH as MANIFEST
 from cloudexit_ci.options import Options
 from cloudexit_ci.pipeline import Result, Source, generate
-from cloudexit_ci.render.tree import MANIFEST
 from tests.servers import REPO
 
 TREES = sorted(
@@ -21,8 +22,8 @@ TREES = sorted(
     ]
 )
 MODES = [
-    {},
-    {"serverless_mode": "consolidated", "object_store": "seaweedfs", "dynamodb_mode": "cql"},
+    Options(),
+    Options(serverless_mode="consolidated", object_store="seaweedfs", dynamodb_mode="cql"),
 ]
 
 
@@ -44,10 +45,8 @@ def unsourced(result: Result) -> list[str]:
 
 @pytest.mark.parametrize("mode", MODES, ids=["default", "consolidated-seaweedfs-cql"])
 @pytest.mark.parametrize("tree", TREES, ids=[str(p.relative_to(REPO)) for p in TREES])
-def test_every_mapped_resource_is_a_source(
-    tree: Path, mode: dict[str, str], tmp_path: Path
-) -> None:
-    result = generate(Source(tree), Options(output_dir=str(tmp_path), **mode))
+def test_every_mapped_resource_is_a_source(tree: Path, mode: Options, tmp_path: Path) -> None:
+    result = generate(Source(tree), replace(mode, output_dir=str(tmp_path)))
     assert unsourced(result) == []
 
 

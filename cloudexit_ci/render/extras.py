@@ -11,8 +11,7 @@ import json
 
 from cloudexit_ci.render.jinja import render, template_text
 from cloudexit_ci.stack import ExtraFile, Stack
-
-Files = dict[str, tuple[bytes, tuple[str, ...]]]
+from cloudexit_ci.tree import Files
 
 
 def extra_files(stack: Stack, header: str) -> Files:

@@ -7,8 +7,7 @@ from typing import Any
 
 from cloudexit_ci.render.jinja import render, template_text
 from cloudexit_ci.stack import Function, FunctionImage, Stack
-
-Files = dict[str, tuple[bytes, tuple[str, ...]]]
+from cloudexit_ci.tree import Files
 
 _SHIM = {
     "node": (

@@ -10,8 +10,7 @@ from cloudexit_ci.options import Options
 from cloudexit_ci.render.cql import schema_cql
 from cloudexit_ci.render.jinja import render
 from cloudexit_ci.stack import Bucket, Index, KeySchema, Stack, Table
-
-Files = dict[str, tuple[bytes, tuple[str, ...]]]
+from cloudexit_ci.tree import Files
 
 
 def create_table_input(table: Table) -> dict[str, Any]:

@@ -40,8 +40,8 @@ def test_elasticache_snapshot(tmp_path: Path, snapshot: SnapshotAssertion) -> No
 
 def test_engines_and_losses(tmp_path: Path) -> None:
     stack = stack_of(tmp_path, HCL)
-    assert (stack.services["sessions"].image or "").startswith("valkey/valkey:")
-    assert (stack.services["mc"].image or "").startswith("memcached:")
+    assert str(stack.services["sessions"].image).startswith("valkey/valkey:")
+    assert str(stack.services["mc"].image).startswith("memcached:")
     rg = next(c for c in stack.coverage if c.origin.address.endswith(".rg"))
     assert any("sharding" in x for x in rg.lost)
     assert dict(stack.services["rg"].environment)["VALKEY_PASSWORD"] == EnvRef("RG_AUTH_TOKEN")

@@ -167,7 +167,7 @@ def test_publish_fans_out_over_real_http(sqs_url: str, monkeypatch: pytest.Monke
     sqs = _client("sqs", sqs_url)
     enveloped = sqs.create_queue(QueueName="audit")["QueueUrl"]
     raw = sqs.create_queue(QueueName="raw")["QueueUrl"]
-    recorder = type("Rec", (_Recorder,), {"seen": []})
+    recorder: type[_Recorder] = type("Rec", (_Recorder,), {"seen": []})
     shim = _serve(HTTPServer(("127.0.0.1", 0), recorder))
     arn = "arn:aws:sns:us-east-1:000000000000:orders"
     config = {"topics": {arn: {"name": "orders", "fifo": False, "subscriptions": [
