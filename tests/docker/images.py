@@ -173,6 +173,7 @@ class Builder:
             cmd += [part for arg in args for part in ("--build-arg", arg)]
             cmd += ["--target", standin.target] if standin.target else []
             self._run(standin.key, [*cmd, str(context)])
+            _prune(tag)
         return tag, value
 
     def _base(self) -> tuple[str, str]:
@@ -213,6 +214,15 @@ class Builder:
         if done.returncode != 0:
             tail = "\n".join(log.read_text().splitlines()[-40:])
             raise RuntimeError(f"stand-in build {key} failed (log {log}):\n{tail}")
+
+
+def _prune(current: str) -> None:
+    """Untag the older builds of the same stand-in (their layers go when nothing uses them)."""
+    repository = current.rsplit(":", 1)[0]
+    tags = docker("image", "ls", repository, "--format", "{{.Repository}}:{{.Tag}}").stdout
+    for tag in tags.split():
+        if tag != current:
+            docker("image", "rm", tag, check=False)
 
 
 def _debootstrap(tarball: Path) -> None:

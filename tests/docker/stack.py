@@ -74,6 +74,7 @@ class ComposeStack:
     https_port: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     down_done: bool = False
+    ready_at: float = 0.0
 
     @property
     def dir(self) -> Path:
@@ -133,6 +134,7 @@ class ComposeStack:
                        "--no-build", "--pull", "never", timeout=UP_TIMEOUT + 120)  # fmt: skip
         except (RuntimeError, subprocess.TimeoutExpired) as exc:
             raise RuntimeError(f"{exc}\n{self.diagnose()}") from exc
+        self.ready_at = time.monotonic()
 
     def services(self) -> list[dict[str, Any]]:
         out = self.compose("ps", "--all", "--format", "json")
@@ -188,6 +190,8 @@ class ComposeStack:
 
     def down(self) -> None:
         if not self.down_done:
+            if self.ready_at:
+                self.timings["tests"] = round(time.monotonic() - self.ready_at, 1)
             self.timed("down", "down", "--volumes", "--remove-orphans", "--timeout", "20")
             self.down_done = True
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import sys
-import threading
 from typing import Any
 
 import boto3
@@ -76,7 +76,8 @@ def main(path: str) -> None:
         sqs.create_queue(QueueName=name, Attributes=attributes(name, queues[name], account, region))
         print(f"elasticmq stand-in: queue {name} created", flush=True)
     print(f"elasticmq stand-in: SQS API on :{port}", flush=True)
-    threading.Event().wait()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # PID 1: stop at once on `docker stop`
+    signal.pause()
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -77,6 +78,7 @@ def handler(known: dict[str, Any], prefix: str) -> type[BaseHTTPRequestHandler]:
 
 
 def main(argv: list[str]) -> None:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # PID 1: stop at once on `docker stop`
     if not argv or argv[0] not in ("start", "start-dev"):
         sys.exit("keycloak stand-in: only `start` and `start-dev` are implemented")
     check_database()
