@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,26 +35,38 @@ def engine() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def builder(engine: None, tmp_path_factory: pytest.TempPathFactory) -> images.Builder:
-    return images.Builder(tmp_path_factory.mktemp("image-builds"))
+def workdir() -> Iterator[Path]:
+    """The suite's own temporary directory (bind-mounted by the stacks for minutes: kept out of
+    pytest's numbered temp dirs, which concurrent pytest sessions of the machine clean up)."""
+    path = Path(tempfile.mkdtemp(prefix="cloudexit-docker-tests-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def builder(engine: None, workdir: Path) -> images.Builder:
+    logs = workdir / "image-builds"
+    logs.mkdir()
+    return images.Builder(logs)
 
 
 @pytest.fixture(scope="module")
 def compose_stack(
     request: pytest.FixtureRequest,
     builder: images.Builder,
-    tmp_path_factory: pytest.TempPathFactory,
+    workdir: Path,
 ) -> Iterator[ComposeStack]:
     """The module's example stack (EXAMPLE), built, up and healthy; `down -v` at the end."""
     from tests.docker import workarounds
 
     example: str = request.module.EXAMPLE
-    stack = ComposeStack.prepare(example, tmp_path_factory.mktemp("stacks"))
+    stack = ComposeStack.prepare(example, workdir / "stacks")
     applied = workarounds.apply(stack.dir.parent)
     start = time.monotonic()
     builder.ensure(images.images_of_stack(stack.dir))
     stack.timings["stand-in images"] = round(time.monotonic() - start, 1)
     try:
+        stack.compose("down", "--volumes", "--remove-orphans")  # what a killed run left
         stack.build()
         stack.up()
         yield stack
