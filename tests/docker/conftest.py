@@ -60,7 +60,8 @@ def compose_stack(
     from tests.docker import workarounds
 
     example: str = request.module.EXAMPLE
-    stack = ComposeStack.prepare(example, workdir / "stacks")
+    generate = getattr(request.module, "GENERATE", None)
+    stack = ComposeStack.prepare(example, workdir / "stacks", generate)
     applied = workarounds.apply(stack.dir.parent)
     start = time.monotonic()
     builder.ensure(images.images_of_stack(stack.dir))
@@ -74,7 +75,7 @@ def compose_stack(
         try:
             stack.down()
         finally:
-            TIMINGS[example] = {**stack.timings, "workarounds applied": applied}
+            TIMINGS[stack.example] = {**stack.timings, "workarounds applied": applied}
 
 
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> None:

@@ -79,6 +79,8 @@ RULES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], StandIn]]] = [
      _rule("objectstore", "BASE", "PYTHON", target="minio", SEAWEEDFS_VERSION=SEAWEEDFS)),
     (re.compile(r"quay\.io/minio/mc:"),
      _rule("objectstore", "BASE", "PYTHON", target="mc", SEAWEEDFS_VERSION=SEAWEEDFS)),
+    (re.compile(r"chrislusf/seaweedfs:"),
+     _rule("objectstore", "BASE", "PYTHON", target="seaweedfs", SEAWEEDFS_VERSION=SEAWEEDFS)),
     (re.compile(r"amazon/aws-cli:"), _rule("awscli", "PYTHON", AWSCLI_VERSION=AWSCLI)),
     (re.compile(r"node:"), _rule("node")),
     (re.compile(r"python:"), _rule("python")),

@@ -21,6 +21,7 @@ import re
 import shutil
 import ssl
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +66,28 @@ def test_static_config(generated: Path) -> str:
     return yaml.safe_dump(config, sort_keys=False)
 
 
+def _generate(root: Path, example: str, options: tuple[str, ...]) -> None:
+    """`cloudexit-ci migrate` run where the user's repository would be (no .cloudexit.yml)."""
+    checked_in = yaml.safe_load((EXAMPLES / example / "stack" / "docker-compose.yml").read_text())
+    domain = _domain(EXAMPLES / example / "stack")
+    args = ["migrate", "terraform", "--output", "stack", "--domain", domain,
+            "--name", checked_in["name"], *options]  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "cloudexit_ci", *args], cwd=root, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"cloudexit-ci {' '.join(args)} exited {done.returncode}: {done.stderr}")
+
+
+def _domain(stack: Path) -> str:
+    """The API domain the checked-in stack was generated with (from its routers)."""
+    for path in sorted((stack / "traefik" / "dynamic").glob("*.yml")):
+        found = re.search(r"Host\(`([^`]+)`\)", path.read_text())
+        if found:
+            return found.group(1)
+    raise LookupError(f"no Host rule in {stack}/traefik/dynamic")
+
+
 @dataclass
 class ComposeStack:
     example: str
@@ -81,12 +104,21 @@ class ComposeStack:
         return self.root / "stack"
 
     @classmethod
-    def prepare(cls, example: str, tmp: Path) -> ComposeStack:
-        root = tmp / example
-        shutil.copytree(EXAMPLES / example / "stack", root / "stack")
+    def prepare(
+        cls, example: str, tmp: Path, generate: tuple[str, ...] | None = None
+    ) -> ComposeStack:
+        """Copy the example's checked-in stack, or (``generate``: extra `migrate` options)
+        generate a variant of it from its Terraform with the CLI, as a user would."""
+        name = example if generate is None else f"{example}-{'-'.join(generate)}"
+        name = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")
+        root = tmp / name
         shutil.copytree(EXAMPLES / example / "terraform", root / "terraform")
+        if generate is None:
+            shutil.copytree(EXAMPLES / example / "stack", root / "stack")
+        else:
+            _generate(root, example, generate)
         http_port, https_port = free_ports(2)
-        stack = cls(example, root, f"cxtest-{example}", http_port, https_port)
+        stack = cls(name, root, f"cxtest-{name}"[:60], http_port, https_port)
         stack.write_test_files()
         return stack
 

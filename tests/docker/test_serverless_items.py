@@ -30,7 +30,11 @@ def test_http_redirects_to_https(compose_stack: ComposeStack) -> None:
 
 
 def test_crud_through_traefik(compose_stack: ComposeStack) -> None:
-    stack = compose_stack
+    crud(compose_stack)
+
+
+def crud(stack: ComposeStack) -> None:
+    """create -> get -> list -> update -> delete -> 404, through the Traefik container."""
     user = f"u-{uuid.uuid4().hex[:8]}"
     body = json.dumps({"name": "Test", "userId": user}).encode()
     created = stack.request("POST", "/items", HOST, body, JSON)
