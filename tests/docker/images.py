@@ -86,6 +86,8 @@ RULES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], StandIn]]] = [
     (re.compile(r"python:"), _rule("python")),
     (re.compile(r"postgres:"), _rule("postgres")),
     (re.compile(r"valkey/valkey:"), _rule("valkey")),
+    (re.compile(r"nginx:"), _rule("nginx")),
+    (re.compile(r"memcached:"), _rule("memcached")),
     (re.compile(r"softwaremill/elasticmq-native:"),
      _rule("elasticmq", "PYTHON", MOTO_VERSION=MOTO)),
     (re.compile(r"quay\.io/keycloak/keycloak:"), _rule("keycloak")),

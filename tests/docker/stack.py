@@ -34,6 +34,7 @@ from tests.servers import free_ports
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
+FIXTURES = Path(__file__).parent / "fixtures"
 UP_TIMEOUT = 900
 
 
@@ -66,12 +67,10 @@ def test_static_config(generated: Path) -> str:
     return yaml.safe_dump(config, sort_keys=False)
 
 
-def _generate(root: Path, example: str, options: tuple[str, ...]) -> None:
+def _generate(root: Path, name: str, domain: str, options: tuple[str, ...]) -> None:
     """`cloudexit-ci migrate` run where the user's repository would be (no .cloudexit.yml)."""
-    checked_in = yaml.safe_load((EXAMPLES / example / "stack" / "docker-compose.yml").read_text())
-    domain = _domain(EXAMPLES / example / "stack")
-    args = ["migrate", "terraform", "--output", "stack", "--domain", domain,
-            "--name", checked_in["name"], *options]  # fmt: skip
+    args = ["migrate", "terraform", "--output", "stack", "--domain", domain, "--name", name,
+            *options]  # fmt: skip
     done = subprocess.run(
         [sys.executable, "-m", "cloudexit_ci", *args], cwd=root, capture_output=True, text=True
     )
@@ -108,15 +107,21 @@ class ComposeStack:
         cls, example: str, tmp: Path, generate: tuple[str, ...] | None = None
     ) -> ComposeStack:
         """Copy the example's checked-in stack, or (``generate``: extra `migrate` options)
-        generate a variant of it from its Terraform with the CLI, as a user would."""
-        name = example if generate is None else f"{example}-{'-'.join(generate)}"
+        generate one from its Terraform with the CLI, as a user would: an example's, with
+        the checked-in stack's name and domain, or a fixture's (tests/docker/fixtures/NAME,
+        domain from its DOMAIN file)."""
+        source = EXAMPLES / example if (EXAMPLES / example).is_dir() else FIXTURES / example
+        name = example if not generate else f"{example}-{'-'.join(generate)}"
         name = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")
         root = tmp / name
-        shutil.copytree(EXAMPLES / example / "terraform", root / "terraform")
+        shutil.copytree(source / "terraform", root / "terraform")
         if generate is None:
-            shutil.copytree(EXAMPLES / example / "stack", root / "stack")
+            shutil.copytree(source / "stack", root / "stack")
+        elif source.parent == EXAMPLES:
+            checked_in = yaml.safe_load((source / "stack" / "docker-compose.yml").read_text())
+            _generate(root, checked_in["name"], _domain(source / "stack"), generate)
         else:
-            _generate(root, example, generate)
+            _generate(root, example, (source / "DOMAIN").read_text().strip(), generate)
         http_port, https_port = free_ports(2)
         stack = cls(name, root, f"cxtest-{name}"[:60], http_port, https_port)
         stack.write_test_files()
@@ -137,18 +142,21 @@ class ComposeStack:
     def env(self) -> dict[str, str]:
         return env_values(self.dir / ".env.example")
 
-    def compose(self, *args: str, timeout: float = 600, check: bool = True) -> str:
+    def compose(
+        self, *args: str, timeout: float = 600, check: bool = True, input_data: bytes | None = None
+    ) -> str:
         cmd = [DOCKER, "compose", "-p", self.project, "-f", "docker-compose.yml", "-f",
                "compose.test.yml", "--env-file", ".env", *args]  # fmt: skip
         done = subprocess.run(
-            cmd, cwd=self.dir, capture_output=True, text=True, timeout=timeout, check=False
+            cmd, cwd=self.dir, capture_output=True, timeout=timeout, check=False, input=input_data
         )
+        out, err = (x.decode("utf-8", "replace") for x in (done.stdout, done.stderr))
         if check and done.returncode != 0:
             raise RuntimeError(
                 f"`docker compose {' '.join(args)}` exited {done.returncode}:\n"
-                f"{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+                f"{out[-4000:]}\n{err[-4000:]}"
             )
-        return done.stdout
+        return out
 
     def timed(self, name: str, *args: str, timeout: float = 600) -> str:
         start = time.monotonic()

@@ -51,9 +51,36 @@ def _d2_function_healthcheck_timing(stack: Path) -> bool:
     return changed
 
 
+def _d5_empty_traefik_services(stack: Path) -> bool:
+    # D5: `http: {services: {}}` in traefik/dynamic/services.yml of a stack without functions
+    # makes Traefik reject the whole file provider: every router is lost.
+    path = stack / "stack" / "traefik" / "dynamic" / "services.yml"
+    if path.exists() and not ((yaml.safe_load(path.read_text()) or {}).get("http") or {}).get(
+        "services"
+    ):
+        path.unlink()
+        return True
+    return False
+
+
+def _d6_nginx_resolver(stack: Path) -> bool:
+    # D6: `proxy_pass http://minio:9000/<bucket>$uri` (a variable) resolves at request time and
+    # needs a resolver; without one nginx answers 502 "no resolver defined to resolve minio".
+    changed = False
+    for path in sorted((stack / "stack" / "cdn").glob("*/default.conf")):
+        text = path.read_text()
+        if "resolver " not in text:
+            resolver = "    listen 8080;\n    resolver 127.0.0.11 valid=10s ipv6=off;\n"
+            path.write_text(text.replace("    listen 8080;\n", resolver))
+            changed = True
+    return changed
+
+
 WORKAROUNDS: dict[str, Callable[[Path], bool]] = {
     "D1": _d1_syntax_line,
     "D2": _d2_function_healthcheck_timing,
+    "D5": _d5_empty_traefik_services,
+    "D6": _d6_nginx_resolver,
 }
 
 
