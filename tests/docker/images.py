@@ -87,6 +87,7 @@ RULES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], StandIn]]] = [
     (re.compile(r"postgres:"), _rule("postgres")),
     (re.compile(r"valkey/valkey:"), _rule("valkey")),
     (re.compile(r"nginx:"), _rule("nginx")),
+    (re.compile(r"(mysql|mariadb):"), _rule("mariadb")),
     (re.compile(r"memcached:"), _rule("memcached")),
     (re.compile(r"softwaremill/elasticmq-native:"),
      _rule("elasticmq", "PYTHON", MOTO_VERSION=MOTO)),

@@ -35,7 +35,12 @@ def test_every_service_healthy_and_init_jobs_done(compose_stack: ComposeStack) -
 
 
 def test_binary_upload_and_download_keep_every_byte(compose_stack: ComposeStack) -> None:
-    stack = compose_stack
+    binary_round_trip(compose_stack, "uploads-dev-download-file")
+
+
+def binary_round_trip(stack: ComposeStack, function_service: str) -> None:
+    """PUT then GET a binary body through Traefik; the stored bytes checked from inside
+    ``function_service`` (its boto3 and credentials), with the bucket's versioning."""
     blob = os.urandom(300_000) + bytes(range(256))  # every byte value, not valid UTF-8
     digest = hashlib.sha256(blob).hexdigest()
     octets = {"Content-Type": "application/octet-stream"}
@@ -51,12 +56,16 @@ def test_binary_upload_and_download_keep_every_byte(compose_stack: ComposeStack)
     assert got.status == 200 and got.headers["content-type"] == "application/octet-stream"
     assert hashlib.sha256(got.body).hexdigest() == digest
 
-    stored = stack.exec("uploads-dev-download-file", "python", "-c", STORED, "blob.bin").split()
+    stored = stack.exec(function_service, "python", "-c", STORED, "blob.bin").split()
     assert stored == [digest, "Enabled"]  # the bytes in the object store; versioning from init
     assert stack.request("GET", "/files/missing.bin", HOST).status == 404
 
 
 def test_notes_by_owner_through_the_gsi_newest_first(compose_stack: ComposeStack) -> None:
+    notes_newest_first(compose_stack)
+
+
+def notes_newest_first(compose_stack: ComposeStack) -> None:
     owner = f"ann-{time.time_ns()}"
     created = []
     for text in ("first", "second", "third"):
