@@ -1,8 +1,10 @@
 """TEMPORARY workarounds for defects of the generated stacks, applied to the *copied* stack only.
 
-Each entry names a defect of /work/notes/docker-defects.md (D<n>). When the generator is fixed
-and the examples regenerated, the entry's patch no longer matches anything: delete it then
-(``apply`` reports which entries changed nothing). Never patch examples/ itself.
+Each entry names a defect (D<n>) of the defect list kept outside the repository
+(docker-defects.md: symptom, cause in the generator, proposed patch). When the generator is
+fixed and the examples regenerated, the entry's patch no longer matches anything: delete it
+then (``apply`` returns only the ids that changed something; the suite prints them per stack
+at the end of the run). Never patch examples/ itself.
 """
 
 from __future__ import annotations
