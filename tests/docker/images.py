@@ -211,10 +211,16 @@ class Builder:
         return ROOTFS_TAG, value
 
     def _run(self, key: str, cmd: list[str]) -> None:
+        """Run one build (twice if the first fails: a registry can drop a download)."""
         log = self.log_dir / (re.sub(r"[^\w.-]+", "_", key) + ".log")
         start = time.monotonic()
-        with log.open("w") as out:
-            done = subprocess.run([DOCKER, *cmd], stdout=out, stderr=subprocess.STDOUT, check=False)
+        for _ in range(2):
+            with log.open("w") as out:
+                done = subprocess.run(
+                    [DOCKER, *cmd], stdout=out, stderr=subprocess.STDOUT, check=False
+                )
+            if done.returncode == 0:
+                break
         self.timings[key] = time.monotonic() - start
         if done.returncode != 0:
             tail = "\n".join(log.read_text().splitlines()[-40:])

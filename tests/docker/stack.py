@@ -169,7 +169,11 @@ class ComposeStack:
             self.timings[name] = round(time.monotonic() - start, 1)
 
     def build(self) -> None:
-        self.timed("build", "build", timeout=1800)
+        """`docker compose build`, once more if it fails (a registry can drop a download)."""
+        try:
+            self.timed("build", "build", timeout=1800)
+        except RuntimeError:
+            self.timed("build", "build", timeout=1800)
 
     def up(self) -> None:
         try:
