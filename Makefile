@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck e2e bench check-examples regen-examples clean
+.PHONY: install demo test test-docker lint typecheck e2e bench check-examples regen-examples clean
 
 $(STAMP): pyproject.toml tests/node/package.json
 	$(PY) -m venv $(VENV)
@@ -24,6 +24,12 @@ demo: $(STAMP)
 ## Lint, type-check, check the examples' generated stacks (dogfooding) and run every test.
 test: $(STAMP) lint typecheck check-examples
 	$(BIN)/pytest -q
+
+## Container suite: every example stack built and run in a real Docker Engine (installed and
+## started if missing, stopped if started here), requests through the Traefik container.
+## See docs/CONTAINER-TESTS.md.
+test-docker: $(STAMP)
+	$(BIN)/pytest -q -m docker tests/docker
 
 ## The project's own drift check: every stack of .cloudexit.yml must be in sync.
 check-examples: $(STAMP)

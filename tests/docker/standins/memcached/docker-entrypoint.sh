@@ -1,0 +1,7 @@
+#!/bin/sh
+# As the official image: flags run memcached.
+set -e
+if [ "${1#-}" != "$1" ]; then
+  set -- memcached "$@"
+fi
+exec "$@"
