@@ -102,6 +102,7 @@ class Service:
     read_only_root: bool = False
     comment: str = ""
     serves: tuple[str, ...] = ()  # Function.key of every function this container runs
+    stop_grace_s: int | None = None  # how long a clean stop takes (default: the engine's 10 s)
 
 
 @dataclass(frozen=True)

@@ -118,4 +118,5 @@ def _service(ctx: MapContext, poller: Poller) -> Service:
         ),
         user="10001:10001",
         comment=f"SQS event source: {queue.name} → {function.function_name}",
+        stop_grace_s=25,  # a receive long-polls up to 20 s before the loop sees the SIGTERM
     )

@@ -105,6 +105,8 @@ def _service(svc: Service, secrets: tuple[str, ...] = ()) -> dict[str, Any]:
         out["depends_on"] = {d.service: {"condition": d.condition} for d in svc.depends_on}
     if svc.healthcheck:
         out["healthcheck"] = _healthcheck(svc.healthcheck)
+    if svc.stop_grace_s is not None:
+        out["stop_grace_period"] = f"{svc.stop_grace_s}s"
     out["labels"] = _labels(svc)
     deploy = _deploy(svc)
     if deploy:

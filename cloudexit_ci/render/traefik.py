@@ -36,6 +36,7 @@ def static_config(acme_email: str) -> dict[str, Any]:
     if acme_email:
         acme = {"email": acme_email, **acme}
     return {
+        "global": {"checkNewVersion": False, "sendAnonymousUsage": False},  # no calls home
         "entryPoints": {
             "web": {
                 "address": ":80",

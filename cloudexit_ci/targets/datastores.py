@@ -130,6 +130,7 @@ def _seaweedfs(stack: Stack, origins: tuple[Origin, ...]) -> None:
             retries=30,
         ),
         comment="S3 replacement: SeaweedFS (Apache-2.0); no S3 auth inside the private network",
+        stop_grace_s=30,  # `weed server` flushes for ~25 s on SIGTERM
     )
     stack.services["s3-init"] = _s3_init(origins, images.AWS_CLI, "seaweedfs")
 

@@ -87,9 +87,9 @@ def _service(name: str, functions: list[Function], stack: Stack, context: str) -
         healthcheck=HealthCheck(
             ("CMD", SHIM_CMD[family], f"/opt/cloudexit/{SHIM_FILE[family]}", "--healthcheck"),
             interval_s=10,
-            timeout_s=3,
+            timeout_s=10,  # a new interpreter loads the shim: seconds while a stack starts
             retries=3,
-            start_period_s=5,
+            start_period_s=30,
         ),
         depends_on=_depends(stack),
         memory_mb=memory,

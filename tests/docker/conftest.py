@@ -57,12 +57,9 @@ def compose_stack(
     workdir: Path,
 ) -> Iterator[ComposeStack]:
     """The module's example stack (EXAMPLE), built, up and healthy; `down -v` at the end."""
-    from tests.docker import workarounds
-
     example: str = request.module.EXAMPLE
     generate = getattr(request.module, "GENERATE", None)
     stack = ComposeStack.prepare(example, workdir / "stacks", generate)
-    applied = workarounds.apply(stack.dir.parent)
     start = time.monotonic()
     builder.ensure(images.images_of_stack(stack.dir))
     stack.timings["stand-in images"] = round(time.monotonic() - start, 1)
@@ -75,7 +72,7 @@ def compose_stack(
         try:
             stack.down()
         finally:
-            TIMINGS[stack.example] = {**stack.timings, "workarounds applied": applied}
+            TIMINGS[stack.example] = dict(stack.timings)
 
 
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> None:

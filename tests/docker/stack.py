@@ -9,8 +9,8 @@ temporary directory, a ``.env`` is written from ``.env.example`` with test value
   closed loopback port and Traefik's update check and usage report off, so nothing leaves
   the machine; Traefik then serves its default self-signed certificate on ``websecure``.
 
-The stack's own files are used unchanged, except for the marked temporary workarounds of
-tests/docker/workarounds.py (one per defect of /work/notes/docker-defects.md).
+The stack's own files are used unchanged: a defect the engine reveals is fixed in the
+generator, with a regression test that needs no engine (tests/render/test_engine_needs.py).
 """
 
 from __future__ import annotations

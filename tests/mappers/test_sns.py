@@ -227,3 +227,25 @@ def test_errors_and_other_actions(monkeypatch: pytest.MonkeyPatch) -> None:
         assert sns.publish(TopicArn=arn, Message="nobody listens")["MessageId"]
     finally:
         server.shutdown()
+
+
+def test_the_fanout_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    """D3 of the container suite: as PID 1 the fan-out ignored SIGTERM, so every `docker
+    compose stop` waited the full timeout and killed it (exit 137)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    config = tmp_path / "topics.json"
+    config.write_text(json.dumps({"topics": {}}), encoding="utf-8")
+    port = free_port()
+    script = REPO / "templates" / "extras" / "sns_fanout.py"
+    env = {**os.environ, "PORT": str(port)}
+    process = subprocess.Popen([sys.executable, str(script), str(config)], env=env)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/health", timeout=20)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=5) == 0  # without a handler: -15 (killed by the signal)
+    finally:
+        process.kill()

@@ -28,6 +28,7 @@ import hmac
 import json
 import logging
 import os
+import signal
 import sys
 import threading
 import time
@@ -332,8 +333,16 @@ def main(argv: list[str]) -> int:
         config = json.load(handle)
     port = int(os.environ.get("PORT", "9911"))
     server = make_server(config, "0.0.0.0", port)  # inside the backend network
+
+    def stop(*_: object) -> None:  # shutdown() waits for serve_forever: not from its thread
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    # PID 1 of its container: without a handler SIGTERM is ignored until `docker stop` kills it
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     log.info("SNS fan-out on :%d for %d topic(s)", port, len(config["topics"]))
     server.serve_forever()
+    server.server_close()
     return 0
 
 
