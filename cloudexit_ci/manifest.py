@@ -69,6 +69,24 @@ class DataMove:
         }
 
 
+@dataclass(frozen=True, order=True)
+class RouteEntry:
+    """One route the edge serves: what `cloudexit-ci smoke` probes."""
+
+    method: str  # GET, POST… or ANY
+    path: str  # API Gateway's template (/items/{id}), or $default
+    function: str  # the function's name
+    service: str  # the container that runs it
+
+    @classmethod
+    def from_json(cls, entry: object) -> RouteEntry | None:
+        if not isinstance(entry, dict):
+            return None
+        fields = [entry.get(k) for k in ("method", "path", "function", "service")]
+        texts = [f for f in fields if isinstance(f, str)]
+        return cls(*texts) if len(texts) == len(fields) else None
+
+
 @dataclass(frozen=True)
 class Manifest:
     """A parsed manifest. ``valid`` is False when the bytes were not a readable manifest
@@ -80,6 +98,8 @@ class Manifest:
     options: dict[str, str] = field(default_factory=dict)
     files: dict[PurePosixPath, FileEntry] = field(default_factory=dict)
     data_plan: tuple[DataMove, ...] = ()
+    routes: tuple[RouteEntry, ...] = ()
+    functions: dict[str, str] = field(default_factory=dict)  # function name → its service
     valid: bool = True
 
 
@@ -90,6 +110,8 @@ def build(
     options: Mapping[str, str],
     files: Mapping[str, tuple[bytes, Sequence[str]]],
     data_plan: Iterable[DataMove],
+    routes: Iterable[RouteEntry] = (),
+    functions: Mapping[str, str] | None = None,
 ) -> Manifest:
     """The manifest of a render, from plain data: ``files`` maps each output path to
     (its bytes, the addresses it came from)."""
@@ -103,6 +125,8 @@ def build(
             for path, (data, sources) in files.items()
         },
         data_plan=tuple(data_plan),
+        routes=tuple(sorted(set(routes))),
+        functions=dict(sorted((functions or {}).items())),
     )
 
 
@@ -121,6 +145,13 @@ def encode(manifest: Manifest) -> bytes:
             move.to_json() for move in sorted(manifest.data_plan, key=lambda m: (m.kind, m.address))
         ],
     }
+    if manifest.functions:
+        document["functions"] = dict(manifest.functions)
+    if manifest.routes:
+        document["routes"] = [
+            {"method": r.method, "path": r.path, "function": r.function, "service": r.service}
+            for r in manifest.routes
+        ]
     return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode()
 
 
@@ -142,6 +173,9 @@ def _from_document(raw: dict[str, Any], files: dict[PurePosixPath, FileEntry] | 
     plan = raw.get("dataPlan")
     moves = (DataMove.from_json(e) for e in plan) if isinstance(plan, list) else ()
     options = raw.get("options")
+    routes = raw.get("routes")
+    found = (RouteEntry.from_json(r) for r in routes) if isinstance(routes, list) else ()
+    functions = raw.get("functions")
     return Manifest(
         generator=str(raw.get("generator", "")),
         stack=str(raw.get("stack", "")),
@@ -149,6 +183,10 @@ def _from_document(raw: dict[str, Any], files: dict[PurePosixPath, FileEntry] | 
         options={str(k): str(v) for k, v in options.items()} if isinstance(options, dict) else {},
         files=files or {},
         data_plan=tuple(m for m in moves if m is not None),
+        routes=tuple(r for r in found if r is not None),
+        functions={str(k): str(v) for k, v in functions.items()}
+        if isinstance(functions, dict)
+        else {},
         valid=files is not None,
     )
 

@@ -153,3 +153,25 @@ def test_non_ascii_is_written_as_utf8_not_escaped() -> None:
     data = manifest.encode(built)
     assert "docs/café.md".encode() in data and b"\\u00e9" not in data
     assert manifest.parse(data) == built
+
+
+def test_routes_and_functions_round_trip_sorted() -> None:
+    routes = [
+        manifest.RouteEntry("POST", "/items", "create-item", "create-item"),
+        manifest.RouteEntry("GET", "/items/{id}", "get-item", "api"),
+        manifest.RouteEntry("GET", "/items/{id}", "get-item", "api"),  # once
+    ]
+    built = manifest.build(stack="s", terraform="tf", options={}, files={}, data_plan=[],
+                           routes=routes, functions={"z": "api", "a": "api"})  # fmt: skip
+    data = manifest.encode(built)
+    document = json.loads(data)
+    assert [r["method"] for r in document["routes"]] == ["GET", "POST"]
+    assert list(document["functions"]) == ["a", "z"]
+    assert manifest.parse(data) == built
+
+
+def test_a_rendered_manifest_lists_the_served_routes_and_function_services() -> None:
+    parsed = manifest.read(REPO / "examples" / "serverless-items" / "stack")
+    assert manifest.RouteEntry("GET", "/items/{id}", "get-item", "get-item") in parsed.routes
+    assert parsed.functions["list-items"] == "list-items"
+    assert len(parsed.routes) == 5

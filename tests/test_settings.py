@@ -109,3 +109,11 @@ def test_negative_flags() -> None:
     assert inline.negative and inline.flag_names == ("--no-inline-ignores",)
     assert not setting("no-post", "comment").negative  # a positive flag named no-…
     assert isinstance(setting("soft-fail", "check"), Setting)
+
+
+@pytest.mark.parametrize("value", ["api.example.com\n", "a@b.com\n"])
+def test_validators_refuse_a_trailing_newline(value: str) -> None:
+    """`$` matches before a final newline: `--domain 'api.example.com\\n'` reached the rules."""
+    from cloudexit_ci.settings import email, host_name
+
+    assert (host_name if "@" not in value else email)(value) is not None

@@ -91,6 +91,18 @@ def _scripts(stack: Stack, head: str) -> Files:
     return files
 
 
+def _routes(stack: Stack) -> list[manifest.RouteEntry]:
+    """The API routes the edge serves (a route whose function runs nowhere is not listed)."""
+    service_of = {key: s.name for s in stack.services.values() for key in s.serves}
+    return [
+        manifest.RouteEntry(
+            r.method, r.path, stack.functions[r.function].function_name, service_of[r.function]
+        )
+        for r in stack.routes
+        if r.function in service_of and "traefik" in stack.services
+    ]
+
+
 def _manifest(stack: Stack, terraform_dir: str, files: Files) -> bytes:
     moves = (
         manifest.DataMove(m.origin.address, m.kind, dict(m.source), dict(m.target))
@@ -103,6 +115,12 @@ def _manifest(stack: Stack, terraform_dir: str, files: Files) -> bytes:
             options=dict(sorted(stack.options.items())) | {"domain": stack.domain},
             files=files,
             data_plan=moves,
+            routes=_routes(stack),
+            functions={
+                stack.functions[key].function_name: service.name
+                for service in stack.services.values()
+                for key in service.serves
+            },
         )
     )
 

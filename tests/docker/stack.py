@@ -145,6 +145,12 @@ class ComposeStack:
     def env(self) -> dict[str, str]:
         return env_values(self.dir / ".env.example")
 
+    def service_env(self, service: str) -> dict[str, str]:
+        """A service's environment as Compose resolves it (the .env interpolated)."""
+        config = json.loads(self.compose("config", "--format", "json"))
+        found = config["services"][service].get("environment") or {}
+        return {str(k): str(v) for k, v in found.items()}
+
     def compose(
         self, *args: str, timeout: float = 600, check: bool = True, input_data: bytes | None = None
     ) -> str:

@@ -76,7 +76,9 @@ def test_scheduled_function_feeds_the_queue_function(compose_stack: ComposeStack
 
 
 def test_sns_publish_reaches_the_queue_function(compose_stack: ComposeStack) -> None:
-    topic = "arn:aws:sns:us-east-1:000000000000:estate-events"
+    topics = json.loads((compose_stack.dir / "sns" / "topics.json").read_text())["topics"]
+    topic = next(arn for arn in topics if arn.endswith(":estate-events"))
+    assert topic == "arn:aws:sns:eu-west-1:000000000000:estate-events"  # the provider's region
     message = json.dumps({"order_id": "sns-order-1"})
     assert compose_stack.exec("sns", "python", "-c", PUBLISH, topic, message).strip() == "200"
     wait_for_log(compose_stack, "estate-worker", '"processed": "sns-order-1"')
@@ -84,9 +86,10 @@ def test_sns_publish_reaches_the_queue_function(compose_stack: ComposeStack) -> 
 
 def test_database_and_cache_take_the_env_passwords(compose_stack: ComposeStack) -> None:
     env = compose_stack.env()
+    db = compose_stack.service_env("estate-db")
     sql = compose_stack.exec(
         "estate-db", "env", f"PGPASSWORD={env['ESTATE_DB_PASSWORD']}", "psql", "-h", "127.0.0.1",
-        "-U", env["ESTATE_DB_USER"], "-d", "orders", "-tAc", "SELECT current_database()",
+        "-U", db["POSTGRES_USER"], "-d", "orders", "-tAc", "SELECT current_database()",
     )  # fmt: skip
     assert sql.strip() == "orders"
     pong = compose_stack.exec(

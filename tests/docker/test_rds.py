@@ -23,8 +23,9 @@ def test_every_service_healthy(compose_stack: ComposeStack) -> None:
 def test_app_user_reaches_its_database(
     compose_stack: ComposeStack, service: str, client: str
 ) -> None:
-    env = compose_stack.env()
-    prefix = service.upper()
+    env = compose_stack.service_env(service)
+    prefix = "MARIADB" if client == "mariadb" else "MYSQL"
+    assert env[f"{prefix}_USER"] == "app"  # Terraform's user, literal in the service
     out = compose_stack.exec(
         service, client, "--protocol=tcp", "-h", "127.0.0.1", "-u", env[f"{prefix}_USER"],
         f"-p{env[f'{prefix}_PASSWORD']}", service, "-sNe", "SELECT DATABASE()",
