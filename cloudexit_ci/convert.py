@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from cloudexit_ci.mappers.base import MapContext, Options, cover
 from cloudexit_ci.mappers.registry import FINISHERS, MAPPERS
-from cloudexit_ci.stack import Coverage, Stack, Unresolved
+from cloudexit_ci.stack import Coverage, Stack
 from cloudexit_ci.targets import assemble
-from cloudexit_ci.terraform import model
 from cloudexit_ci.terraform.model import Resource, TerraformModule
 
 
@@ -25,7 +24,7 @@ def convert(module: TerraformModule, options: Options) -> Stack:
         stack.coverage.append(_map_one(resource, ctx))
     for finish in FINISHERS:
         finish(ctx)
-    stack.unresolved = [_unresolved(u) for u in module.diagnostics.unresolved]
+    stack.unresolved = list(module.diagnostics.unresolved)
     stack.coverage.extend(_inferred_routes(stack))
     stack.coverage.extend(_remote_modules(module))
     stack.coverage.sort(key=lambda c: (c.origin.address, c.status))
@@ -48,10 +47,6 @@ def _map_one(resource: Resource, ctx: MapContext) -> Coverage:
             resource, "not-needed", f"a {provider} provider resource, not part of the AWS estate"
         )
     return cover(resource, "unmapped", f"no mapping for {resource.type} yet", blocking=False)
-
-
-def _unresolved(item: model.Unresolved) -> Unresolved:
-    return Unresolved(item.address, item.attribute, item.text, item.reason, item.file, item.line)
 
 
 def _inferred_routes(stack: Stack) -> list[Coverage]:

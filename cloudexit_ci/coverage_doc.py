@@ -8,13 +8,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from cloudexit_ci.docgen import cell, write_or_check
 from cloudexit_ci.mappers.registry import MAPPERS
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "COVERAGE.md"
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def render() -> str:
@@ -34,22 +31,14 @@ def render() -> str:
     ]
     for type_, entry in sorted(MAPPERS.items()):
         lost = "; ".join(entry.lost)
-        lines.append(f"| `{type_}` | {_cell(entry.target)} | {_cell(lost)} |")
+        lines.append(f"| `{type_}` | {cell(entry.target)} | {cell(lost)} |")
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    text = render()
-    if "--check" in args:
-        current = DOC.read_text(encoding="utf-8") if DOC.exists() else ""
-        if current != text:
-            print(f"{DOC} is stale: run `python -m cloudexit_ci.coverage_doc`", file=sys.stderr)
-            return 1
-        return 0
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    DOC.write_text(text, encoding="utf-8")
-    return 0
+    return write_or_check(
+        DOC, render, "cloudexit_ci.coverage_doc", sys.argv[1:] if argv is None else argv
+    )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from cloudexit_ci.docgen import cell, write_or_check
 from cloudexit_ci.errors import EXIT_CODES
 from cloudexit_ci.settings import REMOVED, Setting, for_command, in_scope
 
@@ -21,10 +22,6 @@ empty variable counts as unset), `.cloudexit.yml`, the default. Repeatable flags
 `.cloudexit.yml` are relative to the file. Without TERRAFORM_DIR, `migrate`, `check`
 and `inventory` work on every stack of `.cloudexit.yml`; with it, the file's stacks
 are ignored (its `check:` section still applies)."""
-
-
-def _cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
 
 
 def _code(text: str) -> str:
@@ -81,8 +78,8 @@ def _config_section(scope: str, title: str) -> list[str]:
     for key, s in in_scope("stack" if scope == "stack" else "check").items():
         required = " **required**" if s.required else ""
         lines.append(
-            f"| `{key}`{required} | {_cell(_type(s))} | {_default(s)} | {_flags(s)} | "
-            f"{_code(s.env_name or '')} | {_cell(s.help)} |"
+            f"| `{key}`{required} | {cell(_type(s))} | {_default(s)} | {_flags(s)} | "
+            f"{_code(s.env_name or '')} | {cell(s.help)} |"
         )
     return [*lines, ""]
 
@@ -96,7 +93,7 @@ def _command_section(command: str) -> list[str]:
             continue
         what = s.help + (f" ({_type(s)})" if s.choices else "")
         lines.append(
-            f"| {_flags(s)} | {_cell(what)} | {_default(s)} | {_key(s)} | "
+            f"| {_flags(s)} | {cell(what)} | {_default(s)} | {_key(s)} | "
             f"{_code(s.env_name or '')} |"
         )
     return [*lines, ""]
@@ -119,22 +116,14 @@ def render() -> str:
     for command in COMMANDS:
         lines += _command_section(command)
     lines += ["## Exit codes", "", "| code | meaning |", "|---|---|"]
-    lines += [f"| {code} | {_cell(text)} |" for code, text in EXIT_CODES.items()]
+    lines += [f"| {code} | {cell(text)} |" for code, text in EXIT_CODES.items()]
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    text = render()
-    if "--check" in args:
-        current = DOC.read_text(encoding="utf-8") if DOC.exists() else ""
-        if current != text:
-            print(f"{DOC} is stale: run `python -m cloudexit_ci.options_doc`", file=sys.stderr)
-            return 1
-        return 0
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    DOC.write_text(text, encoding="utf-8")
-    return 0
+    return write_or_check(
+        DOC, render, "cloudexit_ci.options_doc", sys.argv[1:] if argv is None else argv
+    )
 
 
 if __name__ == "__main__":

@@ -12,23 +12,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from cloudexit_ci.stack import Origin
+from cloudexit_ci.stack import Origin, Unresolved  # Unresolved: the IR's record
 from cloudexit_ci.terraform import ast
 from cloudexit_ci.terraform.dynamic import expand_dynamic
 from cloudexit_ci.terraform.expressions import Computed, Evaluator, Unknown, first_unknown
 from cloudexit_ci.terraform.typed import is_known
-
-
-@dataclass(frozen=True)
-class Unresolved:
-    """An expression kept as written because it cannot be known before apply."""
-
-    address: str
-    attribute: str
-    text: str
-    reason: str
-    file: str
-    line: int
 
 
 @dataclass
