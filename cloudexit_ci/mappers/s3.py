@@ -184,8 +184,31 @@ def map_lifecycle(resource: Resource, ctx: MapContext) -> Coverage:
 
 
 def map_companion(resource: Resource, ctx: MapContext) -> Coverage:
+    closed = _as_closed_as_the_store(resource)
+    if closed is not None:
+        return cover(resource, "not-needed", closed)
     reason = COMPANIONS_LOST.get(resource.type, "not converted")
     return cover(resource, "unmapped", reason)
+
+
+_BLOCKS = ("block_public_acls", "block_public_policy", "ignore_public_acls",
+           "restrict_public_buckets")  # fmt: skip
+
+
+def _as_closed_as_the_store(resource: Resource) -> str | None:
+    """Why a companion that only keeps the bucket private needs nothing self-hosted (the
+    buckets are private and on the internal network), or None when something is lost."""
+    values = resource.values
+    acl = resource.type == "aws_s3_bucket_acl"
+    if acl and values.string("acl") == "private" and not values.has("access_control_policy"):
+        return "the private canned ACL: every bucket of the stack is private"
+    if resource.type == "aws_s3_bucket_ownership_controls":
+        return "object ownership: without object ACLs the bucket owner owns every object"
+    if resource.type == "aws_s3_bucket_public_access_block" and all(
+        values.boolean(arg) for arg in _BLOCKS
+    ):
+        return "public access blocked: the buckets are private, on the internal network"
+    return None
 
 
 def map_object(resource: Resource, ctx: MapContext) -> Coverage:
