@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -49,7 +50,9 @@ def map_function(resource: Resource, ctx: MapContext) -> Coverage:
             "(supported: nodejs16.x-24.x, python3.9-3.14)",
             blocking=True,
         )
-    if not code.exists:
+    if code.kind == "missing":
+        lost.append("its code was not found: map its folder in .cloudexit.yml (code-dirs)")
+    elif not code.exists:
         ctx.note(resource, f"function code {code.path} does not exist yet: needed at image build")
     ctx.stack.functions[key] = Function(
         key=key,
@@ -65,7 +68,8 @@ def map_function(resource: Resource, ctx: MapContext) -> Coverage:
     )
     ctx.family("lambda.by_address", dict)[resource.address] = key
     _export(ctx, resource, function_name)
-    return mapped_or_partial(resource, f"container `{key}` runs the handler", lost, key)
+    coverage = mapped_or_partial(resource, f"container `{key}` runs the handler", lost, key)
+    return replace(coverage, blocking=code.kind == "missing")
 
 
 def _export(ctx: MapContext, resource: Resource, name: str) -> None:
@@ -94,20 +98,41 @@ def _code(resource: Resource, ctx: MapContext) -> Code:
     image = values.string("image_uri")
     if image or values.string("package_type") == "Image":
         return Code("image", image or "", exists=bool(image))
-    archive = _archive_source(resource, ctx)
+    if values.has("s3_bucket"):
+        return _s3_code(resource, ctx)
+    return _file_code(values.raw("filename"), resource, ctx)
+
+
+def _file_code(raw: object, resource: Resource, ctx: MapContext) -> Code:
+    """A zip path, or the source of the ``archive_file`` whose output it is."""
+    archive = _archive_source(raw, resource, ctx)
     if archive is not None:
         return archive
-    filename = values.get("filename")
-    if isinstance(filename, str) and filename:
-        return _local_code("zip", filename, resource, ctx)
-    if values.has("s3_bucket"):
-        ctx.note(resource, "code is in S3 (s3_bucket/s3_key): map a local folder in .cloudexit.yml")
+    if isinstance(raw, str) and raw:
+        return _local_code("zip", raw, resource, ctx)
     return Code("missing", "", exists=False)
 
 
-def _archive_source(resource: Resource, ctx: MapContext) -> Code | None:
-    """``filename = data.archive_file.x.output_path`` → the archive's source."""
-    raw = resource.values.raw("filename")
+def _s3_code(resource: Resource, ctx: MapContext) -> Code:
+    """``s3_bucket`` + ``s3_key``: the ``aws_s3_object`` of this configuration that uploads
+    that key, and the local file (or ``archive_file`` output) it uploads."""
+    bucket, key = resource.values.raw("s3_bucket"), resource.values.raw("s3_key")
+    for upload in ctx.module.of_type("aws_s3_object", "aws_s3_bucket_object"):
+        values = upload.values
+        if values.raw("bucket") == bucket and values.raw("key") == key:
+            code = _file_code(values.raw("source"), resource, ctx)
+            if code.kind != "missing":
+                return code
+    ctx.note(
+        resource,
+        "code is in S3 (s3_bucket/s3_key) and no aws_s3_object here uploads it: "
+        "map the function's folder in .cloudexit.yml (code-dirs)",
+    )
+    return Code("missing", "", exists=False)
+
+
+def _archive_source(raw: object, resource: Resource, ctx: MapContext) -> Code | None:
+    """``data.archive_file.x.output_path`` → the archive's source."""
     for data in ctx.module.resources:
         if data.mode != "data" or data.type != "archive_file":
             continue

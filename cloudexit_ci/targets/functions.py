@@ -43,10 +43,15 @@ def _groups(stack: Stack, options: Options) -> dict[str, list[Function]]:
 
 
 def _code_root(functions: list[Function], stack: Stack) -> str:
-    """Repository-relative directory holding every function's code (the build context)."""
-    paths = [f.code.path for f in functions if f.code.kind in ("zip", "dir", "file")]
+    """Repository-relative directory holding every function's code and nothing above it
+    (the build context: never the Terraform directory, its state or its .env files)."""
+    dirs = [
+        f.code.path if f.code.kind == "dir" else posixpath.dirname(f.code.path)
+        for f in functions
+        if f.code.kind in ("zip", "dir", "file")
+    ]
     root = stack.paths.get("terraform-dir", ".")
-    return posixpath.commonpath([root, *paths]) if paths else root
+    return posixpath.commonpath(dirs) or "." if dirs else root
 
 
 def add_functions(stack: Stack, options: Options) -> None:

@@ -96,11 +96,12 @@ def test_absent_function_code_still_migrates_with_a_note(
     compose = yaml.safe_load((output / "docker-compose.yml").read_text())
     build = compose["services"]["hello"]["build"]
     assert build["context"] == "functions/hello"
-    # compose resolves additional_contexts against the compose file's directory
+    # compose resolves additional_contexts against the compose file's directory; the code
+    # context is the code's own folder, never the Terraform directory (state, .env files)
     code_dir = (output / build["additional_contexts"]["code"]).resolve()
-    assert code_dir == MISSING.resolve()
+    assert code_dir == (MISSING / "dist").resolve()
     dockerfile = (output / build["context"] / "Dockerfile").read_text()
-    assert '"dist/hello.zip"' in dockerfile
+    assert '"hello.zip"' in dockerfile
     capsys.readouterr()
     assert main(["inventory", str(MISSING), "--format", "json"]) == 0
     notes = [e for e in json.loads(capsys.readouterr().out) if e["status"] == "note"]
