@@ -122,6 +122,7 @@ def _s3_code(resource: Resource, ctx: MapContext) -> Code:
         if values.raw("bucket") == bucket and values.raw("key") == key:
             code = _file_code(values.raw("source"), resource, ctx)
             if code.kind != "missing":
+                ctx.family("lambda.code_uploads", set).add(upload.address)
                 return code
     ctx.note(
         resource,

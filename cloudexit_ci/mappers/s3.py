@@ -212,6 +212,9 @@ def _as_closed_as_the_store(resource: Resource) -> str | None:
 
 
 def map_object(resource: Resource, ctx: MapContext) -> Coverage:
+    if resource.address in ctx.family("lambda.code_uploads", set):
+        why = "a function's code upload: the code is built into the function's image"
+        return cover(resource, "not-needed", why)
     return cover(
         resource,
         "partial",

@@ -49,3 +49,8 @@ def test_code_nobody_uploads_here_is_missing_and_blocking(tmp_path: Path) -> Non
 def test_the_build_context_is_the_code_not_the_terraform_directory(tmp_path: Path) -> None:
     stack = stack_of(tmp_path, S3_UPLOAD)
     assert stack.function_images["api"].code_root == "tf/src"
+
+
+def test_the_code_upload_is_not_data_to_migrate(tmp_path: Path) -> None:
+    stack = stack_of(tmp_path, S3_UPLOAD)
+    assert status(stack, "aws_s3_object.zip") == "not-needed"
