@@ -31,8 +31,12 @@ FUNCTIONS_FILE = "services"
 
 def add_gateway(stack: Stack, options: Options) -> None:
     service_of = {key: s.name for s in stack.services.values() for key in s.serves}
+    # one order for every API on the domain, their stages in the paths
+    ranks = precedence.priorities(
+        (r.method, full_path(stack.apis[r.api], r)) for r in stack.routes if r.api in stack.apis
+    )
     for _, api in sorted(stack.apis.items()):
-        _api_edge(stack, api, service_of)
+        _api_edge(stack, api, service_of, ranks)
     if not stack.http_routes and not stack.apis:
         return
     origins = tuple(a.origin for _, a in sorted(stack.apis.items()))
@@ -52,11 +56,19 @@ def add_gateway(stack: Stack, options: Options) -> None:
     stack.services["traefik"] = _traefik(stack)
 
 
-def _api_edge(stack: Stack, api: Api, service_of: dict[str, str]) -> None:
+def full_path(api: Api, route: Route) -> str:
+    """The route's path in the invoke URL (a named stage first)."""
+    if route.path == "$default" or not api.stage_in_path:
+        return route.path
+    return f"/{api.stage}{route.path}"
+
+
+def _api_edge(
+    stack: Stack, api: Api, service_of: dict[str, str], ranks: dict[tuple[str, str], int]
+) -> None:
     names = _middlewares(stack, api)
     routes = sorted((r for r in stack.routes if r.api == api.key), key=lambda r: r.route_key)
     served = [r for r in routes if r.function in service_of or r.mock or r.proxy or denied(r)]
-    ranks = precedence.priorities((r.method, r.path) for r in served)
     for route in served:
         name = router_name(api, route)
         backend, own = edgeauth.route_edge(stack, api, route, name, service_of)
@@ -68,7 +80,7 @@ def _api_edge(stack: Stack, api: Api, service_of: dict[str, str]) -> None:
                 origins=(route.origin, *route.sources, api.origin),
                 methods=() if route.method == "ANY" else (route.method,),
                 paths=_paths(api, route),
-                priority=ranks[(route.method, route.path)],
+                priority=ranks[(route.method, full_path(api, route))],
                 middlewares=(*names, *own),
             )
         )
