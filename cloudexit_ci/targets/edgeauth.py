@@ -195,7 +195,7 @@ def _service(stack: Stack, origins: tuple[Any, ...], config: dict[str, Any]) -> 
         image=images.POLLER_PYTHON,
         command=("python", "-u", f"/opt/{SERVICE}/gateway_auth.py", f"/opt/{SERVICE}/config.json"),
         environment=tuple((k.env, EnvRef(k.env)) for k in keys),
-        networks=("frontend", "backend") if _fetches_outside(stack) else ("backend",),
+        networks=("frontend", "backend"),  # Traefik reaches it; it reaches functions, Keycloak
         volumes=((f"./{SERVICE}", f"/opt/{SERVICE}:ro"),),
         expose=(PORT,),
         healthcheck=HealthCheck(
@@ -205,12 +205,4 @@ def _service(stack: Stack, origins: tuple[Any, ...], config: dict[str, Any]) -> 
         user="10001:10001",
         secrets=tuple(k.env for k in keys),
         comment="API Gateway authorization at the edge: JWT, Lambda authorizers, API keys, MOCK",
-    )
-
-
-def _fetches_outside(stack: Stack) -> bool:
-    """A JWKS outside the stack (a real Cognito pool, another IdP) needs the outside."""
-    return any(
-        isinstance(a, JwtAuthorizer) and not a.discovery.startswith("http://")
-        for a in stack.authorizers.values()
     )

@@ -163,6 +163,10 @@ def test_gateway_auth_config(stack: Stack) -> None:
     assert config["authorizers"]["lambda"]["invoke"] == "http://auth:8080/__cloudexit/invoke/auth"
     assert config["routes"]["api-get-iam"]["denied"].startswith("AWS_IAM")
     assert "gateway-auth" in stack.services and "auth" in stack.services
+    # the edge (frontend only) must reach it, and it must reach the authorizer's container
+    networks = set(stack.services["gateway-auth"].networks)
+    assert set(stack.services["traefik"].networks) & networks
+    assert set(stack.services["auth"].networks) & networks
 
 
 def test_unserved_path(tmp_path: Path) -> None:
