@@ -11,7 +11,10 @@ refuses every request to it (fail closed).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from cloudexit_ci.stack import Origin
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class JwtAuthorizer:
     discovery: str = ""
     client_claims: tuple[str, ...] = ("aud", "client_id")
     cognito: bool = False  # REST COGNITO_USER_POOLS: claims in requestContext.authorizer.claims
+    origins: tuple[Origin, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class LambdaAuthorizer:
     ttl_s: int = 300
     simple_responses: bool = False
     validation: str = ""  # TOKEN: identity_validation_expression (a regex)
+    origins: tuple[Origin, ...] = ()
 
 
 Authorizer = JwtAuthorizer | LambdaAuthorizer
@@ -85,6 +90,7 @@ class UsagePlan:
     burst: int | None = None
     quota: int | None = None
     quota_period: Literal["DAY", "WEEK", "MONTH"] = "DAY"
+    origins: tuple[Origin, ...] = ()  # the plan and its key attachments
 
 
 @dataclass(frozen=True)
@@ -94,6 +100,7 @@ class MockAnswer:
     status: int
     headers: tuple[tuple[str, str], ...] = ()
     body: str = ""
+    origins: tuple[Origin, ...] = ()  # its integration and method responses
 
 
 @dataclass(frozen=True)

@@ -83,11 +83,9 @@ def finish(ctx: MapContext, api_of: dict[str, str], stage_of: dict[str, str]) ->
             api = api_of.get(block.ref("api_id") or "")
             if api is not None:
                 stages.append((api, block.string("stage") or stage_of.get(api, "")))
+        attached = [a for a in state.attachments if a.values.ref("usage_plan_id") == address]
         keys = sorted(
-            state.keys[k]
-            for a in state.attachments
-            if a.values.ref("usage_plan_id") == address
-            and (k := a.values.ref("key_id") or "") in state.keys
+            state.keys[k] for a in attached if (k := a.values.ref("key_id") or "") in state.keys
         )
         throttle = values.block("throttle_settings")
         quota = values.block("quota_settings")
@@ -102,6 +100,7 @@ def finish(ctx: MapContext, api_of: dict[str, str], stage_of: dict[str, str]) ->
             burst=int(burst) if isinstance(burst, (int, float)) else None,
             quota=quota.integer("limit", 0) or None if quota else None,
             quota_period=_period(period),
+            origins=tuple(sorted([resource.origin, *(a.origin for a in attached)])),
         )
 
 

@@ -57,7 +57,7 @@ def finish(ctx: MapContext) -> None:
             why = f"{found}: every route it protects is refused at the edge (fail closed)"
             ctx.restate(resource.origin, "unmapped", why, blocking=True)
             continue
-        ctx.stack.authorizers[found.key] = found
+        ctx.stack.authorizers[found.key] = replace(found, origins=(resource.origin,))
         state.keys[address] = found.key
 
 

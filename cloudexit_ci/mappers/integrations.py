@@ -41,7 +41,8 @@ def mock_answer(ctx: MapContext, integration: Resource) -> tuple[MockAnswer, lis
     chosen = _select(integration_responses, _template_status(values))
     if chosen is None:
         body = json.dumps({"message": "Internal server error"})
-        return MockAnswer(500, (("Content-Type", "application/json"),), body), []
+        origins = tuple(sorted(r.origin for r in mine))
+        return MockAnswer(500, (("Content-Type", "application/json"),), body, origins), []
     lost: list[str] = []
     status = chosen.values.integer("status_code", 200)
     headers = dict(_static_headers(chosen.values, lost))
@@ -51,7 +52,8 @@ def mock_answer(ctx: MapContext, integration: Resource) -> tuple[MockAnswer, lis
     if "$" in body or "#set" in body:
         lost.append("a VTL response template is served as written, not evaluated")
     headers.setdefault("Content-Type", str(content_type))
-    return MockAnswer(status, tuple(sorted(headers.items())), body), lost
+    origins = tuple(sorted(r.origin for r in mine))
+    return MockAnswer(status, tuple(sorted(headers.items())), body, origins), lost
 
 
 def _template_status(values: Values) -> int:

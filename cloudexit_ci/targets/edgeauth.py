@@ -30,6 +30,7 @@ from cloudexit_ci.stack import (
     ExtraFile,
     HealthCheck,
     Middleware,
+    Origin,
     Route,
     Service,
     Stack,
@@ -132,9 +133,7 @@ def add_gateway_auth(stack: Stack) -> None:
     }
     config["plans"] = {k: _plan(stack, k) for k in sorted(stack.usage_plans)}
     config["region"], config["account"] = stack.region, stack.account
-    origins = tuple(
-        sorted({o for r in stack.routes if r.auth or r.mock for o in (r.origin, *r.sources)})
-    )
+    origins = _origins(stack, used)
     sources = tuple(sorted({o.address for o in origins}))
     stack.extra_files[CONFIG] = ExtraFile("json", config, sources)
     stack.extra_files[f"{SERVICE}/gateway_auth.py"] = ExtraFile(
@@ -142,6 +141,15 @@ def add_gateway_auth(stack: Stack) -> None:
     )
     stack.backends[SERVICE] = Backend(SERVICE, SERVICE, SERVICE, URL, origins, "/__health", 10, 3)
     stack.services[SERVICE] = _service(stack, origins, config)
+
+
+def _origins(stack: Stack, used: set[str]) -> tuple[Origin, ...]:
+    """Protected and MOCK routes, the authorizers they use, the responses, usage plans."""
+    found = {o for r in stack.routes if r.auth or r.mock for o in (r.origin, *r.sources)}
+    found |= {o for r in stack.routes if r.mock for o in r.mock.origins}
+    found |= {o for k in used for o in stack.authorizers[k].origins}
+    found |= {o for p in stack.usage_plans.values() for o in p.origins}
+    return tuple(sorted(found))
 
 
 def _authorizer(stack: Stack, key: str) -> dict[str, Any]:
