@@ -152,7 +152,6 @@ class Api:
     cors: Cors | None = None
     sources: tuple[Origin, ...] = ()  # stages, settings… that shaped it
     stage_in_path: bool = False  # a named stage: served under /<stage> as its invoke URL
-    domains: tuple[tuple[str, str], ...] = ()  # custom domain (host, base path) mappings
 
 
 @dataclass(frozen=True)
