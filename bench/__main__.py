@@ -14,6 +14,7 @@ BENCHES = {
     "shim": "bench.shim_bench",
     "migrate_data": "bench.migrate_data_bench",
     "real_terraform": "bench.real_terraform",
+    "authz": "bench.authz_bench",
 }
 
 

@@ -3,6 +3,12 @@
 An ignore applies to the unmapped/partial entry of the resource whose block
 holds it; it needs a reason; past its ``until`` date it stops working (and
 says so), so nothing stays hidden forever.
+
+``# cloudexit:ignore public reason="…"`` in an API Gateway method's or HTTP API route's
+block does more: a route whose protection the stack cannot reproduce (AWS_IAM, an
+authorizer that is not in the stack) is refused at the edge by default; this opens it
+to everyone. A plain ignore (without ``public``) only silences the finding: the route
+stays refused. Without a reason, or past ``until``, nothing is opened.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ _DIRECTIVE = re.compile(
 )
 _REASON = re.compile(r'reason="(?P<reason>[^"]*)"')
 _UNTIL = re.compile(r"until=(?P<until>\d{4}-\d{2}-\d{2})")
+_PUBLIC = re.compile(r"^\s*public\b")
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,11 @@ class Ignore:
     reason: str
     until: dt.date | None
     where: str
+    public: bool = False  # opens a route refused at the edge (see the module docstring)
+
+    def valid(self, today: dt.date | None = None) -> bool:
+        today = today or dt.date.today()
+        return bool(self.reason) and (self.until is None or self.until >= today)
 
 
 def find_ignores(module: TerraformModule) -> dict[str, Ignore]:
@@ -59,7 +71,16 @@ def _parse(address: str, rest: str, where: str) -> Ignore:
             day = dt.date.fromisoformat(until.group("until"))
         except ValueError:
             day = dt.date.min  # an impossible date never silences anything
-    return Ignore(address, reason.group("reason") if reason else "", day, where)
+    text = reason.group("reason") if reason else ""
+    return Ignore(address, text, day, where, _PUBLIC.match(rest) is not None)
+
+
+def public_opening(module: TerraformModule, address: str, today: dt.date | None = None) -> str:
+    """The reason of a valid ``cloudexit:ignore public`` in ``address``'s block, else ""."""
+    found = find_ignores(module).get(address)
+    if found is None or not found.public or not found.valid(today):
+        return ""
+    return f"{found.where}: {found.reason}"
 
 
 def apply_ignores(

@@ -10,6 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from cloudexit_ci.apiauth import (
+    ApiKey,
+    Authorizer,
+    ForwardAuth,
+    HttpProxy,
+    MockAnswer,
+    PathRewrite,
+    RequestHeaders,
+    RouteAuth,
+    UsagePlan,
+)
 from cloudexit_ci.values import EnvRef, Value
 
 Status = Literal["mapped", "partial", "inferred", "not-needed", "unmapped"]
@@ -140,6 +151,7 @@ class Api:
     throttle: Throttle | None = None
     cors: Cors | None = None
     sources: tuple[Origin, ...] = ()  # stages, settings… that shaped it
+    stage_in_path: bool = False  # a named stage: served under /<stage> as its invoke URL
 
 
 @dataclass(frozen=True)
@@ -149,11 +161,14 @@ class Route:
     api: str  # Api.key
     method: str  # GET, POST, ... or ANY
     path: str  # /items/{id}, /files/{proxy+}, or "$default"
-    function: str  # Function.key
+    function: str  # Function.key ("" when a MOCK or HTTP integration answers)
     origin: Origin
     inferred: bool = False
     throttle: Throttle | None = None
     sources: tuple[Origin, ...] = ()  # integration, resources… that shaped it
+    auth: RouteAuth | None = None
+    mock: MockAnswer | None = None
+    proxy: HttpProxy | None = None
 
     @property
     def route_key(self) -> str:
@@ -300,6 +315,7 @@ class Backend:
 class RateLimit:
     rate_per_s: float
     burst: int
+    per_client: bool = True  # False: every client counts against one limit (API Gateway's)
 
 
 @dataclass(frozen=True)
@@ -313,7 +329,7 @@ class Middleware:
 
     name: str
     file: str
-    policy: RateLimit | Cors | SourceAllowList
+    policy: RateLimit | Cors | SourceAllowList | ForwardAuth | RequestHeaders | PathRewrite
     origins: tuple[Origin, ...] = ()
 
 
@@ -373,4 +389,7 @@ class Stack:
     backends: dict[str, Backend] = field(default_factory=dict)
     middlewares: dict[str, Middleware] = field(default_factory=dict)
     exports: dict[tuple[str, str], Value] = field(default_factory=dict)  # (address, attr)
+    authorizers: dict[str, Authorizer] = field(default_factory=dict)
+    api_keys: dict[str, ApiKey] = field(default_factory=dict)
+    usage_plans: dict[str, UsagePlan] = field(default_factory=dict)
     unresolved: list[Unresolved] = field(default_factory=list)

@@ -36,7 +36,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     ),
 }  # fmt: skip
 # the IR knows nothing but itself
-IR_MODULES = (f"{P}.stack", f"{P}.values")
+IR_MODULES = (f"{P}.stack", f"{P}.values", f"{P}.apiauth")
 TRAEFIK_WORDS = ("entryPoints", "loadBalancer", "certResolver", "PathRegexp(", "PathPrefix(",
                  "HostRegexp(", "Host(`", "passHostHeader")  # fmt: skip
 MAX_MODULE_LINES = 400

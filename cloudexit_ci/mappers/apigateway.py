@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from cloudexit_ci.apiauth import HttpProxy, MockAnswer
+from cloudexit_ci.mappers import apikeys, authorizers, integrations
 from cloudexit_ci.mappers.base import MapContext, cover, mapped_or_partial, safe_name, unique_name
 from cloudexit_ci.mappers.routes import function_of, infer_routes
 from cloudexit_ci.stack import Api, Coverage, Origin, Route, Throttle
@@ -41,8 +43,8 @@ def map_rest_api(resource: Resource, ctx: MapContext) -> Coverage:
         lost.append("the OpenAPI `body` is not converted: declare resources and methods")
     if values.has("policy"):
         lost.append("the resource policy (IP / VPC restrictions): use a Traefik ipAllowList")
-    if values.has("api_key_source"):
-        lost.append("API keys")
+    if values.string("api_key_source", "HEADER") == "AUTHORIZER":
+        lost.append("API keys from a Lambda authorizer (usageIdentifierKey): x-api-key is checked")
     ctx.stack.apis[key] = Api(
         key=key,
         name=name,
@@ -85,12 +87,7 @@ def map_method(resource: Resource, ctx: MapContext) -> Coverage:
     target = values.ref("resource_id")
     method = values.string("http_method").upper()
     _state(ctx).methods[(target or "", method)] = resource
-    lost = []
-    auth = values.string("authorization", "NONE")
-    if auth not in ("", "NONE"):
-        lost.append(f"authorization {auth}: add a Traefik forwardAuth middleware")
-    if values.boolean("api_key_required"):
-        lost.append("API key requirement")
+    lost = []  # the protection is settled by finish (authorizers.settle)
     if values.has("request_validator_id"):
         lost.append("request validation")
     return mapped_or_partial(resource, f"{method} router", lost, "traefik")
@@ -99,11 +96,19 @@ def map_method(resource: Resource, ctx: MapContext) -> Coverage:
 def map_integration(resource: Resource, ctx: MapContext) -> Coverage:
     _state(ctx).integrations.append(resource)
     kind = resource.values.string("type")
+    if kind == "MOCK":
+        return cover(resource, "mapped", "MOCK answered by gateway-auth", service="gateway-auth")
+    if kind in ("HTTP", "HTTP_PROXY"):
+        proxy, lost = integrations.http_proxy(resource.values)
+        if proxy is None:
+            why = "its URL is not known: nothing serves this method"
+            return cover(resource, "unmapped", why, blocking=True)
+        return mapped_or_partial(resource, f"Traefik proxies to {proxy.url}", lost, "traefik")
     if kind not in ("AWS_PROXY", ""):
         return cover(
             resource,
             "unmapped",
-            f"integration type {kind}: only Lambda proxy (AWS_PROXY) integrations are converted",
+            f"integration type {kind}: only Lambda proxy, MOCK and HTTP integrations are converted",
             blocking=True,
         )
     function = function_of(ctx, resource.values.raw("uri"))
@@ -119,14 +124,16 @@ def map_stage(resource: Resource, ctx: MapContext) -> Coverage:
     lost = []
     if api_key and stage:
         api = ctx.stack.apis[api_key]
-        ctx.stack.apis[api_key] = replace(api, stage=stage, sources=(*api.sources, resource.origin))
+        ctx.stack.apis[api_key] = replace(
+            api, stage=stage, stage_in_path=True, sources=(*api.sources, resource.origin)
+        )
     if resource.values.boolean("cache_cluster_enabled"):
         lost.append("the stage cache (add a caching proxy if needed)")
     if resource.values.has("access_log_settings"):
         lost.append("access logs to CloudWatch (Traefik writes access logs instead)")
     if resource.values.boolean("xray_tracing_enabled"):
         lost.append("X-Ray tracing")
-    return mapped_or_partial(resource, f"stage {stage or '?'} (paths are served without it)", lost)
+    return mapped_or_partial(resource, f"stage {stage or '?'} (paths under /{stage})", lost)
 
 
 def map_deployment(resource: Resource, ctx: MapContext) -> Coverage:
@@ -180,13 +187,15 @@ def finish(ctx: MapContext) -> None:
         )
         ctx.stack.routes.extend(infer_routes(ctx, api_key, paths))
     _restate_unserved(ctx, state)
+    stages = {key: api.stage for key, api in ctx.stack.apis.items()}
+    apikeys.finish(ctx, state.apis, stages)
 
 
 def _restate_unserved(ctx: MapContext, state: _RestState) -> None:
     used = {o for r in ctx.stack.routes for o in (r.origin, *r.sources)}
     for method in state.methods.values():
         if method.origin not in used:
-            why = "no Lambda proxy integration of this configuration serves this method"
+            why = "no integration of this configuration serves this method"
             ctx.restate(method.origin, "unmapped", why, blocking=True)
     for resource in state.resources.values():
         if resource.origin not in used:
@@ -196,10 +205,11 @@ def _restate_unserved(ctx: MapContext, state: _RestState) -> None:
 
 def _route_from_integration(ctx: MapContext, integration: Resource) -> None:
     values = integration.values
-    function = function_of(ctx, values.raw("uri"))
     api_key = _state(ctx).apis.get(values.ref("rest_api_id") or "")
-    if function is None or api_key is None:
+    served = _served_by(ctx, integration)
+    if served is None or api_key is None:
         return
+    function, mock, proxy = served
     target = values.ref("resource_id") or ""
     method = values.string("http_method").upper()
     if not method and (target, "ANY") in _state(ctx).methods:
@@ -208,6 +218,28 @@ def _route_from_integration(ctx: MapContext, integration: Resource) -> None:
     method_resource = _state(ctx).methods.get((target, method))
     origin = method_resource.origin if method_resource else integration.origin
     sources = (*chain, integration.origin) if method_resource else chain
-    ctx.stack.routes.append(
-        Route(api_key, method or "ANY", path, function, origin, sources=sources)
+    auth, opened = (
+        authorizers.route_auth(ctx, method_resource, "rest") if method_resource else (None, "")
     )
+    if method_resource is not None:
+        authorizers.settle(ctx, method_resource.origin, auth, opened)
+    route = Route(api_key, method or "ANY", path, function, origin, sources=sources, auth=auth)
+    ctx.stack.routes.append(replace(route, mock=mock, proxy=proxy))
+
+
+def _served_by(
+    ctx: MapContext, integration: Resource
+) -> tuple[str, MockAnswer | None, HttpProxy | None] | None:
+    """(function key, MOCK answer, HTTP proxy) of an integration; None: nothing serves it."""
+    values = integration.values
+    kind = values.string("type") or "AWS_PROXY"
+    if kind == "MOCK":
+        mock, lost = integrations.mock_answer(ctx, integration)
+        if lost:
+            ctx.note(integration, "; ".join(lost))
+        return "", mock, None
+    if kind in ("HTTP", "HTTP_PROXY"):
+        proxy, _ = integrations.http_proxy(values)
+        return None if proxy is None else ("", None, proxy)
+    function = function_of(ctx, values.raw("uri")) if kind == "AWS_PROXY" else None
+    return None if function is None else (function, None, None)

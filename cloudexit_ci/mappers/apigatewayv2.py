@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from cloudexit_ci.apiauth import HttpProxy
+from cloudexit_ci.mappers import authorizers
 from cloudexit_ci.mappers.apigateway import DEFAULT_THROTTLE, throttle_from
 from cloudexit_ci.mappers.base import MapContext, cover, mapped_or_partial, safe_name, unique_name
 from cloudexit_ci.mappers.routes import function_of
@@ -17,6 +19,7 @@ class _HttpState:
     apis: dict[str, str] = field(default_factory=dict)  # api address -> Api.key
     integrations: dict[str, tuple[str | None, str, Origin]] = field(default_factory=dict)
     # integration address -> (function key, payload version, its origin)
+    proxies: dict[str, HttpProxy] = field(default_factory=dict)  # HTTP_PROXY integrations
     routes: list[Resource] = field(default_factory=list)
     quick: list[tuple[str, Resource]] = field(default_factory=list)  # (api key, api resource)
 
@@ -74,6 +77,10 @@ def map_integration(resource: Resource, ctx: MapContext) -> Coverage:
     function = function_of(ctx, values.raw("integration_uri"))
     version = values.string("payload_format_version", "1.0")
     _state(ctx).integrations[resource.address] = (function, version, resource.origin)
+    uri = values.get("integration_uri")
+    if kind == "HTTP_PROXY" and isinstance(uri, str) and uri.startswith(("http://", "https://")):
+        _state(ctx).proxies[resource.address] = HttpProxy(uri)
+        return cover(resource, "mapped", f"Traefik proxies to {uri}", service="traefik")
     if kind != "AWS_PROXY":
         return cover(
             resource, "unmapped", f"integration type {kind} is not converted", blocking=True
@@ -88,10 +95,8 @@ def map_integration(resource: Resource, ctx: MapContext) -> Coverage:
 def map_route(resource: Resource, ctx: MapContext) -> Coverage:
     _state(ctx).routes.append(resource)
     values = resource.values
-    lost = []
-    if values.string("authorization_type", "NONE") not in ("NONE", ""):
-        lost.append(f"{values.string('authorization_type')} authorizer: add Traefik forwardAuth")
-    return mapped_or_partial(resource, f"router for {values.string('route_key')}", lost, "traefik")
+    # the protection is settled by finish (authorizers.settle)
+    return mapped_or_partial(resource, f"router for {values.string('route_key')}", [], "traefik")
 
 
 def map_stage(resource: Resource, ctx: MapContext) -> Coverage:
@@ -103,8 +108,9 @@ def map_stage(resource: Resource, ctx: MapContext) -> Coverage:
     api = ctx.stack.apis[api_key]
     if settings is not None:
         api = replace(api, throttle=throttle_from(settings, api.throttle))
+    stage = values.string("name", "$default")
     ctx.stack.apis[api_key] = replace(
-        api, stage=values.string("name", "$default"), sources=(*api.sources, resource.origin)
+        api, stage=stage, stage_in_path=stage != "$default", sources=(*api.sources, resource.origin)
     )
     lost = (
         ["per-route throttling (the stage default applies)"]
@@ -140,15 +146,18 @@ def _add_route(ctx: MapContext, resource: Resource) -> bool:
     values = resource.values
     state = _state(ctx)
     api_key = state.apis.get(values.ref("api_id") or "")
-    function, version, origin = state.integrations.get(
-        _integration_address(values.raw("target")) or "", (None, "1.0", resource.origin)
-    )
-    if api_key is None or function is None:
+    integration = _integration_address(values.raw("target")) or ""
+    function, version, origin = state.integrations.get(integration, (None, "1.0", resource.origin))
+    proxy = state.proxies.get(integration)
+    if api_key is None or (function is None and proxy is None):
         return False
     method, path = _split(values.string("route_key", "$default"))
-    ctx.stack.routes.append(
-        Route(api_key, method, path, function, resource.origin, sources=(origin,))
-    )
+    auth, opened = authorizers.route_auth(ctx, resource, "http")
+    authorizers.settle(ctx, resource.origin, auth, opened)
+    route = Route(api_key, method, path, function or "", resource.origin, sources=(origin,))
+    ctx.stack.routes.append(replace(route, auth=auth, proxy=proxy))
+    if proxy is not None:
+        return True
     api = ctx.stack.apis[api_key]
     if version == "1.0" and api.payload_version != "1.0":
         ctx.stack.apis[api_key] = replace(api, payload_version="1.0")

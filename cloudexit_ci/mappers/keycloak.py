@@ -3,7 +3,7 @@ database, the realm imports and the edge routes (the finisher of cognito.py)."""
 
 from __future__ import annotations
 
-from cloudexit_ci import images
+from cloudexit_ci import images, precedence
 from cloudexit_ci.mappers import estate
 from cloudexit_ci.mappers.base import MapContext
 from cloudexit_ci.mappers.cognito import PATH, realms
@@ -146,6 +146,7 @@ def _routes(ctx: MapContext, origins: tuple[Origin, ...]) -> None:
             origins=origins,
             paths=(PathMatch("prefix", f"{PATH}/"),),
             exclude=(admin,),
+            priority=precedence.SYSTEM,  # never shadowed by an API's root {proxy+}
         )
     )
     stack.http_routes.append(
@@ -156,5 +157,6 @@ def _routes(ctx: MapContext, origins: tuple[Origin, ...]) -> None:
             origins=origins,
             paths=(admin,),
             middlewares=("keycloak-admin-private",),
+            priority=precedence.SYSTEM,
         )
     )

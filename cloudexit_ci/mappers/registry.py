@@ -13,12 +13,15 @@ from dataclasses import dataclass
 from cloudexit_ci.mappers import (
     apigateway,
     apigatewayv2,
+    apikeys,
+    authorizers,
     cloudfront,
     cognito,
     data_sources,
     dynamodb,
     ecs,
     elasticache,
+    integrations,
     keycloak,
     lambda_function,
     loadbalancer,
@@ -53,9 +56,8 @@ _LAMBDA_LOST = (
 _DB_LOST = ("Multi-AZ", "read replicas", "IAM auth", "automated backups / PITR", "RDS Proxy")
 _CACHE_LOST = ("cluster-mode sharding", "Global Datastore", "RBAC", "in-transit TLS")
 _REST_LOST = (
-    "non-proxy integrations (VTL)",
-    "authorizers",
-    "usage plans and API keys",
+    "non-proxy AWS integrations and VTL mapping templates",
+    "request validation",
     "caching",
 )
 
@@ -92,11 +94,39 @@ MAPPERS: dict[str, Entry] = {
     ),
     "aws_api_gateway_resource": Entry(apigateway.map_resource, "route path"),
     "aws_api_gateway_method": Entry(
-        apigateway.map_method, "Traefik router per method", ("authorization", "validators")
+        apigateway.map_method,
+        "Traefik router per method; authorization and API keys enforced by gateway-auth "
+        "(AWS_IAM and unreproducible authorizers refused at the edge)",
+        ("AWS_IAM (refused)", "validators"),
     ),
     "aws_api_gateway_integration": Entry(
-        apigateway.map_integration, "route to the function", ("non-AWS_PROXY types",)
+        apigateway.map_integration,
+        "route to the function; MOCK answered at the edge; HTTP/HTTP_PROXY proxied",
+        ("AWS service integrations", "VTL templates"),
     ),
+    "aws_api_gateway_integration_response": Entry(
+        integrations.map_response, "MOCK answer (status, static headers and body)", ("VTL",)
+    ),
+    "aws_api_gateway_method_response": Entry(
+        integrations.map_response, "MOCK answer (declared status and headers)"
+    ),
+    "aws_api_gateway_authorizer": Entry(
+        authorizers.map_authorizer,
+        "gateway-auth: Cognito user-pool JWT check or the Lambda authorizer (TOKEN/REQUEST)",
+        ("a user pool or function outside the stack (its routes are refused)",),
+    ),
+    "aws_apigatewayv2_authorizer": Entry(
+        authorizers.map_authorizer,
+        "gateway-auth: JWT check (JWKS) or the Lambda authorizer (payload 1.0/2.0)",
+        ("an unknown issuer or function (its routes are refused)",),
+    ),
+    "aws_api_gateway_api_key": Entry(
+        apikeys.map_api_key, "gateway-auth x-api-key check (value from .env)", ("the key value",)
+    ),
+    "aws_api_gateway_usage_plan": Entry(
+        apikeys.map_usage_plan, "gateway-auth throttle and quota per key", ("quota offset",)
+    ),
+    "aws_api_gateway_usage_plan_key": Entry(apikeys.map_usage_plan_key, "key in its usage plan"),
     "aws_api_gateway_stage": Entry(apigateway.map_stage, "stage name", ("cache", "access logs")),
     "aws_api_gateway_method_settings": Entry(
         apigateway.map_method_settings, "Traefik rateLimit middleware", ("caching",), 3
@@ -104,13 +134,19 @@ MAPPERS: dict[str, Entry] = {
     "aws_apigatewayv2_api": Entry(
         apigatewayv2.map_api,
         "Traefik routers (payload 2.0/1.0) + CORS middleware",
-        ("WebSocket APIs", "JWT/Lambda authorizers", "mTLS"),
+        ("WebSocket APIs", "mTLS"),
         0,
     ),
     "aws_apigatewayv2_integration": Entry(
-        apigatewayv2.map_integration, "route to the function", ("non-AWS_PROXY types",)
+        apigatewayv2.map_integration,
+        "route to the function; HTTP_PROXY proxied",
+        ("AWS service integrations",),
     ),
-    "aws_apigatewayv2_route": Entry(apigatewayv2.map_route, "Traefik router", ("authorizers",)),
+    "aws_apigatewayv2_route": Entry(
+        apigatewayv2.map_route,
+        "Traefik router; JWT/Lambda authorizers enforced by gateway-auth",
+        ("AWS_IAM (refused)",),
+    ),
     "aws_apigatewayv2_stage": Entry(
         apigatewayv2.map_stage, "Traefik rateLimit middleware", ("per-route throttling",)
     ),
@@ -300,6 +336,7 @@ MAPPERS: dict[str, Entry] = {
 
 FINISHERS: tuple[Finisher, ...] = (
     data_sources.finish,
+    authorizers.finish,
     apigateway.finish,
     apigatewayv2.finish,
     sqs.finish,

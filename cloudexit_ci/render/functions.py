@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from cloudexit_ci import precedence
 from cloudexit_ci.render.jinja import render, template_text
 from cloudexit_ci.stack import Function, FunctionImage, Stack
 from cloudexit_ci.tree import Files
@@ -72,15 +73,18 @@ def shim_config(stack: Stack, functions: list[Function], consolidated: bool) -> 
     keys = {f.key for f in functions}
     routes = [r for r in stack.routes if r.function in keys]
     api = stack.apis.get(routes[0].api) if routes else None
+    front: dict[str, Any] = {
+        "id": api.key if api else "local",
+        "kind": api.kind if api else "rest",
+        "stage": api.stage if api else "$default",
+        "payloadVersion": api.payload_version if api else "1.0",
+        "binaryMediaTypes": list(api.binary_media_types) if api else [],
+        "domainName": stack.domain,
+    }
+    if api is not None and api.stage_in_path:
+        front["stageInPath"] = True  # served under /<stage>, as the invoke URL
     return {
-        "api": {
-            "id": api.key if api else "local",
-            "kind": api.kind if api else "rest",
-            "stage": api.stage if api else "$default",
-            "payloadVersion": api.payload_version if api else "1.0",
-            "binaryMediaTypes": list(api.binary_media_types) if api else [],
-            "domainName": stack.domain,
-        },
+        "api": front,
         "functions": {
             f.function_name: {
                 "handler": f.handler,
@@ -97,7 +101,7 @@ def shim_config(stack: Stack, functions: list[Function], consolidated: bool) -> 
                 "path": r.path,
                 "function": stack.functions[r.function].function_name,
             }
-            for r in sorted(routes, key=lambda r: r.route_key)
+            for r in sorted(routes, key=lambda r: (precedence.key(r.method, r.path), r.route_key))
         ],
     }
 

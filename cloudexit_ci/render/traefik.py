@@ -13,6 +13,7 @@ import re
 from collections import defaultdict
 from typing import Any
 
+from cloudexit_ci.apiauth import ForwardAuth, PathRewrite, RequestHeaders
 from cloudexit_ci.naming import is_host
 from cloudexit_ci.stack import (
     Backend,
@@ -29,6 +30,7 @@ _SAFE_LITERAL = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=:@%/-]*\Z")
 _PARAM = re.compile(r"^\{([A-Za-z0-9_.-]+)(\+?)\}\Z")
 _PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_~/")
 TLS = {"certResolver": "letsencrypt"}
+NOWHERE = "noop@internal"  # a router refused by its middlewares reaches no service
 
 
 def static_config(acme_email: str) -> dict[str, Any]:
@@ -96,13 +98,13 @@ def _router(domain: str, route: HttpRoute) -> dict[str, Any]:
     router: dict[str, Any] = {
         "rule": rule(domain, route),
         "entryPoints": ["websecure"],
-        "service": route.backend,
+        "service": route.backend or NOWHERE,
     }
     if route.priority is not None:
         router["priority"] = route.priority
     router["tls"] = TLS
     if route.middlewares:
-        router["middlewares"] = sorted(route.middlewares)
+        router["middlewares"] = list(route.middlewares)  # in order: the first runs first
     return router
 
 
@@ -163,16 +165,46 @@ def _escape(text: str) -> str:
 def _middleware(middleware: Middleware) -> dict[str, Any]:
     policy = middleware.policy
     if isinstance(policy, RateLimit):
-        return {
-            "rateLimit": {
-                "average": max(1, round(policy.rate_per_s)),
-                "period": "1s",
-                "burst": max(1, policy.burst),
-            }
+        limit: dict[str, Any] = {
+            "average": max(1, round(policy.rate_per_s)),
+            "period": "1s",
+            "burst": max(1, policy.burst),
         }
+        if not policy.per_client:  # one bucket for every client of the host
+            limit["sourceCriterion"] = {"requestHost": True}
+        return {"rateLimit": limit}
     if isinstance(policy, SourceAllowList):
         return {"ipAllowList": {"sourceRange": list(policy.ranges)}}
+    if isinstance(policy, ForwardAuth):
+        auth: dict[str, Any] = {"address": policy.url, "trustForwardHeader": False}
+        if policy.copy:
+            auth["authResponseHeaders"] = list(policy.copy)
+        return {"forwardAuth": auth}
+    if isinstance(policy, RequestHeaders):
+        custom = {name: "" for name in policy.remove} | dict(policy.set)
+        return {"headers": {"customRequestHeaders": custom}}  # "" removes a header
+    if isinstance(policy, PathRewrite):
+        return {"replacePathRegex": path_rewrite(policy)}
     return {"headers": _cors_headers(policy)}
+
+
+def path_rewrite(rewrite: PathRewrite) -> dict[str, str]:
+    """The template's parameters become numbered groups, substituted into the target."""
+    groups: dict[str, int] = {}
+    pieces = []
+    for segment in [s for s in rewrite.template.split("/") if s]:
+        param = _PARAM.match(segment)
+        if param is None:
+            pieces.append(_escape(segment))
+            continue
+        groups[param.group(1)] = len(groups) + 1
+        pieces.append("(.+)" if param.group(2) else "([^/]+)")
+    target = re.sub(
+        r"\{([A-Za-z0-9_.-]+)\+?\}",
+        lambda m: f"${{{groups[m.group(1)]}}}" if m.group(1) in groups else m.group(0),
+        rewrite.target.replace("$", "$$"),
+    )
+    return {"regex": f"^/{'/'.join(pieces)}$", "replacement": target}
 
 
 def _cors_headers(cors: Cors) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from cloudexit_ci import images
+from cloudexit_ci import images, precedence
 from cloudexit_ci.options import Options
 from cloudexit_ci.stack import (
     Api,
@@ -22,22 +22,27 @@ from cloudexit_ci.stack import (
     Stack,
     Volume,
 )
+from cloudexit_ci.targets import edgeauth
 
 HEALTH_PATH = "/__cloudexit/health"
 SHIM_PORT = 8080
 FUNCTIONS_FILE = "services"
-_PARAM = re.compile(r"^\{([A-Za-z0-9_.-]+)(\+?)\}\Z")
 
 
 def add_gateway(stack: Stack, options: Options) -> None:
     service_of = {key: s.name for s in stack.services.values() for key in s.serves}
+    # one order for every API on the domain, their stages in the paths
+    ranks = precedence.priorities(
+        (r.method, full_path(stack.apis[r.api], r)) for r in stack.routes if r.api in stack.apis
+    )
     for _, api in sorted(stack.apis.items()):
-        _api_edge(stack, api, service_of)
+        _api_edge(stack, api, service_of, ranks)
     if not stack.http_routes and not stack.apis:
         return
     origins = tuple(a.origin for _, a in sorted(stack.apis.items()))
+    edgeauth.add_gateway_auth(stack)
     routed = {r.backend for r in stack.http_routes if r.file in stack.apis}
-    for name in sorted(routed):
+    for name in sorted(routed - set(stack.backends) - {""}):
         stack.backends[name] = Backend(
             name=name,
             file=FUNCTIONS_FILE,
@@ -51,50 +56,80 @@ def add_gateway(stack: Stack, options: Options) -> None:
     stack.services["traefik"] = _traefik(stack)
 
 
-def _api_edge(stack: Stack, api: Api, service_of: dict[str, str]) -> None:
+def full_path(api: Api, route: Route) -> str:
+    """The route's path in the invoke URL (a named stage first)."""
+    if route.path == "$default" or not api.stage_in_path:
+        return route.path
+    return f"/{api.stage}{route.path}"
+
+
+def _api_edge(
+    stack: Stack, api: Api, service_of: dict[str, str], ranks: dict[tuple[str, str], int]
+) -> None:
     names = _middlewares(stack, api)
     routes = sorted((r for r in stack.routes if r.api == api.key), key=lambda r: r.route_key)
-    served = [r for r in routes if r.function in service_of]
+    served = [r for r in routes if r.function in service_of or r.mock or r.proxy or denied(r)]
     for route in served:
+        name = router_name(api, route)
+        backend, own = edgeauth.route_edge(stack, api, route, name, service_of)
         stack.http_routes.append(
             HttpRoute(
-                name=router_name(api, route),
+                name=name,
                 file=api.key,
-                backend=service_of[route.function],
+                backend=backend,
                 origins=(route.origin, *route.sources, api.origin),
                 methods=() if route.method == "ANY" else (route.method,),
-                paths=() if route.path == "$default" else (PathMatch("template", route.path),),
-                priority=priority(route),
-                middlewares=names,
+                paths=_paths(api, route),
+                priority=ranks[(route.method, full_path(api, route))],
+                middlewares=(*names, *own),
             )
         )
-    if api.cors is not None and served:
+    functions = [r for r in served if r.function in service_of]
+    if api.cors is not None and functions:
         # Preflight requests match no method router: this one lets the CORS
         # middleware answer OPTIONS itself (the backend never sees it).
         stack.http_routes.append(
             HttpRoute(
                 name=f"{api.key}-cors-preflight",
                 file=api.key,
-                backend=service_of[served[0].function],
+                backend=service_of[functions[0].function],
                 origins=(api.origin,),
                 methods=("OPTIONS",),
-                priority=10000,
+                paths=tuple(PathMatch("prefix", p) for p in _prefixes(api)),
+                priority=precedence.PREFLIGHT,
                 middlewares=(f"{api.key}-cors",),
             )
         )
 
 
+def denied(route: Route) -> bool:
+    return route.auth is not None and bool(route.auth.denied)
+
+
+def _prefixes(api: Api) -> tuple[str, ...]:
+    """Where the API is served: under its named stage (as its invoke URL), else at /."""
+    return (f"/{api.stage}/",) if api.stage_in_path else ()
+
+
+def _paths(api: Api, route: Route) -> tuple[PathMatch, ...]:
+    stage = f"/{api.stage}" if api.stage_in_path else ""
+    if route.path == "$default":
+        return (PathMatch("prefix", f"{stage}/"),) if stage else ()
+    return (PathMatch("template", stage + route.path),)
+
+
 def _middlewares(stack: Stack, api: Api) -> tuple[str, ...]:
-    found = []
+    found = [edgeauth.header_policy(api)]
     if api.throttle is not None:
-        limit = RateLimit(api.throttle.rate_per_s, api.throttle.burst)
+        # API Gateway's stage limits count every client together
+        limit = RateLimit(api.throttle.rate_per_s, api.throttle.burst, per_client=False)
         origins = (api.origin, *api.sources)
         found.append(Middleware(f"{api.key}-ratelimit", api.key, limit, origins))
     if api.cors is not None:
         found.append(Middleware(f"{api.key}-cors", api.key, api.cors, (api.origin,)))
     for middleware in found:
         stack.middlewares[middleware.name] = middleware
-    return tuple(sorted(m.name for m in found))
+    return tuple(m.name for m in found)
 
 
 def router_name(api: Api, route: Route) -> str:
@@ -104,19 +139,8 @@ def router_name(api: Api, route: Route) -> str:
     return f"{api.key}-{route.method.lower()}-{slug}"
 
 
-def priority(route: Route) -> int:
-    """Literal segments beat parameters, which beat greedy ones; $default is last."""
-    if route.path == "$default":
-        return 1
-    score = 1000
-    for segment in route.path.strip("/").split("/"):
-        param = _PARAM.match(segment)
-        score += 1 if param and param.group(2) else 10 if param else 100
-    return score + (5 if route.method != "ANY" else 0)
-
-
 def _traefik(stack: Stack) -> Service:
-    backends = sorted({b.service for b in stack.backends.values()})
+    backends = sorted({b.service for b in stack.backends.values()} - {""})
     origins: set[Origin] = {a.origin for a in stack.apis.values()}
     origins |= {o for b in stack.backends.values() for o in b.origins}
     comment = (
