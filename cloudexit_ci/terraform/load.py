@@ -102,10 +102,16 @@ class _ModuleLoader:
         return value
 
     def _variable_value(self, name: str, declaration: Values) -> Any:
+        # `nullable = false`: a null from the caller means the default, as in Terraform
+        null_is_default = not declaration.boolean("nullable", True)
         if self.inputs is not None and self.inputs.has(name):
-            return self.inputs.raw(name)
-        if self.inputs is None and name in self.ctx.var_values:
-            return self.ctx.var_values[name]
+            given = self.inputs.raw(name)
+            if given is not None or not null_is_default:
+                return given
+        elif self.inputs is None and name in self.ctx.var_values:
+            given = self.ctx.var_values[name]
+            if given is not None or not null_is_default:
+                return given
         if declaration.body.attr("default") is not None:
             return declaration.raw("default")
         return Unknown(f"var.{name}", f"variable {name!r} has no value (pass --var {name}=...)")

@@ -276,3 +276,32 @@ module "inner" {
         },
     )
     assert addresses(load(tmp_path)) == ["module.on.module.inner[0].aws_s3_bucket.b"]
+
+
+def test_a_null_input_to_a_non_nullable_variable_takes_its_default(tmp_path: Path) -> None:
+    # terraform-aws-modules/ecs passes `create = each.value.create` (an optional attribute,
+    # null when unset) to its service module, whose `create` is `nullable = false`
+    write(
+        tmp_path,
+        {
+            "main.tf": 'module "svc" {\n  source = "./svc"\n  create = null\n  name = null\n}\n',
+            "svc/main.tf": """
+variable "create" {
+  type     = bool
+  default  = true
+  nullable = false
+}
+variable "name" {
+  type    = string
+  default = "from-default"
+}
+resource "aws_sqs_queue" "q" {
+  count = var.create ? 1 : 0
+  name  = var.name
+}
+""",
+        },
+    )
+    module = load(tmp_path)
+    assert addresses(module) == ["module.svc.aws_sqs_queue.q[0]"]
+    assert resource(module, "module.svc.aws_sqs_queue.q[0]").values.raw("name") is None
