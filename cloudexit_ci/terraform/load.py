@@ -79,10 +79,14 @@ class _ModuleLoader:
     # -- scope ------------------------------------------------------------------
     def _fixed_names(self) -> dict[str, Any]:
         module_path = posixpath.relpath(self.module_dir, self.ctx.root_dir)
+        # Terraform's path.cwd is absolute; "../<root dir name>" is the same directory,
+        # relative like path.root, and keeps its name (`ex-${basename(path.cwd)}`)
+        root = self.ctx.root_dir
+        cwd = f"../{posixpath.basename(root)}" if root not in ("", ".") else "."
         return {
             "var": Namespace("var", self._variable),
             "local": Namespace("local", self._local),
-            "path": {"module": module_path, "root": ".", "cwd": "."},
+            "path": {"module": module_path, "root": ".", "cwd": cwd},
             "terraform": {"workspace": "default"},
             "data": Namespace("data", self._data_type),
             "module": Namespace("module", self._module_ref),

@@ -305,3 +305,25 @@ resource "aws_sqs_queue" "q" {
     module = load(tmp_path)
     assert addresses(module) == ["module.svc.aws_sqs_queue.q[0]"]
     assert resource(module, "module.svc.aws_sqs_queue.q[0]").values.raw("name") is None
+
+
+def test_path_cwd_keeps_the_root_directory_name(tmp_path: Path) -> None:
+    # every terraform-aws-modules example names its resources "ex-${basename(path.cwd)}"
+    write(
+        tmp_path,
+        {
+            "examples/complete/main.tf": """
+resource "aws_sqs_queue" "q" {
+  name = "ex-${basename(path.cwd)}"
+  tags = { fixtures = "${path.cwd}/../fixtures" }
+}
+""",
+            "examples/fixtures/x.txt": "x",
+        },
+    )
+    (tmp_path / ".git").mkdir()  # the repository holds the examples
+    module = load(tmp_path / "examples" / "complete")
+    queue = resource(module, "aws_sqs_queue.q").values
+    assert queue.get("name") == "ex-complete"
+    fixtures = (tmp_path / "examples" / "complete" / queue.get("tags")["fixtures"]).resolve()
+    assert fixtures == (tmp_path / "examples" / "fixtures").resolve()
