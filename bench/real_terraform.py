@@ -1,13 +1,24 @@
 """Run cloudexit-ci over real Terraform written by others and record what happens.
 
-Usage: .venv/bin/python -m bench.real_terraform [ROOT ...] [--out bench/results/real_terraform.json]
+Usage: .venv/bin/python -m bench.real_terraform [ROOT ...] [--materialise] [--out FILE]
 
-ROOT defaults to bench/.work (git-ignored: clone public repositories there,
-e.g. aws-samples/serverless-patterns, terraform-aws-modules/terraform-aws-*).
-Every directory holding .tf files is run through `inventory --format json`
-and `migrate` in-process (cloudexit_ci.main.main); the generated compose file
-is checked with `docker-compose config -q`. Exit code 3 or a Python traceback
-on stderr counts as a crash. Nothing from the repositories is committed.
+Without ROOT, the corpus of ``bench/terraform_corpus.py`` (aws-samples/serverless-patterns
+and 7 terraform-aws-modules repositories) is extracted from the local git mirrors into
+``bench/.work`` when missing (``--materialise``: extract again), and the commits are
+recorded in the results. Every directory holding .tf files is run twice through
+``inventory --format json`` and ``migrate`` in-process (cloudexit_ci.main.main):
+
+- *without layouts*: as checked out, what a user gets before ``terraform init``;
+- *with layouts*: in a scratch copy of its repository (hard links) where
+  ``bench/terraform_layouts.py`` has laid out ``.terraform/modules`` for every call of a
+  mirrored terraform-aws-modules module, as ``terraform init`` would (a directory with
+  nothing to install gives the same result as without, and is not run again).
+
+Each generated compose file is checked with ``docker-compose config -q`` (a ``.env``
+filled with dummy values) and read for Terraform text and unresolved references, and
+the manifest for the invariant of honest statuses (``bench/terraform_findings.py``).
+Exit code 3 or a Python traceback counts as a crash. The summary of the previous
+results file is kept as ``before``. Nothing from the repositories is committed.
 """
 
 from __future__ import annotations
@@ -25,6 +36,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from bench import terraform_findings as findings
+from bench.real_terraform_summary import before_of, print_summary, summary
+from bench.terraform_corpus import CORPUS, WORK, materialise, releases
+from bench.terraform_layouts import Layout, install, link_tree, uninstall
 from cloudexit_ci.main import main
 
 ROOT = Path(__file__).resolve().parent
@@ -36,7 +51,7 @@ def terraform_dirs(roots: list[Path]) -> list[Path]:
     found = set()
     for root in roots:
         for path in root.rglob("*.tf"):
-            if not SKIP.intersection(path.parts):
+            if not SKIP.intersection(path.relative_to(root).parts):
                 found.add(path.parent)
     return sorted(found)
 
@@ -80,23 +95,30 @@ def compose_ok(output: Path) -> bool:
     return result.returncode == 0
 
 
-def one(directory: Path, scratch: Path) -> dict[str, Any]:
-    record: dict[str, Any] = {"dir": os.path.relpath(directory, ROOT.parent)}
+def inventory(directory: Path, record: dict[str, Any]) -> list[dict[str, Any]]:
+    """Run ``inventory``; fills ``record`` with the statuses, returns the coverage entries."""
     code, out, err = run(["inventory", str(directory), "--format", "json"])
-    record["inventory_exit"] = code
-    record["parsed"] = code in (0, 1)
-    record["crash"] = crashed(code, err)
-    statuses: Counter[str] = Counter()
-    unmapped: Counter[str] = Counter()
+    record.update(inventory_exit=code, parsed=code in (0, 1), crash=crashed(code, err))
+    entries: list[dict[str, Any]] = []
     if record["parsed"]:
         with contextlib.suppress(ValueError):
-            for entry in json.loads(out):
-                if str(entry.get("type", "")).startswith("aws_"):
-                    statuses[entry["status"]] += 1
-                    if entry["status"] == "unmapped":
-                        unmapped[entry["type"]] += 1
-    record["aws_statuses"] = dict(statuses)
-    record["unmapped_types"] = dict(unmapped)
+            entries = findings.resources(json.loads(out))
+    aws = [e for e in entries if str(e.get("type", "")).startswith("aws_")]
+    record["aws_statuses"] = dict(Counter(str(e["status"]) for e in aws))
+    record["unmapped_types"] = dict(Counter(e["type"] for e in aws if e["status"] == "unmapped"))
+    registry = [e for e in aws if findings.from_registry(e)]
+    record["registry_statuses"] = dict(Counter(str(e["status"]) for e in registry))
+    uninstalled = [e for e in entries if e.get("type") == "module" and e.get("blocking")]
+    record["uninstalled_modules"] = [
+        f"{e['address']} ({e['file']}:{e['line']})" for e in uninstalled
+    ]
+    return entries
+
+
+def one(directory: Path, scratch: Path) -> dict[str, Any]:
+    """Inventory, migrate, compose validity and findings of one root module directory."""
+    record: dict[str, Any] = {}
+    entries = inventory(directory, record)
     output = scratch / "out"
     code, _, err = run(
         ["migrate", str(directory), "--output", str(output), "--domain", "app.example.com"]
@@ -104,58 +126,91 @@ def one(directory: Path, scratch: Path) -> dict[str, Any]:
     record["migrate_exit"] = code
     record["crash"] = record["crash"] or crashed(code, err)
     record["compose_ok"] = code == 0 and compose_ok(output)
-    if record["crash"] or code not in (0,):
+    if code == 0:
+        record.update(findings.stack_findings(output))
+        record["unsourced"] = findings.unsourced(output, entries)
+    if record["crash"] or code != 0:
         record["stderr"] = err.strip().splitlines()[-3:]
     return record
 
 
-def summary(records: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
-    total = len(records)
-    statuses: Counter[str] = Counter()
-    unmapped: Counter[str] = Counter()
-    for record in records:
-        statuses.update(record["aws_statuses"])
-        unmapped.update(record["unmapped_types"])
-    resources = sum(statuses.values())
-    generated = [r for r in records if r["migrate_exit"] == 0]
+def timed(directory: Path) -> dict[str, Any]:
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="cloudexit-bench-") as scratch:
+        record = one(directory, Path(scratch))
+    record["seconds"] = round(time.monotonic() - started, 2)
+    return record
+
+
+def layout_record(layout: Layout) -> dict[str, Any]:
+    installed = [e for e in layout.entries if e["Dir"].startswith(".terraform/modules/")]
     return {
-        "directories": total,
-        "parsed": sum(r["parsed"] for r in records),
-        "parse_share": round(sum(r["parsed"] for r in records) / total, 3) if total else 0,
-        "aws_resources": resources,
-        "aws_status_share": {s: round(n / resources, 3) for s, n in sorted(statuses.items())},
-        "aws_status_counts": dict(sorted(statuses.items())),
-        "stacks_generated": len(generated),
-        "compose_config_ok": sum(r["compose_ok"] for r in generated),
-        "compose_ok_share": round(sum(r["compose_ok"] for r in generated) / len(generated), 3)
-        if generated
-        else 0,
-        "top_unmapped_types": dict(unmapped.most_common(15)),
-        "crashes": [r["dir"] for r in records if r["crash"]],
-        "failures": {r["dir"]: r.get("stderr", []) for r in records if r["migrate_exit"] != 0},
-        "seconds": round(seconds, 1),
+        "installed": [
+            f"{e['Key']}: {e['Source']} {e.get('Version', '')}".strip() for e in installed
+        ],
+        "not_installed": layout.not_installed,
     }
 
 
+def run_repository(
+    root: Path, copy: Path, shown: Path, progress: list[int]
+) -> list[dict[str, Any]]:
+    """Both runs of every Terraform directory of the repository ``root``; ``copy`` is its
+    scratch copy (hard links) where the module layouts are installed one directory at a time."""
+    link_tree(root, copy)
+    (copy / ".git").mkdir(exist_ok=True)  # the copy is a repository of its own
+    directories = terraform_dirs([root])
+    print(f"{root.name}: {len(directories)} directories", file=sys.stderr, flush=True)
+    records = []
+    for directory in directories:
+        progress[0] += 1
+        record: dict[str, Any] = {"dir": os.path.relpath(directory, shown)}
+        record["without_layouts"] = timed(directory)
+        scratch_dir = copy / directory.relative_to(root)
+        layout = install(scratch_dir)
+        record["layout"] = layout_record(layout)
+        try:
+            record["with_layouts"] = timed(scratch_dir) if layout.installed else None
+        finally:
+            uninstall(scratch_dir)
+        records.append(record)
+        if any(r and r["crash"] for r in (record["without_layouts"], record["with_layouts"])):
+            print(f"[{progress[0]}] CRASH {directory}", file=sys.stderr)
+    return records
+
+
+def run_all(roots: list[Path]) -> list[dict[str, Any]]:
+    records: list[dict[str, Any]] = []
+    progress = [0]
+    with tempfile.TemporaryDirectory(prefix="cloudexit-bench-layouts-") as scratch:
+        for index, root in enumerate(roots):
+            copy = Path(scratch) / f"{index}-{root.name}"
+            records.extend(run_repository(root.resolve(), copy, ROOT.parent, progress))
+    return records
+
+
 def main_bench(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("roots", nargs="*", type=Path, default=[ROOT / ".work"])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("roots", nargs="*", type=Path, help="default: the corpus in bench/.work")
+    parser.add_argument("--materialise", action="store_true", help="extract the corpus again")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "real_terraform.json")
     args = parser.parse_args(argv)
-    directories = terraform_dirs([r.resolve() for r in args.roots])
+    corpus = materialise(force=args.materialise)
+    roots = args.roots or [WORK / repo for repo in CORPUS]
     started = time.monotonic()
-    records = []
-    for index, directory in enumerate(directories, 1):
-        with tempfile.TemporaryDirectory(prefix="cloudexit-bench-") as scratch:
-            records.append(one(directory, Path(scratch)))
-        if records[-1]["crash"]:
-            print(f"[{index}/{len(directories)}] CRASH {directory}", file=sys.stderr)
+    records = run_all(roots)
     totals = summary(records, time.monotonic() - started)
-    result = {"summary": totals, "directories": records}
+    result = {
+        "before": before_of(args.out),
+        "summary": totals,
+        "corpus": {repo: corpus[repo] for repo in sorted(corpus)},
+        "module_releases": releases(),
+        "directories": records,
+    }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    print(json.dumps(totals, indent=2, sort_keys=True))
-    return 1 if totals["crashes"] else 0
+    print_summary(result)
+    return 1 if any(totals[v]["crashes"] for v in ("without_layouts", "with_layouts")) else 0
 
 
 if __name__ == "__main__":

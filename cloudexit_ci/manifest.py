@@ -253,6 +253,23 @@ def load(output_dir: Path) -> Manifest:
     return parse_strict(data, str(path))
 
 
+def unsourced(manifest: Manifest, coverage: Iterable[tuple[str, str, str]]) -> list[str]:
+    """The invariant of honest statuses: of ``coverage`` (address, status, reason), the
+    ``mapped`` and ``partial`` resources that no generated file other than the README names
+    as a source, as ``"address (status: reason)"``, sorted. Empty when statuses are honest."""
+    named = {
+        source
+        for path, entry in manifest.files.items()
+        if str(path) != "README.md"
+        for source in entry.sources
+    }
+    return sorted(
+        f"{address} ({status}: {reason})"
+        for address, status, reason in coverage
+        if status in ("mapped", "partial") and address not in named
+    )
+
+
 def at_ref(repo: Path, ref: str, stack_dir: str, *, flag: str) -> bytes | None:
     """The manifest of the stack in ``stack_dir`` (repo-relative; ``.`` for the root) as
     committed at ``ref``; None when the stack has no manifest there (a new stack).

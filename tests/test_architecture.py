@@ -51,7 +51,14 @@ def module_name(path: Path) -> str:
 
 
 def modules(root: Path = PACKAGE) -> dict[str, Path]:
-    return {module_name(p): p for p in sorted(root.rglob("*.py"))}
+    """Every module under ``root``; not in hidden directories (bench/.work holds the
+    real-Terraform corpus, others' code)."""
+    found = sorted(root.rglob("*.py"))
+    return {
+        module_name(p): p
+        for p in found
+        if not any(part.startswith(".") for part in p.relative_to(root).parts)
+    }
 
 
 def _resolve(node: ast.ImportFrom, current: str, is_package: bool) -> str:

@@ -312,6 +312,7 @@ TABLE: dict[str, tuple[Func, Policy]] = {
     "md5": (_sha("md5"), VALUE),
     "merge": (_merge, _structure()),
     "min": (min, VALUE),
+    "nonsensitive": (lambda value: value, OPAQUE),  # a sensitive variable stays a secret here
     "one": (_one, _structure()),
     "range": (_range, VALUE),
     "regex": (textfuncs.regex, VALUE),

@@ -79,10 +79,14 @@ class _ModuleLoader:
     # -- scope ------------------------------------------------------------------
     def _fixed_names(self) -> dict[str, Any]:
         module_path = posixpath.relpath(self.module_dir, self.ctx.root_dir)
+        # Terraform's path.cwd is absolute; "../<root dir name>" is the same directory,
+        # relative like path.root, and keeps its name (`ex-${basename(path.cwd)}`)
+        root = self.ctx.root_dir
+        cwd = f"../{posixpath.basename(root)}" if root not in ("", ".") else "."
         return {
             "var": Namespace("var", self._variable),
             "local": Namespace("local", self._local),
-            "path": {"module": module_path, "root": ".", "cwd": "."},
+            "path": {"module": module_path, "root": ".", "cwd": cwd},
             "terraform": {"workspace": "default"},
             "data": Namespace("data", self._data_type),
             "module": Namespace("module", self._module_ref),
@@ -102,10 +106,16 @@ class _ModuleLoader:
         return value
 
     def _variable_value(self, name: str, declaration: Values) -> Any:
+        # `nullable = false`: a null from the caller means the default, as in Terraform
+        null_is_default = not declaration.boolean("nullable", True)
         if self.inputs is not None and self.inputs.has(name):
-            return self.inputs.raw(name)
-        if self.inputs is None and name in self.ctx.var_values:
-            return self.ctx.var_values[name]
+            given = self.inputs.raw(name)
+            if given is not None or not null_is_default:
+                return given
+        elif self.inputs is None and name in self.ctx.var_values:
+            given = self.ctx.var_values[name]
+            if given is not None or not null_is_default:
+                return given
         if declaration.body.attr("default") is not None:
             return declaration.raw("default")
         return Unknown(f"var.{name}", f"variable {name!r} has no value (pass --var {name}=...)")

@@ -98,6 +98,7 @@ DOCUMENTED: list[tuple[str, tuple[Any, ...], Any]] = [
     ("merge", ({"a": "b", "c": "d"}, {"e": "f", "c": "z"}), {"a": "b", "c": "z", "e": "f"}),
     ("merge", ({"a": "b"}, None), {"a": "b"}),
     ("min", (12, 54, 3), 3),
+    ("nonsensitive", (["a", "b"],), ["a", "b"]),
     ("one", ([],), None),
     ("one", (["hello"],), "hello"),
     ("range", (3,), [0, 1, 2]),
@@ -303,6 +304,8 @@ STRUCTURE_ROWS: list[tuple[str, tuple[Any, ...], Any]] = [
     ("coalesce", (CACHE, "x"), CACHE),
     ("coalesce", ("", SECRET), SECRET),
     ("one", ([URL],), URL),
+    ("nonsensitive", (SECRET,), SECRET),  # still the .env secret, never a guessed value
+    ("nonsensitive", ({"u": URL},), {"u": URL}),
     ("zipmap", (["a"], [CACHE]), {"a": CACHE}),
 ]
 

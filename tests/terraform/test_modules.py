@@ -276,3 +276,54 @@ module "inner" {
         },
     )
     assert addresses(load(tmp_path)) == ["module.on.module.inner[0].aws_s3_bucket.b"]
+
+
+def test_a_null_input_to_a_non_nullable_variable_takes_its_default(tmp_path: Path) -> None:
+    # terraform-aws-modules/ecs passes `create = each.value.create` (an optional attribute,
+    # null when unset) to its service module, whose `create` is `nullable = false`
+    write(
+        tmp_path,
+        {
+            "main.tf": 'module "svc" {\n  source = "./svc"\n  create = null\n  name = null\n}\n',
+            "svc/main.tf": """
+variable "create" {
+  type     = bool
+  default  = true
+  nullable = false
+}
+variable "name" {
+  type    = string
+  default = "from-default"
+}
+resource "aws_sqs_queue" "q" {
+  count = var.create ? 1 : 0
+  name  = var.name
+}
+""",
+        },
+    )
+    module = load(tmp_path)
+    assert addresses(module) == ["module.svc.aws_sqs_queue.q[0]"]
+    assert resource(module, "module.svc.aws_sqs_queue.q[0]").values.raw("name") is None
+
+
+def test_path_cwd_keeps_the_root_directory_name(tmp_path: Path) -> None:
+    # every terraform-aws-modules example names its resources "ex-${basename(path.cwd)}"
+    write(
+        tmp_path,
+        {
+            "examples/complete/main.tf": """
+resource "aws_sqs_queue" "q" {
+  name = "ex-${basename(path.cwd)}"
+  tags = { fixtures = "${path.cwd}/../fixtures" }
+}
+""",
+            "examples/fixtures/x.txt": "x",
+        },
+    )
+    (tmp_path / ".git").mkdir()  # the repository holds the examples
+    module = load(tmp_path / "examples" / "complete")
+    queue = resource(module, "aws_sqs_queue.q").values
+    assert queue.get("name") == "ex-complete"
+    fixtures = (tmp_path / "examples" / "complete" / queue.get("tags")["fixtures"]).resolve()
+    assert fixtures == (tmp_path / "examples" / "fixtures").resolve()
