@@ -255,6 +255,7 @@ class DataMove:
     source: tuple[tuple[str, str], ...]
     target: tuple[tuple[str, str], ...]
     origin: Origin
+    also: tuple[Origin, ...] = ()  # what the move carries besides (a bucket's objects…)
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from cloudexit_ci.apiauth import HttpProxy, MockAnswer
-from cloudexit_ci.mappers import apikeys, authorizers, integrations
+from cloudexit_ci.mappers import apikeys, authorizers, estate, integrations
 from cloudexit_ci.mappers.base import MapContext, cover, mapped_or_partial, safe_name, unique_name
-from cloudexit_ci.mappers.routes import function_of, infer_routes
+from cloudexit_ci.mappers.routes import function_in, infer_routes
 from cloudexit_ci.stack import Api, Coverage, Origin, Route, Throttle
 from cloudexit_ci.terraform.model import Resource, Values
 
@@ -56,6 +56,7 @@ def map_rest_api(resource: Resource, ctx: MapContext) -> Coverage:
         throttle=DEFAULT_THROTTLE,
     )
     _state(ctx).apis[resource.address] = key
+    estate.resolve(ctx, resource.address, "id", key)
     return mapped_or_partial(resource, f"Traefik routers for API `{key}`", lost, "traefik")
 
 
@@ -111,7 +112,7 @@ def map_integration(resource: Resource, ctx: MapContext) -> Coverage:
             f"integration type {kind}: only Lambda proxy, MOCK and HTTP integrations are converted",
             blocking=True,
         )
-    function = function_of(ctx, resource.values.raw("uri"))
+    function = function_in(ctx, resource.values, "uri")
     if function is None:
         why = "its function is not in this configuration (or not mapped): nothing serves it"
         return cover(resource, "unmapped", why, blocking=True)
@@ -121,12 +122,15 @@ def map_integration(resource: Resource, ctx: MapContext) -> Coverage:
 def map_stage(resource: Resource, ctx: MapContext) -> Coverage:
     api_key = _state(ctx).apis.get(resource.values.ref("rest_api_id") or "")
     stage = resource.values.string("stage_name")
+    if api_key is None:
+        return cover(resource, "unmapped", "its REST API is not in this configuration")
     lost = []
     if api_key and stage:
         api = ctx.stack.apis[api_key]
         ctx.stack.apis[api_key] = replace(
             api, stage=stage, stage_in_path=True, sources=(*api.sources, resource.origin)
         )
+        estate.resolve(ctx, resource.address, "invoke_url", f"https://{ctx.stack.domain}/{stage}")
     if resource.values.boolean("cache_cluster_enabled"):
         lost.append("the stage cache (add a caching proxy if needed)")
     if resource.values.has("access_log_settings"):
@@ -241,5 +245,5 @@ def _served_by(
     if kind in ("HTTP", "HTTP_PROXY"):
         proxy, _ = integrations.http_proxy(values)
         return None if proxy is None else ("", None, proxy)
-    function = function_of(ctx, values.raw("uri")) if kind == "AWS_PROXY" else None
+    function = function_in(ctx, values, "uri") if kind == "AWS_PROXY" else None
     return None if function is None else (function, None, None)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from cloudexit_ci.apiauth import HttpProxy
-from cloudexit_ci.mappers import authorizers
+from cloudexit_ci.mappers import authorizers, estate
 from cloudexit_ci.mappers.apigateway import DEFAULT_THROTTLE, throttle_from
 from cloudexit_ci.mappers.base import MapContext, cover, mapped_or_partial, safe_name, unique_name
-from cloudexit_ci.mappers.routes import function_of
+from cloudexit_ci.mappers.routes import function_in
 from cloudexit_ci.stack import Api, Cors, Coverage, Origin, Route
 from cloudexit_ci.terraform.expressions import Computed, Interpolation
 from cloudexit_ci.terraform.model import Resource, Values
@@ -39,6 +39,8 @@ def map_api(resource: Resource, ctx: MapContext) -> Coverage:
     name = values.string("name") or resource.name
     key = unique_name(safe_name(name, "api"), ctx.stack.apis)
     cors_block = values.block("cors_configuration")
+    estate.resolve(ctx, resource.address, "id", key)
+    estate.resolve(ctx, resource.address, "api_endpoint", f"https://{ctx.stack.domain}")
     ctx.stack.apis[key] = Api(
         key=key,
         name=name,
@@ -74,7 +76,7 @@ def _cors(block: Values) -> Cors:
 def map_integration(resource: Resource, ctx: MapContext) -> Coverage:
     values = resource.values
     kind = values.string("integration_type", "AWS_PROXY")
-    function = function_of(ctx, values.raw("integration_uri"))
+    function = function_in(ctx, values, "integration_uri")
     version = values.string("payload_format_version", "1.0")
     _state(ctx).integrations[resource.address] = (function, version, resource.origin)
     uri = values.get("integration_uri")
@@ -89,6 +91,9 @@ def map_integration(resource: Resource, ctx: MapContext) -> Coverage:
         return cover(
             resource, "unmapped", "its function is not in this configuration", blocking=True
         )
+    if (values.ref("api_id") or "") not in _state(ctx).apis:
+        why = "its API is not converted (WebSocket APIs are not) or not in this configuration"
+        return cover(resource, "unmapped", why, blocking=True)
     return cover(resource, "mapped", f"payload {version} to `{function}`", service=function)
 
 
@@ -112,6 +117,8 @@ def map_stage(resource: Resource, ctx: MapContext) -> Coverage:
     ctx.stack.apis[api_key] = replace(
         api, stage=stage, stage_in_path=stage != "$default", sources=(*api.sources, resource.origin)
     )
+    path = "" if stage == "$default" else f"/{stage}"
+    estate.resolve(ctx, resource.address, "invoke_url", f"https://{ctx.stack.domain}{path}")
     lost = (
         ["per-route throttling (the stage default applies)"]
         if values.blocks("route_settings")
@@ -135,7 +142,7 @@ def finish(ctx: MapContext) -> None:
             why = "its integration reaches no function of this configuration: nothing serves it"
             ctx.restate(route.origin, "unmapped", why, blocking=True)
     for api_key, api_resource in state.quick:
-        function = function_of(ctx, api_resource.values.raw("target"))
+        function = function_in(ctx, api_resource.values, "target")
         if function is not None:
             route_key = api_resource.values.string("route_key", "$default")
             method, path = _split(route_key)

@@ -17,7 +17,7 @@ from cloudexit_ci.apiauth import Authorizer, JwtAuthorizer, LambdaAuthorizer, Ro
 from cloudexit_ci.ignores import public_opening
 from cloudexit_ci.mappers.base import MapContext, cover, safe_name, unique_name
 from cloudexit_ci.mappers.cognito import PATH, realms
-from cloudexit_ci.mappers.routes import function_of
+from cloudexit_ci.mappers.routes import function_in
 from cloudexit_ci.stack import Coverage, Origin
 from cloudexit_ci.terraform.expressions import Computed, Interpolation
 from cloudexit_ci.terraform.model import Resource, Values
@@ -68,7 +68,7 @@ def _authorizer(ctx: MapContext, resource: Resource) -> Authorizer | str:
     kind = (values.string("authorizer_type") or values.string("type") or "TOKEN").upper()
     if kind in ("JWT", "COGNITO_USER_POOLS"):
         return _jwt(ctx, resource, key, kind == "COGNITO_USER_POOLS")
-    function = function_of(ctx, values.raw("authorizer_uri"))
+    function = function_in(ctx, values, "authorizer_uri")
     if function is None:
         return f"Lambda authorizer `{name}`: its function is not in this configuration"
     rest = resource.type == "aws_api_gateway_authorizer"

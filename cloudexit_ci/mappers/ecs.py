@@ -51,12 +51,14 @@ def containers(resource: Resource) -> list[dict[str, Any]] | None:
 
 def map_task_definition(resource: Resource, ctx: MapContext) -> Coverage:
     defs = containers(resource)
-    if defs is None:
+    if not defs:
         return cover(
             resource,
             "unmapped",
-            "container_definitions cannot be resolved (built from values known after apply)",
-            blocking=True,
+            "container_definitions cannot be resolved (built from values known after apply)"
+            if defs is None
+            else "no container definitions: nothing to run",
+            blocking=defs is None,
         )
     runs = [
         s.address
@@ -65,8 +67,11 @@ def map_task_definition(resource: Resource, ctx: MapContext) -> Coverage:
     ]
     lost = [text for arg, text in _TASK_LOST.items() if resource.values.has(arg)]
     if not runs:
-        why = f"{len(defs)} container(s); no aws_ecs_service runs this task: not started"
-        return cover(resource, "partial", why, lost=[*lost, "one-off / scheduled task runs"])
+        why = (
+            f"{len(defs)} container(s) that no aws_ecs_service of this configuration runs: "
+            "nothing is generated (one-off and scheduled task runs are not converted)"
+        )
+        return cover(resource, "unmapped", why, lost=lost)
     reason = f"{len(defs)} container(s) run by {', '.join(sorted(runs))}"
     return mapped_or_partial(resource, reason, lost)
 
@@ -96,7 +101,7 @@ def task_of(ctx: MapContext, value: object) -> Resource | None:
 def map_service(resource: Resource, ctx: MapContext) -> Coverage:
     task = task_of(ctx, resource.values.raw("task_definition"))
     defs = containers(task) if task is not None else None
-    if task is None or defs is None:
+    if task is None or not defs:
         why = "its task definition is not in this configuration or cannot be resolved"
         return cover(resource, "unmapped", why, blocking=True)
     base = safe_name(resource.values.string("name") or resource.name, "svc")

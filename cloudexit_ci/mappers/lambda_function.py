@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
 from dataclasses import replace
@@ -98,9 +99,46 @@ def _code(resource: Resource, ctx: MapContext) -> Code:
     image = values.string("image_uri")
     if image or values.string("package_type") == "Image":
         return Code("image", image or "", exists=bool(image))
-    if values.has("s3_bucket"):
+    packaged = _module_source_path(resource, ctx)
+    if packaged is not None:
+        return packaged
+    if values.raw("s3_bucket") is not None:
         return _s3_code(resource, ctx)
     return _file_code(values.raw("filename"), resource, ctx)
+
+
+def _module_source_path(resource: Resource, ctx: MapContext) -> Code | None:
+    """terraform-aws-modules/lambda packages ``var.source_path`` at apply time (package.py via
+    ``data.external.archive_prepare``): its first path is the function's code folder."""
+    prepare = next(
+        (
+            d
+            for d in ctx.module.resources
+            if d.mode == "data"
+            and d.type == "external"
+            and d.name == "archive_prepare"
+            and d.module == resource.module
+        ),
+        None,
+    )
+    query = prepare.values.get("query") if prepare is not None else None
+    raw = query.get("source_path") if isinstance(query, dict) else None
+    if not isinstance(raw, str) or not raw:
+        return None
+    try:
+        found: object = json.loads(raw)
+    except ValueError:
+        found = raw  # a plain path (tostring succeeded)
+    paths = found if isinstance(found, list) else [found]
+    first = paths[0] if paths else None
+    path = first.get("path") if isinstance(first, dict) else first
+    if not isinstance(path, str) or not path:
+        return None
+    if len(paths) > 1 or isinstance(first, dict):
+        ctx.note(resource, "source_path: only the first path is packaged (patterns, commands, "
+                 "pip requirements and further paths are not applied)")  # fmt: skip
+    kind: CodeKind = "file" if Path(path).suffix in (".py", ".js", ".mjs", ".cjs") else "dir"
+    return _local_code(kind, path, resource, ctx)
 
 
 def _file_code(raw: object, resource: Resource, ctx: MapContext) -> Code:

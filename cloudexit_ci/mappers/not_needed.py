@@ -43,6 +43,8 @@ REASONS: dict[str, str] = {
     "aws_eip": "the host's public address replaces Elastic IPs",
     "aws_vpc_endpoint": "services are reached directly on the compose network",
     "aws_network_acl": "the compose networks replace network ACLs",
+    "aws_network_acl_rule": "the compose networks replace network ACLs",
+    "aws_network_acl_association": "the compose networks replace network ACLs",
     "aws_default_security_group": "no VPC self-hosted",
     "aws_default_route_table": "no VPC self-hosted",
     "aws_default_network_acl": "no VPC self-hosted",
@@ -50,6 +52,7 @@ REASONS: dict[str, str] = {
     "aws_db_subnet_group": "the database service sits on the internal backend network",
     "aws_elasticache_subnet_group": "the cache service sits on the internal backend network",
     "aws_kms_alias": "no KMS self-hosted (see the key's entry)",
+    "aws_kms_grant": "no KMS self-hosted (see the key's entry)",
     "aws_acm_certificate": "Traefik obtains certificates for --domain via ACME (Let's Encrypt)",
     "aws_acm_certificate_validation": "ACME validates the domain (TLS challenge)",
     "aws_lb_listener_certificate": "Traefik obtains certificates via ACME",
@@ -68,7 +71,22 @@ BLOCKING_HINT = "blocking only if services sign calls to each other with IAM"
 
 
 def map_not_needed(resource: Resource, ctx: MapContext) -> Coverage:
+    _export_iam_arn(resource, ctx)
     reason = REASONS.get(resource.type, "not needed self-hosted")
     if resource.type.startswith("aws_iam_"):
         reason = f"{reason} ({BLOCKING_HINT})"
     return cover(resource, "not-needed", reason)
+
+
+_IAM_KINDS = {"aws_iam_role": "role", "aws_iam_policy": "policy", "aws_iam_user": "user"}
+
+
+def _export_iam_arn(resource: Resource, ctx: MapContext) -> None:
+    """A role's or policy's ARN, synthesized with the stack's account (code that reads it,
+    e.g. to pass it on, keeps working; nothing checks it self-hosted)."""
+    kind = _IAM_KINDS.get(resource.type)
+    name = resource.values.string("name") if kind else ""
+    if kind and name:
+        path = resource.values.string("path", "/")
+        arn = f"arn:aws:iam::{ctx.stack.account}:{kind}{path}{name}"
+        ctx.stack.exports[(resource.address, "arn")] = arn

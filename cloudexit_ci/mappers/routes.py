@@ -7,7 +7,11 @@ from typing import Any
 
 from cloudexit_ci.mappers.base import MapContext
 from cloudexit_ci.stack import Origin, Route
+from cloudexit_ci.terraform import ast
 from cloudexit_ci.terraform.expressions import Computed, Interpolation
+from cloudexit_ci.terraform.model import Values
+
+_MODULE_PREFIX = re.compile(r'(?:module\.[A-Za-z0-9_-]+(?:\[(?:"(?:[^"\\]|\\.)*"|\d+)\])?\.)+')
 
 # verb keywords in a function name → (HTTP method, item route?)
 _VERBS: tuple[tuple[tuple[str, ...], str, bool], ...] = (
@@ -32,6 +36,26 @@ def function_of(ctx: MapContext, uri: Any) -> str | None:
         for key, function in ctx.stack.functions.items():
             if f":function:{function.function_name}" in uri:
                 return key
+    return None
+
+
+def function_in(ctx: MapContext, values: Values, name: str) -> str | None:
+    """The function an attribute points at: by its value, else — when a part of it is not
+    known here (``${var.region}`` without a value) — by the function it references."""
+    found = function_of(ctx, values.raw(name))
+    attribute = values.body.attr(name)
+    if found is not None or attribute is None:
+        return found
+    by_address: dict[str, str] = ctx.family("lambda.by_address", dict)
+    found_module = _MODULE_PREFIX.match(values.address)
+    module = found_module.group(0) if found_module else ""
+    for reference in sorted(ast.references(attribute.expr)):
+        parts = reference.split(".")
+        if len(parts) >= 2 and parts[0] == "aws_lambda_function":
+            base = f"{module}aws_lambda_function.{parts[1]}"
+            keys = {k for a, k in by_address.items() if a == base or a.startswith(base + "[")}
+            if len(keys) == 1:
+                return keys.pop()
     return None
 
 

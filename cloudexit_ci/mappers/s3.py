@@ -215,9 +215,22 @@ def map_object(resource: Resource, ctx: MapContext) -> Coverage:
     if resource.address in ctx.family("lambda.code_uploads", set):
         why = "a function's code upload: the code is built into the function's image"
         return cover(resource, "not-needed", why)
+    bucket = _bucket_of(resource, ctx)
+    if bucket is None:
+        return cover(resource, "unmapped", "its bucket is not in this configuration")
+    moves = [
+        m
+        for m in ctx.stack.data_plan
+        if m.kind == "s3" and dict(m.source).get("bucket") == bucket.name
+    ]
+    if not moves:
+        return cover(resource, "unmapped", "its bucket's data is not moved")
+    index = ctx.stack.data_plan.index(moves[0])
+    ctx.stack.data_plan[index] = replace(moves[0], also=(*moves[0].also, resource.origin))
     return cover(
         resource,
         "partial",
-        "objects are copied by `cloudexit-ci migrate-data s3`, not created by the stack",
+        f"copied with bucket `{bucket.name}` by `cloudexit-ci migrate-data s3` "
+        "(scripts/migrate-s3.sh), not created by the stack",
         lost=["object creation at deploy time"],
     )

@@ -165,6 +165,11 @@ def _add_job(
 
 def finish(ctx: MapContext) -> None:
     jobs = ctx.family("schedule.jobs", list)
+    scheduled = {j[0].origin for j in jobs}
+    for rule in ctx.family("schedule.rules", dict).values():
+        if rule.origin not in scheduled:
+            why = f"schedule {rule.expression}: none of its targets is a function of this stack"
+            ctx.restate(rule.origin, "unmapped", why, blocking=False)
     if not jobs:
         return
     config = sorted((_job(ctx, j) for j in jobs), key=lambda j: (str(j["name"]), str(j["source"])))

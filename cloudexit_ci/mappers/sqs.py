@@ -119,6 +119,10 @@ def _redrive_resource(resource: Resource, ctx: MapContext) -> Resource | None:
 
 
 def map_redrive_policy(resource: Resource, ctx: MapContext) -> Coverage:
+    queue = queues(ctx).get(estate.referenced(resource.values.raw("queue_url")) or "")
+    if queue is None or not queue.dlq:
+        return cover(resource, "unmapped", "its queue (or dead-letter queue) is not here")
+    ctx.family("sqs.redrives", list).append(resource.origin)
     return cover(resource, "mapped", "dead-letter redrive in the ElasticMQ queue definition")
 
 
@@ -157,7 +161,14 @@ def finish(ctx: MapContext) -> None:
             "account": ctx.stack.account,
             "region": ctx.stack.region,
         },
-        tuple(q.origin.address for q in ordered),
+        tuple(
+            sorted(
+                {
+                    o.address
+                    for o in (*(q.origin for q in ordered), *ctx.family("sqs.redrives", list))
+                }
+            )
+        ),
         "extras/elasticmq.conf.j2",
     )
 

@@ -84,10 +84,8 @@ def _scripts(stack: Stack, head: str) -> Files:
                 example=examples[kind],
                 addresses=addresses,
             )
-            files[f"scripts/{script}"] = (
-                text.encode(),
-                tuple(sorted(m.origin.address for m in moves)),
-            )
+            carried = {o.address for m in moves for o in (m.origin, *m.also)}
+            files[f"scripts/{script}"] = (text.encode(), tuple(sorted(carried)))
     return files
 
 

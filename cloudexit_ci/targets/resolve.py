@@ -31,16 +31,24 @@ class _Owner:
         self.origin = origin
 
     def fallback(self, key: str, ref: Ref) -> EnvRef:
-        var = env_name(self.name, key)
-        secret = looks_secret(key)
-        where = self.origin.address if self.origin else self.name
-        text = f"{where}: {key} = {ref.address}.{ref.attribute} (no self-hosted value: set it here)"
-        self.stack.env_vars[var] = EnvVar(var, text, self.origin, secret=secret)
+        """One documented .env variable per unresolved reference, whoever reads it."""
+        what = f"{ref.address}.{ref.attribute}"
+        var = env_name(*_unprefixed(ref.address), ref.attribute)
+        known = self.stack.env_vars.get(var)
+        secret = looks_secret(key) or looks_secret(ref.attribute) or bool(known and known.secret)
+        text = f"{what}: no self-hosted value; set what it should be here"
+        origin = known.origin if known is not None else self.origin
+        self.stack.env_vars[var] = EnvVar(var, text, origin, secret=secret)
         if self.origin is not None:
-            what = f"{ref.address}.{ref.attribute}"
             note = f"{key}: {what} has no self-hosted value; set {var} in .env"
             self.stack.resource_notes.append((self.origin, note))
         return EnvRef(var)
+
+
+def _unprefixed(address: str) -> list[str]:
+    """``module.a.aws_qldb_ledger.main`` → ``["a", "qldb_ledger", "main"]`` (names only)."""
+    parts = [p for p in address.replace('["', ".").replace('"]', "").split(".") if p]
+    return [p.removeprefix("aws_") for p in parts if p not in ("module", "data")]
 
 
 def resolve_functions(stack: Stack) -> None:

@@ -134,12 +134,33 @@ def test_the_database_and_its_readers_share_one_password_and_user(stack: Stack) 
 
 
 def test_what_nothing_exports_is_a_documented_env_variable(stack: Stack) -> None:
-    assert _env(stack, "worker")["UNKNOWN"] == "${WORKER_UNKNOWN}"
-    var = stack.env_vars["WORKER_UNKNOWN"]
+    """One .env variable per unresolved reference, named after what it references."""
+    var_name = "SQS_QUEUE_JOBS_KMS_DATA_KEY_REUSE_PERIOD_SECONDS"
+    assert _env(stack, "worker")["UNKNOWN"] == "${" + var_name + "}"
+    var = stack.env_vars[var_name]
     assert "aws_sqs_queue.jobs.kms_data_key_reuse_period_seconds" in var.description
     assert var.origin is not None and var.origin.address == "aws_lambda_function.fn"
     notes = [m for o, m in stack.resource_notes if o.address == "aws_lambda_function.fn"]
-    assert any("WORKER_UNKNOWN" in m for m in notes)
+    assert any(var_name in m for m in notes)
+
+
+def test_two_readers_of_one_unresolved_reference_share_one_variable(tmp_path: Path) -> None:
+    two = HCL.replace(
+        'resource "aws_lambda_function" "fn" {', 'resource "aws_lambda_function" "fn" {'
+    )
+    two += """
+resource "aws_lambda_function" "other" {
+  function_name = "other"
+  runtime       = "python3.12"
+  handler       = "h.handler"
+  filename      = "code.zip"
+  environment {
+    variables = { LEDGER = aws_sqs_queue.jobs.kms_data_key_reuse_period_seconds }
+  }
+}
+"""
+    stack = stack_of(tmp_path, two)
+    assert _env(stack, "other")["LEDGER"] == _env(stack, "worker")["UNKNOWN"]
 
 
 def test_no_terraform_text_and_no_secret_value_in_the_output(stack: Stack, tmp_path: Path) -> None:
