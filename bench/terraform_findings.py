@@ -27,7 +27,7 @@ TERRAFORM_TEXT = re.compile(
     r"|[a-z][a-z0-9]*_[a-z0-9_]*\.)|%\{"
 )
 DOLLAR = re.compile(r"\$(?:\$|\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\})")  # $$ or ${NAME…}
-NO_VALUE = re.compile(r"= (\S+) \(no self-hosted value")
+NO_VALUE = re.compile(r"^# (\S+): no self-hosted value")
 ADDRESS = re.compile(
     r"^(?:module\.[\w-]+(?:\[[^\]]*\])?\.)*((?:data\.)?[a-z0-9_]+)\.[\w-]+(?:\[[^\]]*\])?\.(.+)$"
 )

@@ -58,8 +58,8 @@ def test_terraform_text_is_found_with_its_service_and_key() -> None:
 def test_references_without_a_self_hosted_value_are_counted_by_attribute() -> None:
     example = (
         "# header\n\n"
-        "# module.api.aws_lambda_function.f[0]: QUEUE = module.q.aws_sqs_queue.this[0].arn"
-        " (no self-hosted value: set it here)\nF_QUEUE=\n\n"
+        "# module.q.aws_sqs_queue.this[0].arn: no self-hosted value; set what it should be"
+        " here\nF_QUEUE=\n\n"
         "# the database password\nDB_PASSWORD=\n"
     )
     variables = no_value_variables(example)

@@ -86,3 +86,61 @@ resource "aws_db_parameter_group" "unused" {
     assert status["aws_api_gateway_resource.r"] == "not-needed"
     assert status["aws_db_parameter_group.unused"] == "not-needed"
     assert unsourced(result) == []
+
+
+def test_keys_plans_and_responses_nothing_uses_are_not_needed(tmp_path: Path) -> None:
+    """API keys and usage plans when no method requires a key, and the method/integration
+    responses of a Lambda proxy integration, shape nothing self-hosted."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "main.tf").write_text(
+        """
+resource "aws_lambda_function" "fn" {
+  function_name = "orders"
+  runtime       = "python3.12"
+  handler       = "h.handler"
+  filename      = "code.zip"
+}
+resource "aws_api_gateway_rest_api" "api" { name = "api" }
+resource "aws_api_gateway_resource" "r" {
+  rest_api_id = aws_api_gateway_rest_api.api.id
+  parent_id   = aws_api_gateway_rest_api.api.root_resource_id
+  path_part   = "orders"
+}
+resource "aws_api_gateway_method" "get" {
+  rest_api_id   = aws_api_gateway_rest_api.api.id
+  resource_id   = aws_api_gateway_resource.r.id
+  http_method   = "GET"
+  authorization = "NONE"
+}
+resource "aws_api_gateway_integration" "get" {
+  rest_api_id             = aws_api_gateway_rest_api.api.id
+  resource_id             = aws_api_gateway_resource.r.id
+  http_method             = "GET"
+  type                    = "AWS_PROXY"
+  integration_http_method = "POST"
+  uri                     = aws_lambda_function.fn.invoke_arn
+}
+resource "aws_api_gateway_method_response" "ok" {
+  rest_api_id = aws_api_gateway_rest_api.api.id
+  resource_id = aws_api_gateway_resource.r.id
+  http_method = "GET"
+  status_code = "200"
+}
+resource "aws_api_gateway_api_key" "k" { name = "partner" }
+resource "aws_api_gateway_usage_plan" "p" { name = "basic" }
+resource "aws_api_gateway_usage_plan_key" "pk" {
+  key_id        = aws_api_gateway_api_key.k.id
+  key_type      = "API_KEY"
+  usage_plan_id = aws_api_gateway_usage_plan.p.id
+}
+""",
+        encoding="utf-8",
+    )
+    result = generate(Source(tmp_path), Options(output_dir=str(tmp_path / "out")))
+    status = {c.origin.address: c.status for c in result.stack.coverage}
+    assert status["aws_api_gateway_method.get"] == "mapped"
+    for idle in ("aws_api_gateway_method_response.ok", "aws_api_gateway_api_key.k",
+                 "aws_api_gateway_usage_plan.p", "aws_api_gateway_usage_plan_key.pk"):  # fmt: skip
+        assert status[idle] == "not-needed", idle
+    assert not [v for v in result.stack.env_vars if v.startswith("APIGW_KEY")]
+    assert unsourced(result) == []

@@ -193,6 +193,31 @@ def finish(ctx: MapContext) -> None:
     _restate_unserved(ctx, state)
     stages = {key: api.stage for key, api in ctx.stack.apis.items()}
     apikeys.finish(ctx, state.apis, stages)
+    _restate_idle(ctx)
+
+
+def _restate_idle(ctx: MapContext) -> None:
+    """Method/integration responses no MOCK answer uses (a proxy integration answers for
+    itself), and keys and plans when no method requires a key, shape nothing."""
+    answered = {o for r in ctx.stack.routes if r.mock is not None for o in r.mock.origins}
+    for response in ctx.family("apigw.responses", list):
+        if response.origin not in answered:
+            why = (
+                "a response of a non-MOCK integration: the integration's answer reaches the client"
+            )
+            ctx.restate(response.origin, "not-needed", why, blocking=False)
+    if any(r.auth is not None and r.auth.api_key for r in ctx.stack.routes):
+        return
+    why = "no method of this configuration requires an API key: nothing checks it"
+    for plan in ctx.stack.usage_plans.values():
+        for origin in plan.origins:
+            ctx.restate(origin, "not-needed", why, blocking=False)
+    for address in apikeys.key_addresses(ctx):
+        found = ctx.module.by_address(address)
+        if found is not None:
+            ctx.restate(found.origin, "not-needed", why, blocking=False)
+    for key in ctx.stack.api_keys.values():  # no .env question nothing reads
+        ctx.stack.env_vars.pop(key.env, None)
 
 
 def _restate_unserved(ctx: MapContext, state: _RestState) -> None:

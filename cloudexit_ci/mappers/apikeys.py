@@ -30,6 +30,10 @@ def _state(ctx: MapContext) -> _State:
     return state
 
 
+def key_addresses(ctx: MapContext) -> list[str]:
+    return sorted(_state(ctx).keys)
+
+
 def map_api_key(resource: Resource, ctx: MapContext) -> Coverage:
     values = resource.values
     name = values.string("name") or resource.name
