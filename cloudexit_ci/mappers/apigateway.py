@@ -125,19 +125,21 @@ def map_stage(resource: Resource, ctx: MapContext) -> Coverage:
     if api_key is None:
         return cover(resource, "unmapped", "its REST API is not in this configuration")
     lost = []
-    if api_key and stage:
-        api = ctx.stack.apis[api_key]
-        ctx.stack.apis[api_key] = replace(
-            api, stage=stage, stage_in_path=True, sources=(*api.sources, resource.origin)
-        )
+    api = ctx.stack.apis[api_key]
+    if stage:
+        api = replace(api, stage=stage, stage_in_path=True)
         estate.resolve(ctx, resource.address, "invoke_url", f"https://{ctx.stack.domain}/{stage}")
+    else:
+        lost.append("the stage name is not known here: the API is served without its prefix")
+    ctx.stack.apis[api_key] = replace(api, sources=(*api.sources, resource.origin))
     if resource.values.boolean("cache_cluster_enabled"):
         lost.append("the stage cache (add a caching proxy if needed)")
     if resource.values.has("access_log_settings"):
         lost.append("access logs to CloudWatch (Traefik writes access logs instead)")
     if resource.values.boolean("xray_tracing_enabled"):
         lost.append("X-Ray tracing")
-    return mapped_or_partial(resource, f"stage {stage or '?'} (paths under /{stage})", lost)
+    where = f"paths under /{stage}" if stage else "paths under /"
+    return mapped_or_partial(resource, f"stage {stage or '?'} ({where})", lost)
 
 
 def map_deployment(resource: Resource, ctx: MapContext) -> Coverage:
