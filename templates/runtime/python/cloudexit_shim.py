@@ -634,6 +634,8 @@ GATEWAY_TIMEOUT = json_response(504, {"message": "Endpoint request timed out"})
 # ------------------------------------------------------- gateway headers ---
 
 REST_OWN = ("x-amzn-requestid", "x-amz-apigw-id")
+GATEWAY_OWN = (*REST_OWN, "apigw-requestid")
+CLASH_LENGTHS = (14, 15, 16)
 GATEWAY_ERRORS = {
     502: COMPACT({"message": "Internal server error"}).encode(),
     504: GATEWAY_TIMEOUT[2],
@@ -645,19 +647,25 @@ def gateway_headers(kind, ctx, headers):
     """``headers`` (not changed) with API Gateway's own appended; ctx: the event's
     requestContext. A function's header of the same name: REST APIs keep it as
     x-amzn-Remapped-<name>; HTTP APIs drop it (apigw-* is reserved)."""
+    for name, _ in headers:  # a handful of names; a clash is rare
+        if len(name) in CLASH_LENGTHS and name.lower() in GATEWAY_OWN:
+            headers = _without_clash(kind, headers)
+            break
     if kind == "rest":
-        out = [
-            ("x-amzn-Remapped-" + name, values)
-            if len(name) in (16, 14) and name.lower() in REST_OWN
-            else (name, values)
+        return headers + [
+            ("x-amzn-RequestId", [ctx["requestId"]]),
+            ("x-amz-apigw-id", [ctx["extendedRequestId"]]),
+        ]
+    return headers + [("apigw-requestid", [ctx["requestId"]])]
+
+
+def _without_clash(kind, headers):
+    if kind == "rest":
+        return [
+            ("x-amzn-Remapped-" + name, values) if name.lower() in REST_OWN else (name, values)
             for name, values in headers
         ]
-        out.append(("x-amzn-RequestId", [ctx["requestId"]]))
-        out.append(("x-amz-apigw-id", [ctx["extendedRequestId"]]))
-        return out
-    out = [h for h in headers if len(h[0]) != 15 or h[0].lower() != "apigw-requestid"]
-    out.append(("apigw-requestid", [ctx["requestId"]]))
-    return out
+    return [h for h in headers if h[0].lower() != "apigw-requestid"]
 
 
 def gateway_error(kind, ctx, status):
