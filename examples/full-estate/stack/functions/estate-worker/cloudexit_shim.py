@@ -32,6 +32,15 @@ The contract (the Node shim, cloudexit-shim.cjs, keeps the same one):
   Content-Type in a result with a statusCode: REST APIs answer
   application/json, HTTP APIs text/plain; charset=utf-8. Anything malformed,
   or a handler error, is a 502; a timeout a 504.
+- API Gateway's own response headers, on every answer of a matched route (the
+  function's result and the shim's 502/504 for it): REST APIs add
+  x-amzn-RequestId (requestContext.requestId) and x-amz-apigw-id
+  (extendedRequestId), and x-amzn-ErrorType: InternalServerErrorException on
+  the 502/504; a header of the same name from the function is kept as
+  x-amzn-Remapped-<name>, as API Gateway does. HTTP APIs add apigw-requestid
+  (a reserved apigw-* name: the function's own is not passed on). No trace id
+  is invented. An unmatched request (404) carries none of them: a client can
+  tell that a function answered.
 
 Deliberate, documented differences from AWS Lambda:
 - Requests are served concurrently (one thread per connection, at most
@@ -622,6 +631,50 @@ def json_response(status, obj):
 GATEWAY_TIMEOUT = json_response(504, {"message": "Endpoint request timed out"})
 
 
+# ------------------------------------------------------- gateway headers ---
+
+REST_OWN = ("x-amzn-requestid", "x-amz-apigw-id")
+GATEWAY_OWN = (*REST_OWN, "apigw-requestid")
+CLASH_LENGTHS = (14, 15, 16)
+GATEWAY_ERRORS = {
+    502: COMPACT({"message": "Internal server error"}).encode(),
+    504: GATEWAY_TIMEOUT[2],
+}
+ERROR_TYPE = ("x-amzn-ErrorType", ["InternalServerErrorException"])
+
+
+def gateway_headers(kind, ctx, headers):
+    """``headers`` (not changed) with API Gateway's own appended; ctx: the event's
+    requestContext. A function's header of the same name: REST APIs keep it as
+    x-amzn-Remapped-<name>; HTTP APIs drop it (apigw-* is reserved)."""
+    for name, _ in headers:  # a handful of names; a clash is rare
+        if len(name) in CLASH_LENGTHS and name.lower() in GATEWAY_OWN:
+            headers = _without_clash(kind, headers)
+            break
+    if kind == "rest":
+        return headers + [
+            ("x-amzn-RequestId", [ctx["requestId"]]),
+            ("x-amz-apigw-id", [ctx["extendedRequestId"]]),
+        ]
+    return headers + [("apigw-requestid", [ctx["requestId"]])]
+
+
+def _without_clash(kind, headers):
+    if kind == "rest":
+        return [
+            ("x-amzn-Remapped-" + name, values) if name.lower() in REST_OWN else (name, values)
+            for name, values in headers
+        ]
+    return [h for h in headers if h[0].lower() != "apigw-requestid"]
+
+
+def gateway_error(kind, ctx, status):
+    """The shim's own answer for a matched route's function: 502 (an error or a
+    malformed result) or 504 (timeout), with API Gateway's headers."""
+    headers = JSON_HEADERS + [ERROR_TYPE] if kind == "rest" else JSON_HEADERS
+    return status, gateway_headers(kind, ctx, headers), GATEWAY_ERRORS[status]
+
+
 # ------------------------------------------------------------------ http ---
 
 
@@ -862,6 +915,7 @@ class Shim:
         self.config = config
         self.functions = config["functions"]
         self.default_type = config["api"]["defaultContentType"]  # for v1 results
+        self.kind = config["api"]["kind"]  # which gateway headers (gateway_headers)
         self.names = list(self.functions)
         self.consolidated = len(self.names) > 1
         self.handlers = {}  # name -> callable or exception
@@ -954,15 +1008,17 @@ class Shim:
         v2 = api["payloadVersion"] == "2.0"
         params = dict(params) if params else None  # the handler may change its event
         event = (build_event_v2 if v2 else build_event_v1)(api, req, route, params, now)
-        request_id = event["requestContext"]["requestId"]
+        ctx = event["requestContext"]
+        request_id = ctx["requestId"]
+        kind = api["kind"]
         try:
-            result = self.run(conn, name, event, request_id, GATEWAY_TIMEOUT)
+            result = self.run(conn, name, event, request_id, lambda: gateway_error(kind, ctx, 504))
         except TimedOut:
             return None, request_id, name
         except Exception as exc:
             log_error(request_id, name, error_info(exc))
-            return json_response(502, {"message": "Internal server error"}), request_id, name
-        return self.map_result(result, v2, request_id, name), request_id, name
+            return gateway_error(kind, ctx, 502), request_id, name
+        return self.map_result(result, v2, ctx, name), request_id, name
 
     def invoke_direct(self, req, conn):
         """POST /__cloudexit/invoke/<name>: raw event in, raw result out (module docstring)."""
@@ -1021,6 +1077,8 @@ class Shim:
             _, name, request_id, timeout, timeout_response = pending
             message = "Task timed out after %.2f seconds" % timeout
             log_error(request_id, name, {"errorType": "TimeoutError", "errorMessage": message})
+            if callable(timeout_response):  # a route's: built only when it times out
+                timeout_response = timeout_response()
             try:
                 conn.send(serialize(*timeout_response, True))
             except OSError:
@@ -1036,14 +1094,17 @@ class Shim:
                 if pending is not None and pending[0] <= now:
                     self.expire(conn, pending)
 
-    def map_result(self, result, v2, request_id, name):
+    def map_result(self, result, v2, ctx, name):
+        kind = self.kind
         try:
             if v2:
-                return map_response_v2(result)
-            return map_response_v1(result, self.default_type)
+                status, headers, body = map_response_v2(result)
+            else:
+                status, headers, body = map_response_v1(result, self.default_type)
         except (MalformedResponse, ValueError, TypeError) as exc:
-            log_error(request_id, name, error_info(exc))
-            return json_response(502, {"message": "Internal server error"})
+            log_error(ctx["requestId"], name, error_info(exc))
+            return gateway_error(kind, ctx, 502)
+        return status, gateway_headers(kind, ctx, headers), body
 
     # -- process
 
