@@ -8,7 +8,8 @@ from __future__ import annotations
 EXIT_CODES: dict[int, str] = {
     0: "in sync / done",
     1: "drift or a failing finding (`check`), a rewrite (`migrate` from the config, "
-    "`check --fix`), a verify mismatch (`migrate-data`)",
+    "`check --fix`), a verify mismatch (`migrate-data`), a failing route or function "
+    "service (`smoke`)",
     2: "user error: a bad flag, config key, Terraform file or manifest "
     "(one line naming `file:line` or the key, and the fix)",
     3: "internal error: a bug in cloudexit-ci (rerun with CLOUDEXIT_DEBUG=1 for the traceback)",

@@ -30,6 +30,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "inventory": ("cloudexit_ci.commands.inventory", "list every resource and its status"),
     "migrate-data": ("cloudexit_ci.commands.migrate_data", "copy DynamoDB and S3 data"),
     "comment": ("cloudexit_ci.commands.comment", "post the sticky pull-request comment"),
+    "smoke": (
+        "cloudexit_ci.commands.smoke",
+        "check a running stack: one request per route, each function's container health",
+    ),
 }
 
 

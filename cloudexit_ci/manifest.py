@@ -4,8 +4,8 @@ The manifest lists every generated file with its sha256 and the Terraform addres
 it came from, the options of the run, and the data plan (what ``migrate-data --stack``
 copies). ``render`` writes it (:func:`build` + :func:`encode`); ``diff`` and ``check``
 read it leniently (:func:`parse`, :func:`read`: a missing or broken manifest is an
-empty one); ``migrate-data`` reads it strictly (:func:`load`: a broken manifest is a
-user error naming the file and key); ``check --data-plan-base`` and the action read
+empty one); ``migrate-data`` and ``smoke`` read it strictly (:func:`load`: a broken
+manifest is a user error naming the file and key); ``check --data-plan-base`` and the action read
 it as committed at a git ref (:func:`at_ref`).
 
 Encoding is deterministic: files sorted by path, the data plan by (kind, address),
@@ -227,7 +227,24 @@ def parse_strict(data: bytes, where: str) -> Manifest:
         if move is None or not move.kind:
             raise UserError("a data-plan entry needs a string `address` and `kind`",
                             where=f"{where}: dataPlan[{index}]", hint=hint)  # fmt: skip
+    _check_routes(raw, where, hint)
     return _from_document(raw, files)
+
+
+def _check_routes(raw: dict[str, Any], where: str, hint: str) -> None:
+    """``routes`` a list of {method, path, function, service} strings, ``functions`` a
+    mapping of names to service names (both optional)."""
+    routes = raw.get("routes", [])
+    if not isinstance(routes, list):
+        raise UserError("`routes` is not a list", where=f"{where}: routes", hint=hint)
+    for index, entry in enumerate(routes):
+        if RouteEntry.from_json(entry) is None:
+            raise UserError("a route needs string `method`, `path`, `function` and `service`",
+                            where=f"{where}: routes[{index}]", hint=hint)  # fmt: skip
+    functions = raw.get("functions", {})
+    if not isinstance(functions, dict) or not all(isinstance(v, str) for v in functions.values()):
+        raise UserError("`functions` must map function names to service names",
+                        where=f"{where}: functions", hint=hint)  # fmt: skip
 
 
 def read(output_dir: Path) -> Manifest:

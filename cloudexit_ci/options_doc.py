@@ -13,7 +13,7 @@ from cloudexit_ci.errors import EXIT_CODES
 from cloudexit_ci.settings import REMOVED, Setting, for_command, in_scope
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "OPTIONS.md"
-COMMANDS = ("migrate", "check", "inventory", "migrate-data", "comment")
+COMMANDS = ("migrate", "check", "inventory", "migrate-data", "comment", "smoke")
 _INTRO = """\
 Every option of every command. Settings with a `.cloudexit.yml` key take their value
 from, in this order: the command line, the `CLOUDEXIT_*` environment variable (an

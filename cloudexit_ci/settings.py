@@ -264,7 +264,28 @@ _COMMENT = (
     Setting("no-post", "do not call the GitHub API", _C, kind="bool", default=False),
 )  # fmt: skip
 
-SETTINGS: tuple[Setting, ...] = (*_STACK, *_CHECK, *_MIGRATE_DATA, *_COMMENT)
+_SM = ("smoke",)
+_SMOKE = (
+    Setting("stack", "the generated stack's directory (its .cloudexit/manifest.json)", _SM,
+            kind="path", metavar="DIR", required=True),
+    Setting("base-url", "where the requests go, with Host: <the manifest's domain> "
+            "(default: https://<that domain>)", _SM, metavar="URL"),
+    Setting("format", "report format", _SM, choices=("text", "json"), default="text"),
+    Setting("allow-writes", "also probe routes of other methods than GET, HEAD, OPTIONS and "
+            "ANY (POST, PUT, PATCH, DELETE… with an empty JSON object as body)", _SM,
+            kind="bool", default=False),
+    Setting("insecure", "accept any TLS certificate (Traefik's self-signed default one, "
+            "before ACME issued the domain's)", _SM, kind="bool", default=False),
+    Setting("timeout", "seconds to wait for each answer", _SM, kind="float", default=30.0,
+            minimum=0.1, metavar="SECONDS"),
+    Setting("compose", "check each function service's container with `docker compose ps` "
+            "when docker is on PATH and the stack runs here (the flag: do not)", _SM,
+            kind="bool", default=True, flags=("--no-compose",)),
+    Setting("compose-project", "Compose project name (default: the compose file's `name:`, "
+            "or $COMPOSE_PROJECT_NAME)", _SM, metavar="NAME"),
+)  # fmt: skip
+
+SETTINGS: tuple[Setting, ...] = (*_STACK, *_CHECK, *_MIGRATE_DATA, *_COMMENT, *_SMOKE)
 
 REMOVED: dict[str, str] = {
     "output-file": "pass --report-file FILE on the command line (a file in the config would "

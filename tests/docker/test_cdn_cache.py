@@ -6,7 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.docker.checks import assert_all_up, assert_down_clean, assert_healthchecked
+from tests.docker.checks import (
+    assert_all_up,
+    assert_down_clean,
+    assert_healthchecked,
+    assert_smoke_passes,
+)
 from tests.docker.stack import ComposeStack
 
 pytestmark = pytest.mark.docker
@@ -37,6 +42,10 @@ def test_bucket_served_through_traefik_and_nginx(compose_stack: ComposeStack) ->
     assert page.status == 200 and page.body == PAGE
     assert compose_stack.request("POST", "/index.html", HOST, b"x").status == 403
     assert compose_stack.request("GET", "/missing.html", HOST).status in (403, 404)
+
+
+def test_cloudexit_smoke(compose_stack: ComposeStack) -> None:
+    assert_smoke_passes(compose_stack)
 
 
 def test_down_leaves_nothing(compose_stack: ComposeStack) -> None:

@@ -9,7 +9,12 @@ import time
 
 import pytest
 
-from tests.docker.checks import assert_all_up, assert_down_clean, assert_healthchecked
+from tests.docker.checks import (
+    assert_all_up,
+    assert_down_clean,
+    assert_healthchecked,
+    assert_smoke_passes,
+)
 from tests.docker.stack import ComposeStack
 
 pytestmark = pytest.mark.docker
@@ -97,6 +102,10 @@ def test_database_and_cache_take_the_env_passwords(compose_stack: ComposeStack) 
         "ping",
     )  # fmt: skip
     assert pong.strip() == "PONG"
+
+
+def test_cloudexit_smoke(compose_stack: ComposeStack) -> None:
+    assert_smoke_passes(compose_stack)
 
 
 def test_down_leaves_nothing(compose_stack: ComposeStack) -> None:

@@ -11,7 +11,12 @@ import time
 
 import pytest
 
-from tests.docker.checks import assert_all_up, assert_down_clean, assert_healthchecked
+from tests.docker.checks import (
+    assert_all_up,
+    assert_down_clean,
+    assert_healthchecked,
+    assert_smoke_passes,
+)
 from tests.docker.stack import ComposeStack
 
 pytestmark = pytest.mark.docker
@@ -90,6 +95,10 @@ def test_cors_preflight_answered_by_traefik(compose_stack: ComposeStack) -> None
     reply = compose_stack.request("OPTIONS", "/files/x", HOST, headers=headers)
     assert reply.status in (200, 204)
     assert reply.headers.get("access-control-allow-origin") == "https://app.example.com"
+
+
+def test_cloudexit_smoke(compose_stack: ComposeStack) -> None:
+    assert_smoke_passes(compose_stack)
 
 
 def test_down_leaves_nothing(compose_stack: ComposeStack) -> None:

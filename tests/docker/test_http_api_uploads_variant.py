@@ -6,7 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.docker.checks import assert_all_up, assert_down_clean, assert_healthchecked
+from tests.docker.checks import (
+    assert_all_up,
+    assert_down_clean,
+    assert_healthchecked,
+    assert_smoke_passes,
+)
 from tests.docker.stack import ComposeStack
 from tests.docker.test_http_api_uploads import binary_round_trip, notes_newest_first
 
@@ -26,6 +31,10 @@ def test_binary_upload_and_download_keep_every_byte(compose_stack: ComposeStack)
 
 def test_notes_by_owner_through_the_gsi_newest_first(compose_stack: ComposeStack) -> None:
     notes_newest_first(compose_stack)
+
+
+def test_cloudexit_smoke(compose_stack: ComposeStack) -> None:
+    assert_smoke_passes(compose_stack)
 
 
 def test_down_leaves_nothing(compose_stack: ComposeStack) -> None:

@@ -6,7 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.docker.checks import assert_all_up, assert_down_clean, assert_healthchecked
+from tests.docker.checks import (
+    assert_all_up,
+    assert_down_clean,
+    assert_healthchecked,
+    assert_smoke_passes,
+)
 from tests.docker.stack import ComposeStack
 
 pytestmark = pytest.mark.docker
@@ -31,6 +36,10 @@ def test_app_user_reaches_its_database(
         f"-p{env[f'{prefix}_PASSWORD']}", service, "-sNe", "SELECT DATABASE()",
     )  # fmt: skip
     assert out.strip() == service
+
+
+def test_cloudexit_smoke(compose_stack: ComposeStack) -> None:
+    assert_smoke_passes(compose_stack)
 
 
 def test_down_leaves_nothing(compose_stack: ComposeStack) -> None:

@@ -8,7 +8,12 @@ import uuid
 
 import pytest
 
-from tests.docker.checks import assert_all_up, assert_down_clean, assert_healthchecked
+from tests.docker.checks import (
+    assert_all_up,
+    assert_down_clean,
+    assert_healthchecked,
+    assert_smoke_passes,
+)
 from tests.docker.stack import ComposeStack
 
 pytestmark = pytest.mark.docker
@@ -60,6 +65,10 @@ def crud(stack: ComposeStack) -> None:
 def test_unknown_host_or_route_is_not_served(compose_stack: ComposeStack) -> None:
     assert compose_stack.request("GET", "/items", "other.example.com").status == 404
     assert compose_stack.request("PATCH", "/items", HOST).status in (404, 405)
+
+
+def test_cloudexit_smoke(compose_stack: ComposeStack) -> None:
+    assert_smoke_passes(compose_stack)
 
 
 def test_down_leaves_nothing(compose_stack: ComposeStack) -> None:

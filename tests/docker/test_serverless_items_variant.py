@@ -6,7 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.docker.checks import assert_all_up, assert_down_clean, assert_healthchecked
+from tests.docker.checks import (
+    assert_all_up,
+    assert_down_clean,
+    assert_healthchecked,
+    assert_smoke_passes,
+)
 from tests.docker.stack import ComposeStack
 from tests.docker.test_serverless_items import crud
 
@@ -22,6 +27,10 @@ def test_every_service_healthy_and_init_jobs_done(compose_stack: ComposeStack) -
 
 def test_crud_through_traefik(compose_stack: ComposeStack) -> None:
     crud(compose_stack)
+
+
+def test_cloudexit_smoke(compose_stack: ComposeStack) -> None:
+    assert_smoke_passes(compose_stack)
 
 
 def test_down_leaves_nothing(compose_stack: ComposeStack) -> None:

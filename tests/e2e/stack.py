@@ -71,6 +71,18 @@ class Stack:
     api: str
     functions: dict[str, int] = field(default_factory=dict)  # service -> port
     logs: dict[str, Path] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def stop_function(self, service: str) -> None:
+        """Stop one function service's process, as a crashed container would be."""
+        proc = self.processes[service]
+        proc.kill()
+        proc.wait(timeout=10)
+
+    @property
+    def base_url(self) -> str:
+        """Traefik's websecure entry point (plain HTTP here), for `cloudexit-ci smoke`."""
+        return f"http://127.0.0.1:{self.websecure}"
 
     def request(
         self,
@@ -164,9 +176,11 @@ def unpack_code(out: Path, name: str, service: dict[str, Any], task_root: Path) 
 
 @contextlib.contextmanager
 def function_process(
-    out: Path, name: str, service: dict[str, Any], endpoints: Endpoints, port: int, tmp: Path
-) -> Iterator[Path]:
-    """One generated function service as a local process; yields its log file."""
+    out: Path, name: str, service: dict[str, Any], endpoints: Endpoints, port: int, tmp: Path,
+    processes: dict[str, subprocess.Popen[bytes]] | None = None,
+) -> Iterator[Path]:  # fmt: skip
+    """One generated function service as a local process (recorded in ``processes``);
+    yields its log file."""
     task_root = tmp / "task" / name
     unpack_code(out, name, service, task_root)
     folder = out / "functions" / name
@@ -181,6 +195,8 @@ def function_process(
     log = tmp / f"{name}.log"
     with log.open("wb") as fh:
         proc = subprocess.Popen(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT)
+    if processes is not None:
+        processes[name] = proc
     try:
         wait_http(f"http://127.0.0.1:{port}{HEALTH}", timeout=20)
         yield log
@@ -246,16 +262,18 @@ def running(
     ports = free_ports(len(services) + 4)
     web, websecure, ping, api = ports[-4:]
     with contextlib.ExitStack() as stack_cm:
-        logs = {}
+        logs: dict[str, Path] = {}
+        processes: dict[str, subprocess.Popen[bytes]] = {}
         for (name, svc), port in zip(services.items(), ports, strict=False):
             logs[name] = stack_cm.enter_context(
-                function_process(out, name, svc, endpoints, port, tmp)
+                function_process(out, name, svc, endpoints, port, tmp, processes)
             )
         function_ports = dict(zip(services, ports, strict=False))
         entry = {"web": web, "websecure": websecure, "ping": ping, "traefik": api}
         static = traefik_config(out, tmp, function_ports, entry)
         api_url = stack_cm.enter_context(traefik(static, api))
         stack = Stack(out, domain, compose, web, websecure, api_url, function_ports, logs)
+        stack.processes = processes
         expected = sum(
             len((yaml.safe_load(p.read_text()) or {}).get("http", {}).get("routers", {}))
             for p in (out / "traefik" / "dynamic").glob("*.yml")

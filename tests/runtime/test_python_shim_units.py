@@ -155,9 +155,18 @@ def default_types(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 def map_response(case: dict[str, Any], default_types: dict[str, str]) -> Any:
+    """The row's result mapped as the shim answers it: with API Gateway's headers when
+    the row names a requestContext; a gatewayError row is the shim's own 502/504."""
+    if "gatewayError" in case:
+        return shim.gateway_error(case["kind"], case["requestContext"], case["gatewayError"])
     if case["payload"] == "2.0":
-        return shim.map_response_v2(case["result"])
-    return shim.map_response_v1(case["result"], default_types[case["kind"]])
+        mapped = shim.map_response_v2(case["result"])
+    else:
+        mapped = shim.map_response_v1(case["result"], default_types[case["kind"]])
+    if "requestContext" not in case:
+        return mapped
+    status, headers, body = mapped
+    return status, shim.gateway_headers(case["kind"], case["requestContext"], headers), body
 
 
 @pytest.mark.parametrize("case", RESPONSES["cases"], ids=_ids("responses", RESPONSES["cases"]))
@@ -168,6 +177,15 @@ def test_response(case: dict[str, Any], default_types: dict[str, str]) -> None:
         return
     status, headers, body = map_response(case, default_types)
     contract.check_response(case["expect"], status, headers, body)
+
+
+def test_gateway_headers_leave_the_shared_headers_alone() -> None:
+    """map_response_v2 answers non-statusCode results with one shared header list."""
+    before = list(shim.JSON_HEADERS)
+    ctx = {"requestId": "r", "extendedRequestId": "e"}
+    shim.gateway_headers("http", ctx, shim.map_response_v2({"a": 1})[1])
+    shim.gateway_error("rest", ctx, 502)
+    assert before == shim.JSON_HEADERS
 
 
 @pytest.mark.parametrize("value", ["a\r\nSet-Cookie: x=1", "a\nb", "a\rb"])

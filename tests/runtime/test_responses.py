@@ -231,3 +231,50 @@ def test_node_handler_styles(
 ) -> None:
     resp = shared_shims("node", "rest").request("GET", path)
     assert (resp.status, resp.body) == (status, body)
+
+
+REST_IDS = ("x-amzn-RequestId", "x-amz-apigw-id")
+
+
+@pytest.mark.parametrize("kind", ["rest", "http1", "http2"])
+def test_gateway_request_id_headers(
+    runtime: str, shared_shims: Callable[[str, str], Shim], kind: str
+) -> None:
+    """A function's answer carries API Gateway's request id (the event's requestId) the
+    way the API kind names it; an unmatched request carries none (no function answered)."""
+    shim = shared_shims(runtime, kind)
+    resp = shim.request("GET", "/items/ids")
+    context = resp.json()["event"]["requestContext"]
+    if kind == "rest":
+        assert resp.all("x-amzn-RequestId") == [context["requestId"]]
+        assert resp.all("x-amz-apigw-id") == [context["extendedRequestId"]]
+        assert resp.all("apigw-requestid") == []
+        unrouted = shim.request("GET", "/no/such/route")  # the HTTP APIs have $default
+        assert unrouted.status == 404
+        assert not any(unrouted.all(n) for n in (*REST_IDS, "apigw-requestid"))
+    else:
+        assert resp.all("apigw-requestid") == [context["requestId"]]
+        assert all(resp.all(name) == [] for name in REST_IDS)
+
+
+def test_gateway_headers_on_the_shims_own_errors(
+    runtime: str, shared_shims: Callable[[str, str], Shim]
+) -> None:
+    """An exception (502) and a timeout (504) of a REST API's function: the request id and
+    x-amzn-ErrorType, as API Gateway answers them."""
+    shim = shared_shims(runtime, "rest")
+    for target, status in (("/boom", 502), ("/slow?sleepMs=3000", 504)):
+        resp = shim.request("GET", target)
+        assert resp.status == status
+        assert resp.all("x-amzn-ErrorType") == ["InternalServerErrorException"]
+        assert len(resp.all("x-amzn-RequestId")) == 1 and len(resp.all("x-amz-apigw-id")) == 1
+
+
+def test_function_request_id_header_is_remapped(
+    runtime: str, shared_shims: Callable[[str, str], Shim]
+) -> None:
+    shim = shared_shims(runtime, "rest")
+    resp = respond(shim, {"statusCode": 200, "headers": {"x-amzn-RequestId": "mine"}})
+    assert resp.all("x-amzn-Remapped-x-amzn-RequestId") == ["mine"]
+    (gateway,) = resp.all("x-amzn-RequestId")
+    assert gateway != "mine"

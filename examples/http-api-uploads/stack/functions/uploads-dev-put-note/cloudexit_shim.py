@@ -32,6 +32,15 @@ The contract (the Node shim, cloudexit-shim.cjs, keeps the same one):
   Content-Type in a result with a statusCode: REST APIs answer
   application/json, HTTP APIs text/plain; charset=utf-8. Anything malformed,
   or a handler error, is a 502; a timeout a 504.
+- API Gateway's own response headers, on every answer of a matched route (the
+  function's result and the shim's 502/504 for it): REST APIs add
+  x-amzn-RequestId (requestContext.requestId) and x-amz-apigw-id
+  (extendedRequestId), and x-amzn-ErrorType: InternalServerErrorException on
+  the 502/504; a header of the same name from the function is kept as
+  x-amzn-Remapped-<name>, as API Gateway does. HTTP APIs add apigw-requestid
+  (a reserved apigw-* name: the function's own is not passed on). No trace id
+  is invented. An unmatched request (404) carries none of them: a client can
+  tell that a function answered.
 
 Deliberate, documented differences from AWS Lambda:
 - Requests are served concurrently (one thread per connection, at most
@@ -141,15 +150,13 @@ def load_config():
     if api["kind"] == "rest":
         api["payloadVersion"] = "1.0"  # REST APIs only speak 1.0
     api["defaultContentType"] = DEFAULT_TYPE["rest" if api["kind"] == "rest" else "http"]
-    api["prefix"] = "/" + api["stage"] if api.get("stageInPath") else ""  # in the invoke URL
     routes = compile_routes(cfg.get("routes") or [])
     return {"api": api, "functions": cfg.get("functions") or {}, "routes": routes}
 
 
 # --------------------------------------------------------------- routing ---
 # API Gateway template matching: literal segment > {name} (one segment) >
-# {proxy+} (greedy, one or more segments) compared from the left, after every route
-# without a {proxy+}; a method beats ANY; $default last (cloudexit_ci/precedence.py).
+# {proxy+} (greedy, one or more segments); a method beats ANY; $default last.
 
 
 def segment_rank(seg):
@@ -175,9 +182,7 @@ def compile_routes(routes):
         route["routeKey"] = "$default" if is_default else route["method"] + " " + r["path"]
         compiled.append(route)
     # Lexicographic on ranks (a missing segment ranks below greedy), then method.
-    compiled.sort(
-        key=lambda r: (r["isDefault"], r["greedy"] >= 0, [-x for x in r["ranks"]] + [1], r["method"] == "ANY")
-    )
+    compiled.sort(key=lambda r: (r["isDefault"], [-x for x in r["ranks"]] + [1], r["method"] == "ANY"))
     return compiled
 
 
@@ -417,18 +422,6 @@ def build_event_v2(api, req, route, params, now):
     return event
 
 
-def apply_authorizer(event, value):
-    """requestContext.authorizer from the edge's gateway-auth (base64url JSON); the edge
-    removes any copy a client sent, and the header is not part of the event."""
-    try:
-        event["requestContext"]["authorizer"] = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
-    except ValueError:
-        pass  # a malformed value: no authorizer
-    for headers in (event.get("headers"), event.get("multiValueHeaders")):
-        for key in [k for k in headers or () if k.lower() == "x-cloudexit-authorizer"]:
-            del headers[key]
-
-
 # -------------------------------------------------------------- handlers ---
 
 
@@ -636,6 +629,50 @@ def json_response(status, obj):
 
 
 GATEWAY_TIMEOUT = json_response(504, {"message": "Endpoint request timed out"})
+
+
+# ------------------------------------------------------- gateway headers ---
+
+REST_OWN = ("x-amzn-requestid", "x-amz-apigw-id")
+GATEWAY_OWN = (*REST_OWN, "apigw-requestid")
+CLASH_LENGTHS = (14, 15, 16)
+GATEWAY_ERRORS = {
+    502: COMPACT({"message": "Internal server error"}).encode(),
+    504: GATEWAY_TIMEOUT[2],
+}
+ERROR_TYPE = ("x-amzn-ErrorType", ["InternalServerErrorException"])
+
+
+def gateway_headers(kind, ctx, headers):
+    """``headers`` (not changed) with API Gateway's own appended; ctx: the event's
+    requestContext. A function's header of the same name: REST APIs keep it as
+    x-amzn-Remapped-<name>; HTTP APIs drop it (apigw-* is reserved)."""
+    for name, _ in headers:  # a handful of names; a clash is rare
+        if len(name) in CLASH_LENGTHS and name.lower() in GATEWAY_OWN:
+            headers = _without_clash(kind, headers)
+            break
+    if kind == "rest":
+        return headers + [
+            ("x-amzn-RequestId", [ctx["requestId"]]),
+            ("x-amz-apigw-id", [ctx["extendedRequestId"]]),
+        ]
+    return headers + [("apigw-requestid", [ctx["requestId"]])]
+
+
+def _without_clash(kind, headers):
+    if kind == "rest":
+        return [
+            ("x-amzn-Remapped-" + name, values) if name.lower() in REST_OWN else (name, values)
+            for name, values in headers
+        ]
+    return [h for h in headers if h[0].lower() != "apigw-requestid"]
+
+
+def gateway_error(kind, ctx, status):
+    """The shim's own answer for a matched route's function: 502 (an error or a
+    malformed result) or 504 (timeout), with API Gateway's headers."""
+    headers = JSON_HEADERS + [ERROR_TYPE] if kind == "rest" else JSON_HEADERS
+    return status, gateway_headers(kind, ctx, headers), GATEWAY_ERRORS[status]
 
 
 # ------------------------------------------------------------------ http ---
@@ -878,6 +915,7 @@ class Shim:
         self.config = config
         self.functions = config["functions"]
         self.default_type = config["api"]["defaultContentType"]  # for v1 results
+        self.kind = config["api"]["kind"]  # which gateway headers (gateway_headers)
         self.names = list(self.functions)
         self.consolidated = len(self.names) > 1
         self.handlers = {}  # name -> callable or exception
@@ -959,14 +997,6 @@ class Shim:
                 return json_response(200, {"status": "ok"}), None, None
             if path.startswith(INVOKE_PREFIX):
                 return self.invoke_direct(req, conn)
-        api = self.config["api"]
-        prefix = api["prefix"]
-        if prefix:  # served under /<stage>: routes match below it; v1's path has no stage
-            if not path.startswith(prefix + "/"):
-                return json_response(404, {"message": "Not Found"}), None, None
-            path = path[len(prefix) :]
-            if api["payloadVersion"] != "2.0":
-                req["path"] = path
         route, params = self.route(req["method"], path)
         if route is None:
             return json_response(404, {"message": "Not Found"}), None, None
@@ -974,21 +1004,21 @@ class Shim:
         handler = self.handlers.get(name)
         if name not in self.functions or handler is None:
             return json_response(502, {"message": "Internal server error"}), None, name
+        api = self.config["api"]
         v2 = api["payloadVersion"] == "2.0"
         params = dict(params) if params else None  # the handler may change its event
         event = (build_event_v2 if v2 else build_event_v1)(api, req, route, params, now)
-        authorizer = req["h"].get("x-cloudexit-authorizer")
-        if authorizer is not None:
-            apply_authorizer(event, authorizer)
-        request_id = event["requestContext"]["requestId"]
+        ctx = event["requestContext"]
+        request_id = ctx["requestId"]
+        kind = api["kind"]
         try:
-            result = self.run(conn, name, event, request_id, GATEWAY_TIMEOUT)
+            result = self.run(conn, name, event, request_id, lambda: gateway_error(kind, ctx, 504))
         except TimedOut:
             return None, request_id, name
         except Exception as exc:
             log_error(request_id, name, error_info(exc))
-            return json_response(502, {"message": "Internal server error"}), request_id, name
-        return self.map_result(result, v2, request_id, name), request_id, name
+            return gateway_error(kind, ctx, 502), request_id, name
+        return self.map_result(result, v2, ctx, name), request_id, name
 
     def invoke_direct(self, req, conn):
         """POST /__cloudexit/invoke/<name>: raw event in, raw result out (module docstring)."""
@@ -1047,6 +1077,8 @@ class Shim:
             _, name, request_id, timeout, timeout_response = pending
             message = "Task timed out after %.2f seconds" % timeout
             log_error(request_id, name, {"errorType": "TimeoutError", "errorMessage": message})
+            if callable(timeout_response):  # a route's: built only when it times out
+                timeout_response = timeout_response()
             try:
                 conn.send(serialize(*timeout_response, True))
             except OSError:
@@ -1062,14 +1094,17 @@ class Shim:
                 if pending is not None and pending[0] <= now:
                     self.expire(conn, pending)
 
-    def map_result(self, result, v2, request_id, name):
+    def map_result(self, result, v2, ctx, name):
+        kind = self.kind
         try:
             if v2:
-                return map_response_v2(result)
-            return map_response_v1(result, self.default_type)
+                status, headers, body = map_response_v2(result)
+            else:
+                status, headers, body = map_response_v1(result, self.default_type)
         except (MalformedResponse, ValueError, TypeError) as exc:
-            log_error(request_id, name, error_info(exc))
-            return json_response(502, {"message": "Internal server error"})
+            log_error(ctx["requestId"], name, error_info(exc))
+            return gateway_error(kind, ctx, 502)
+        return status, gateway_headers(kind, ctx, headers), body
 
     # -- process
 

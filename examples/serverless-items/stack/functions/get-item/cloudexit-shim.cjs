@@ -28,6 +28,15 @@
 //   No Content-Type in a result with a statusCode: REST APIs answer
 //   application/json, HTTP APIs text/plain; charset=utf-8.
 //   Anything malformed, or a handler error, is a 502; a timeout a 504.
+// - API Gateway's own response headers, on every answer of a matched route (the
+//   function's result and the shim's 502/504 for it): REST APIs add
+//   x-amzn-RequestId (requestContext.requestId) and x-amz-apigw-id
+//   (extendedRequestId), and x-amzn-ErrorType: InternalServerErrorException on
+//   the 502/504; a header of the same name from the function is kept as
+//   x-amzn-Remapped-<name>, as API Gateway does. HTTP APIs add apigw-requestid
+//   (a reserved apigw-* name: the function's own is not passed on). No trace id
+//   is invented. An unmatched request (404) carries none of them: a client can
+//   tell that a function answered.
 //
 // Differences from AWS Lambda that are deliberate and documented:
 // - Requests are served concurrently by one process (Lambda runs one
@@ -76,14 +85,12 @@ function loadConfig() {
   const api = Object.assign({ id: 'local', stage: '$default', payloadVersion: '1.0', binaryMediaTypes: [], kind: 'rest' }, cfg.api || {});
   if (api.kind === 'rest') api.payloadVersion = '1.0'; // REST APIs only speak 1.0
   api.defaultContentType = DEFAULT_TYPE[api.kind === 'rest' ? 'rest' : 'http'];
-  api.prefix = api.stageInPath ? `/${api.stage}` : ''; // a named stage is in the invoke URL
   return { api, functions: cfg.functions || {}, routes: compileRoutes(cfg.routes || []) };
 }
 
 // -------------------------------------------------------------- routing ---
 // API Gateway template matching: literal segment > {name} (one segment) >
-// {proxy+} (greedy, one or more segments) compared from the left, after every route
-// without a {proxy+}; a method beats ANY; $default last (cloudexit_ci/precedence.py).
+// {proxy+} (greedy, one or more segments); a method beats ANY; $default last.
 
 function segmentRank(seg) {
   if (/^\{[^}]+\+\}$/.test(seg)) return 0;
@@ -102,15 +109,13 @@ function compileRoutes(routes) {
     const ranks = segs.map(segmentRank);
     const hasParams = ranks.some((rank) => rank < 2);
     const names = segs.map((seg, i) => (ranks[i] === 0 ? seg.slice(1, -2) : ranks[i] === 1 ? seg.slice(1, -1) : null));
-    const greedy = ranks.includes(0);
-    return { ...r, method, isDefault, segs, ranks, names, hasParams, greedy, resource, resourceId, routeKey };
+    return { ...r, method, isDefault, segs, ranks, names, hasParams, resource, resourceId, routeKey };
   });
   return compiled.sort(compareRoutes);
 }
 
 function compareRoutes(a, b) {
   if (a.isDefault !== b.isDefault) return a.isDefault ? 1 : -1;
-  if (a.greedy !== b.greedy) return a.greedy ? 1 : -1;
   for (let i = 0; i < Math.max(a.ranks.length, b.ranks.length); i++) {
     const ra = a.ranks[i] ?? -1;
     const rb = b.ranks[i] ?? -1;
@@ -718,6 +723,39 @@ function jsonResponse(status, obj) {
   return { status, headers: [['Content-Type', ['application/json']]], body: JSON.stringify(obj) };
 }
 
+// ------------------------------------------------------ gateway headers ---
+
+const REMAPPED = 'x-amzn-Remapped-';
+
+function gatewayHeaders(kind, ctx, headers) {
+  // API Gateway's own headers appended to `headers` (changed in place and returned);
+  // ctx: the event's requestContext. A function's header of the same name: REST APIs
+  // keep it as x-amzn-Remapped-<name>; HTTP APIs drop it (apigw-* is reserved).
+  const rest = kind === 'rest';
+  for (let i = headers.length - 1; i >= 0; i--) {
+    const name = headers[i][0];
+    const n = name.length;
+    if (rest && (n === 16 || n === 14)) {
+      const lower = name.toLowerCase();
+      if (lower === 'x-amzn-requestid' || lower === 'x-amz-apigw-id') headers[i] = [REMAPPED + name, headers[i][1]];
+    } else if (!rest && n === 15 && name.toLowerCase() === 'apigw-requestid') headers.splice(i, 1);
+  }
+  if (rest) headers.push(['x-amzn-RequestId', [ctx.requestId]], ['x-amz-apigw-id', [ctx.extendedRequestId]]);
+  else headers.push(['apigw-requestid', [ctx.requestId]]);
+  return headers;
+}
+
+const GATEWAY_ERRORS = { 502: { message: 'Internal server error' }, 504: { message: 'Endpoint request timed out' } };
+
+function gatewayError(kind, ctx, status) {
+  // The shim's own answer for a matched route's function: 502 (an error or a
+  // malformed result) or 504 (timeout), with API Gateway's headers.
+  const out = jsonResponse(status, GATEWAY_ERRORS[status]);
+  if (kind === 'rest') out.headers.push(['x-amzn-ErrorType', ['InternalServerErrorException']]);
+  gatewayHeaders(kind, ctx, out.headers);
+  return out;
+}
+
 // --------------------------------------------------------------- server ---
 
 function logError(requestId, fnName, err) {
@@ -818,39 +856,28 @@ function invokeRoute(state, req, match, raw, body, log, finish) {
   const name = match.route.function;
   log.function = name;
   if (!state.config.functions[name]) return finish(jsonResponse(502, { message: 'Internal server error' }));
-  const v2 = state.config.api.payloadVersion === '2.0';
-  const event = (v2 ? buildEventV2 : buildEventV1)(state.config.api, req, match, raw, body, Date.now());
-  log.requestId = event.requestContext.requestId;
-  const authorizer = req.headers['x-cloudexit-authorizer'];
-  if (authorizer !== undefined) applyAuthorizer(event, authorizer);
+  const api = state.config.api;
+  const v2 = api.payloadVersion === '2.0';
+  const event = (v2 ? buildEventV2 : buildEventV1)(api, req, match, raw, body, Date.now());
+  const ctx = event.requestContext;
+  log.requestId = ctx.requestId;
+  log.gateway = ctx;
   runFunction(state, name, event, (failed, value) => {
     let out = null;
     if (!failed) {
       try {
-        out = v2 ? mapResponseV2(value) : mapResponseV1(value, state.config.api.defaultContentType);
+        out = v2 ? mapResponseV2(value) : mapResponseV1(value, api.defaultContentType);
+        gatewayHeaders(api.kind, ctx, out.headers);
       } catch (err) {
         value = err;
       }
     }
     if (out === null) {
       logError(log.requestId, name, value);
-      out = value && value.timedOut ? jsonResponse(504, { message: 'Endpoint request timed out' })
-        : jsonResponse(502, { message: 'Internal server error' });
+      out = gatewayError(api.kind, ctx, value && value.timedOut ? 504 : 502);
     }
     finish(out);
   });
-}
-
-function applyAuthorizer(event, value) {
-  // requestContext.authorizer from the edge's gateway-auth (base64url JSON); the edge
-  // removes any copy a client sent, and the header is not part of the event.
-  try {
-    event.requestContext.authorizer = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
-  } catch { /* a malformed value: no authorizer */ }
-  for (const map of [event.headers, event.multiValueHeaders]) {
-    if (!map) continue;
-    for (const key of Object.keys(map)) if (key.toLowerCase() === 'x-cloudexit-authorizer') delete map[key];
-  }
 }
 
 async function invokeDirect(state, req, raw, body, log) {
@@ -885,14 +912,7 @@ function route(state, req, raw, body, log, finish) {
       invokeDirect(state, req, raw, body, log).then(finish, (err) => finish(internalError(log, err)));
       return undefined;
     }
-    const prefix = state.config.api.prefix;
-    let path = raw.path;
-    if (prefix) { // served under /<stage>: routes match below it; v1's path has no stage
-      if (!path.startsWith(prefix + '/')) return finish(jsonResponse(404, { message: 'Not Found' }));
-      path = path.slice(prefix.length);
-      if (state.config.api.payloadVersion !== '2.0') raw.path = path;
-    }
-    const match = matchRoute(state.config.routes, req.method, path);
+    const match = matchRoute(state.config.routes, req.method, raw.path);
     if (!match) return finish(jsonResponse(404, { message: 'Not Found' }));
     return invokeRoute(state, req, match, raw, body, log, finish);
   } catch (err) {
@@ -905,7 +925,10 @@ function respond(state, res, out, log, started) {
     send(res, out, state.draining);
   } catch (err) { // e.g. an invalid header value from the handler
     logError(log.requestId, log.function, err);
-    if (!res.headersSent) send(res, jsonResponse(502, { message: 'Internal server error' }), state.draining);
+    if (!res.headersSent) {
+      const failed = log.gateway ? gatewayError(state.config.api.kind, log.gateway, 502) : jsonResponse(502, { message: 'Internal server error' });
+      send(res, failed, state.draining);
+    }
   }
   log.status = res.statusCode;
   log.durationMs = performance.now() - started;
@@ -959,7 +982,7 @@ function dispatch(state, req, res) {
   // The access-log fields, and the raw path and query the routes read.
   const log = {
     time: isoNow(started), requestId: null, method: req.method, path: q < 0 ? url : url.slice(0, q),
-    status: 0, durationMs: 0, function: null, query: q < 0 ? '' : url.slice(q + 1),
+    status: 0, durationMs: 0, function: null, query: q < 0 ? '' : url.slice(q + 1), gateway: null,
   };
   const raw = log;
   let answered = false;
@@ -1033,6 +1056,6 @@ if (require.main === module) {
   module.exports = {
     loadConfig, compileRoutes, matchRoute, parseQuery, singleAndMulti, commaJoined,
     isBinaryV1, isBinaryV2, buildEventV1, buildEventV2, mapResponseV1, mapResponseV2,
-    requestTime, uuid4,
+    gatewayHeaders, gatewayError, requestTime, uuid4,
   };
 }
