@@ -200,6 +200,7 @@ class _Reader:
         body = item.get("change")
         if not isinstance(body, dict):
             raise self.bad(f"{key}.change", "must be an object")
+        self.identity(item, key)
         self.collect_secrets(body.get("before"), body.get("before_sensitive", False))
         after, sensitive = body.get("after"), body.get("after_sensitive", False)
         self.collect_secrets(after, sensitive)
@@ -277,9 +278,7 @@ class _Reader:
     # -- shared --------------------------------------------------------------------------
     def add(self, item: dict[str, Any], prefix: str, values: Any, unknown: Any,
             sensitive: Any, key: str) -> None:  # fmt: skip
-        address, mode, type_, name = (item.get(k) for k in ("address", "mode", "type", "name"))
-        if not all(isinstance(v, str) and v for v in (address, mode, type_, name)):
-            raise self.bad(key, "needs string address, mode, type and name")
+        mode, type_, name = self.identity(item, key)
         if not isinstance(values, dict):
             raise self.bad(key, "needs its values as an object")
         index = item.get("index")
@@ -293,6 +292,13 @@ class _Reader:
             canonical, str(mode), str(type_), base, index, values, unknown, sensitive
         )
         self.resources[(base, index)] = resource
+
+    def identity(self, item: dict[str, Any], key: str) -> tuple[str, str, str]:
+        """(mode, type, name) of a resource entry, which must have them and an address."""
+        found = [item.get(k) for k in ("address", "mode", "type", "name")]
+        if not all(isinstance(v, str) and v for v in found):
+            raise self.bad(key, "needs string address, mode, type and name")
+        return str(found[1]), str(found[2]), str(found[3])
 
     def module_prefix(self, address: Any, key: str) -> str:
         """A module instance address → the loader's prefix (``module.a[0].``); notes each
@@ -323,7 +329,8 @@ class _Reader:
             raise self.bad(key, f"the instance key {text} is not a quoted string") from None
 
     def items(self, container: dict[str, Any], name: str, key: str) -> Iterator[dict[str, Any]]:
-        found = container.get(name) or []
+        found = container.get(name)
+        found = [] if found is None else found
         where = f"{key}.{name}" if key else name
         if not isinstance(found, list):
             raise self.bad(where, "must be a list")
