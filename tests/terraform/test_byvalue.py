@@ -80,3 +80,18 @@ def test_merge_prefers_terraform_but_keeps_references_secrets_and_unknowns() -> 
         "aws_lambda_function.api", "environment"
     )
     assert merge(Computed("data.x.y", "v"), _known(URL)) == Computed("aws_sqs_queue.orders", "url")
+
+
+def test_terraform_values_the_hcl_does_not_write_are_masked_all_the_way_down() -> None:
+    known = _known(
+        {"outputs": {"dsn": "pg://a:hunter2-secret@h", "token": "t0", "list": ["x", URL]}},
+        sensitive={"outputs": {"token": True}},
+        secrets={"hunter2-secret"},
+    )
+    assert merge(MISSING, known) == {
+        "outputs": {
+            "dsn": Sensitive("aws_lambda_function.api.environment.outputs.dsn", variable=False),
+            "token": Sensitive("aws_lambda_function.api.environment.outputs.token", False),
+            "list": ["x", Computed("aws_sqs_queue.orders", "url")],
+        }
+    }
