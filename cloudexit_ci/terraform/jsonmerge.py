@@ -23,6 +23,7 @@ from cloudexit_ci.terraform.byvalue import Identity, build, mask_at
 from cloudexit_ci.terraform.files import parse_files, rel, terraform_files
 from cloudexit_ci.terraform.instances import Instance, One
 from cloudexit_ci.terraform.known import Known, World
+from cloudexit_ci.terraform.model import Diagnostics
 from cloudexit_ci.terraform.tfjson import Key, TerraformJson, load_json
 from cloudexit_ci.terraform.typed import Sensitive, Unknown, walk
 
@@ -57,14 +58,22 @@ class JsonContext:
             out[name] = Sensitive(name) if secret else value
         return out
 
-    def instances(self, address: str, hcl: Instance, *, module: bool) -> Instance:
-        """The instances of the resource or module call ``address`` Terraform expanded."""
+    def instances(
+        self, address: str, hcl: Instance, diagnostics: Diagnostics, *, module: bool
+    ) -> Instance:
+        """The instances of the resource or module call ``address`` Terraform expanded
+        (then a ``count``/``for_each`` the HCL could not evaluate is no longer reported)."""
         data = self.data
         keys = list(data.modules.get(address, ())) if module else data.resource_keys(address)
         if not keys and (not data.is_declared(address) or hcl.repetition == ""):
             return hcl  # the JSON knows nothing of it (a new block, a state before apply)
         if not all(_fits(key, hcl.repetition) for key in keys):
             return hcl  # the JSON is of other code (count vs for_each): the HCL decides
+        diagnostics.unresolved[:] = [
+            u
+            for u in diagnostics.unresolved
+            if u.address != address or u.attribute not in ("count", "for_each")
+        ]
         written = {one.key: one for one in hcl.items}
         return Instance(hcl.repetition, tuple(written.get(k) or _one(k) for k in keys))
 

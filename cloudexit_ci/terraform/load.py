@@ -194,7 +194,7 @@ class _ModuleLoader:
         found = self._instances(file, block, base)
         tfjson = self.ctx.json
         if tfjson is not None and mode == "managed":
-            found = tfjson.instances(base, found, module=False)
+            found = tfjson.instances(base, found, self.ctx.diagnostics, module=False)
         for instance in found.items:
             address = base + key_suffix(instance.key)
             evaluator = self.evaluator.child(instance.names) if instance.names else self.evaluator
@@ -229,7 +229,9 @@ class _ModuleLoader:
         address = f"{self.prefix}module.{name}"
         instances = self._instances(file, block, address)
         if self.ctx.json is not None:
-            instances = self.ctx.json.instances(address, instances, module=True)
+            instances = self.ctx.json.instances(
+                address, instances, self.ctx.diagnostics, module=True
+            )
         if not instances.items:
             return shaped({}, instances.repetition)
         directory = self._module_dir(file, block, address, module_key(self.key, name))

@@ -266,6 +266,7 @@ def test_instances_are_the_ones_terraform_expanded(tmp_path: Path) -> None:
                 module_address="module.m[1]"),
     ]  # fmt: skip
     module = _load(_plan(tmp_path, {}, changes), "plan.json")  # no variable values at all
+    assert not [u for u in module.diagnostics.unresolved if u.attribute in ("count", "for_each")]
     assert addresses(module) == [
         'aws_sqs_queue.q["a"]',
         'aws_sqs_queue.q["b c"]',
