@@ -13,6 +13,7 @@ stacks:
     alternator-write-isolation: only_rmw_uses_lwt
     var-files: [prod.tfvars]
     vars: {env: prod}
+    terraform-json: plan.json         # `terraform show -json plan.out` (or of the state)
     code-dirs: {aws_lambda_function.api: services/api/src}
 check:
   fail-on: [drift, error]
@@ -130,5 +131,7 @@ def _stack(item: Any, base: Path, where: str) -> StackConfig:
     values = section(item, in_scope("stack"), where)
     if "var-files" in values:  # relative to the config file, like every path here
         values["var-files"] = tuple(str(base / f) for f in values["var-files"])
+    if "terraform-json" in values:
+        values["terraform-json"] = base / values["terraform-json"]
     terraform, output = base / values.pop("terraform"), base / values.pop("output")
     return StackConfig(terraform, output, values, base, where)

@@ -22,6 +22,7 @@ class Source:
     directory: Path
     var_files: tuple[Path, ...] = ()
     var_args: tuple[str, ...] = ()
+    terraform_json: Path | None = None  # `terraform show -json` of a plan or state
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,12 @@ class Result:
 def load(source: Source) -> TerraformModule:
     from cloudexit_ci.terraform.load import load_module
 
-    return load_module(source.directory, var_files=source.var_files, var_args=source.var_args)
+    return load_module(
+        source.directory,
+        var_files=source.var_files,
+        var_args=source.var_args,
+        terraform_json=source.terraform_json,
+    )
 
 
 def generate(source: Source, options: Options) -> Result:
@@ -58,7 +64,8 @@ def render(source: Source, options: Options) -> Rendered:
         str(source.directory.resolve()),
         [str(p.resolve()) for p in source.var_files],
         source.var_args,
-    )
+        *([str(source.terraform_json.resolve())] if source.terraform_json else []),
+    )  # the JSON's content is a recorded input (read through terraform.files)
     hit = cache.lookup(key)
     if hit is not None:
         return hit

@@ -155,6 +155,9 @@ _STACK = (
     Setting("vars", "a Terraform variable NAME=VALUE (repeatable; the file's mapping first)",
             GENERATE, "stack", "map", flags=("--var",), env=False, metavar="NAME=VALUE",
             append=True),
+    Setting("terraform-json", "`terraform show -json` of a plan or state: Terraform's own "
+            "names, instances, variables, regions and values (docs/TERRAFORM-JSON.md)",
+            GENERATE, "stack", "path", env=False, metavar="FILE"),
     Setting("code-dirs", "where a function's code lives: function address → folder "
             "(relative to the config file)", GENERATE, "stack", "map", flags=(), env=False),
     Setting("config", "path of .cloudexit.yml (default: ./.cloudexit.yml or .yaml)",

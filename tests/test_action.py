@@ -7,6 +7,7 @@ tests/test_action_comment.py.
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -129,3 +130,25 @@ def test_broken_terraform_fails_early(runner: Runner, gh: GitHubStandIn) -> None
     assert job.ran[-1] == "Check the generated stack"
     assert "failed with exit code 2" in job.log
     assert gh.requests == []
+
+
+STATE = {
+    "format_version": "1.0",
+    "values": {"root_module": {"resources": [{
+        "address": "aws_dynamodb_table.items", "mode": "managed", "type": "aws_dynamodb_table",
+        "name": "items", "values": {"name": "items", "hash_key": "id",
+                                    "arn": "arn:aws:dynamodb:eu-west-1:1:table/items"},
+        "sensitive_values": {}}]}},
+}  # fmt: skip
+
+
+def test_terraform_json_input_reaches_check(runner: Runner) -> None:
+    """The input is passed to `check --terraform-json` (relative to working-directory): the
+    stack was generated without it, so the data plan now says where its names came from."""
+    (runner.workspace / "state.json").write_text(json.dumps(STATE))
+    job = runner.run(comment="off", **{"terraform-json": "state.json"})
+    assert job.steps["check"]["exit-code"] == "1", job.log
+    assert "manifest.json" in job.log
+    missing = runner.run(comment="off", **{"terraform-json": "plan.json"})
+    assert not missing.ok and missing.ran[-1] == "Check the generated stack"
+    assert "plan.json" in missing.log and "terraform show -json" in missing.log

@@ -83,7 +83,7 @@ def test_config_sections() -> None:
     assert set(in_scope("stack")) == {
         "terraform", "output", "name", "domain", "serverless-mode", "dynamodb-mode",
         "object-store", "acme-email", "alternator-write-isolation", "var-files", "vars",
-        "code-dirs",
+        "terraform-json", "code-dirs",
     }  # fmt: skip
     assert set(in_scope("check")) == {
         "format", "fail-on", "soft-fail", "inline-ignores", "data-plan-base",

@@ -61,7 +61,12 @@ def target_of(
     )
     if values["code-dirs"]:
         options = replace(options, code_dirs=_code_dirs(values["code-dirs"], stack))
-    source = Source(stack.terraform, tuple(map(Path, values["var-files"])), tuple(values["vars"]))
+    source = Source(
+        stack.terraform,
+        tuple(map(Path, values["var-files"])),
+        tuple(values["vars"]),
+        values["terraform-json"],
+    )
     return Target(source, options, str(given if given is not None else stack.terraform))
 
 

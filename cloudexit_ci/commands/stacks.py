@@ -28,4 +28,11 @@ def targets(args: argparse.Namespace, config: Config, *, need_output: bool = Tru
             where="command line",
             hint="pass TERRAFORM_DIR --output OUT, or list stacks in .cloudexit.yml",
         )
+    if getattr(args, "terraform_json", None) is not None and len(config.stacks) > 1:
+        raise UserError(
+            f"one --terraform-json cannot describe the {len(config.stacks)} stacks of "
+            f"{config.path}",
+            where="--terraform-json",
+            hint="set `terraform-json: FILE` on each stack in .cloudexit.yml instead",
+        )
     return [target_of(args, stack, cli=False) for stack in config.stacks]

@@ -57,7 +57,7 @@ def map_table(resource: Resource, ctx: MapContext) -> Coverage:
     ctx.stack.data_plan.append(
         DataMove(
             "dynamodb",
-            (("table", name),),
+            estate.data_source(ctx, resource, "name", (("table", name),)),
             tuple(sorted(target.items())),
             resource.origin,
         )

@@ -73,6 +73,20 @@ def structured(values: Values, name: str) -> Any:
     return value
 
 
+def data_source(
+    ctx: MapContext, resource: Resource, name_attr: str, source: tuple[tuple[str, str], ...]
+) -> tuple[tuple[str, str], ...]:
+    """A data move's source. With a Terraform JSON (``--terraform-json``) it also says
+    where the name came from (``origin``: ``terraform-json`` when Terraform's JSON knows
+    ``name_attr``, else ``hcl``) and the region Terraform manages the resource in."""
+    if ctx.module.terraform_json is None:
+        return source
+    extra = [("origin", resource.values.origin(name_attr))]
+    if resource.region:
+        extra.append(("region", resource.region))
+    return (*source, *extra)
+
+
 def shapes_a_service(ctx: MapContext, resource: Resource) -> bool:
     """Whether ``resource`` is among the origins of a service already generated."""
     return any(resource.origin in s.origins for s in ctx.stack.services.values())

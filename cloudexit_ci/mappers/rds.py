@@ -220,7 +220,12 @@ def _data_move(
     ctx.stack.data_plan.append(
         DataMove(
             "postgres" if postgres else "mysql",
-            (("identifier", ident), ("engine", engine), ("tool", dump[0])),
+            estate.data_source(
+                ctx,
+                resource,
+                "cluster_identifier" if resource.type == "aws_rds_cluster" else "identifier",
+                (("identifier", ident), ("engine", engine), ("tool", dump[0])),
+            ),
             (("service", name), ("host", name), ("port", str(port)), ("tool", dump[1])),
             resource.origin,
         )

@@ -72,7 +72,7 @@ def map_bucket(resource: Resource, ctx: MapContext) -> Coverage:
     ctx.stack.data_plan.append(
         DataMove(
             "s3",
-            (("bucket", name),),
+            estate.data_source(ctx, resource, "bucket", (("bucket", name),)),
             (("bucket", name), ("endpoint", f"http://{store}:{_port(store)}"), ("service", store)),
             resource.origin,
         )

@@ -37,6 +37,7 @@ def sensitive(ctx: MapContext, value: Sensitive, origin: Origin | None) -> EnvRe
     """The ``.env`` variable of a sensitive Terraform variable (the same one everywhere)."""
     name = env_name(value.name)
     if name not in ctx.stack.env_vars:
-        text = f"the sensitive variable {value.reference} (never copied from Terraform)"
+        what = "variable" if value.variable else "value (marked sensitive in the Terraform JSON)"
+        text = f"the sensitive {what} {value.reference} (never copied from Terraform)"
         ctx.stack.env_vars[name] = EnvVar(name, text, origin, secret=True)
     return EnvRef(name)

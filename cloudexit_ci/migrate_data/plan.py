@@ -87,9 +87,15 @@ def _get(side: Mapping[str, Any], where: str, name: str, key: str) -> str:
 def job_from_move(
     move: DataMove, where: str, source: Endpoint, target: Endpoint, overrides: dict[str, str]
 ) -> Job:
-    """The job for one manifest data-plan entry; ``where`` names the entry in messages."""
+    """The job for one manifest data-plan entry; ``where`` names the entry in messages.
+
+    The source's region is ``--source-region`` when given, else the move's own (the
+    region Terraform's JSON recorded, ``source.region``), else the AWS environment's."""
     tgt = move.target
     service = str(tgt.get("service", ""))
+    region = move.source.get("region")
+    if source.region is None and isinstance(region, str) and region:
+        source = replace(source, region=region)
 
     def get(name: str, key: str) -> str:
         return _get(move.source if name == "source" else tgt, where, name, key)

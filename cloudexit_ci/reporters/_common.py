@@ -82,16 +82,21 @@ def stacks_label(reports: Iterable[Report]) -> str:
 
 
 _NAME_KEYS = ("table", "bucket", "keyspace", "database", "identifier", "queue")
-_QUALIFIER_KEYS = ("engine", "mode")
+_QUALIFIER_KEYS = ("engine", "mode", "region")
+_ORIGINS = {"terraform-json": "name from Terraform's JSON", "hcl": "name from the HCL"}
 
 
 def endpoint_parts(end: dict[str, object], default_where: str = "") -> tuple[str, str, str]:
     """(what, name, where) of a data plan source or target: ("table", "items", "scylladb
-    (alternator)"); ``where`` is the service (or ``default_where``) plus engine/mode."""
+    (alternator)"); ``where`` is the service (or ``default_where``) plus engine/mode, and
+    for a source generated with ``--terraform-json`` its region and where its name came
+    from ("AWS (eu-west-1, name from Terraform's JSON)")."""
     what = next((k for k in _NAME_KEYS if end.get(k) not in (None, "")), "")
     name = str(end.get(what, "")) if what else ""
     where = str(end.get("service") or default_where)
     qualifiers = [str(end[k]) for k in _QUALIFIER_KEYS if end.get(k) not in (None, "")]
+    origin = _ORIGINS.get(str(end.get("origin")))
+    qualifiers += [origin] if origin else []
     if qualifiers:
         where = f"{where} ({', '.join(qualifiers)})" if where else ", ".join(qualifiers)
     return what, name, where

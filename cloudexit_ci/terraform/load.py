@@ -5,6 +5,10 @@ Variables come from defaults, ``terraform.tfvars``, ``*.auto.tfvars``,
 instances addressed like Terraform does (``module.a["k"].aws_x.y[0]``); every
 module instance has its own variables and locals. Non-local module sources are
 read where ``terraform init`` installed them (``modules``).
+
+With ``terraform_json`` (``terraform show -json`` of a plan or state, ``tfjson``), the
+JSON's instances, variable values, regions and every known value come first
+(``jsonmerge``, ``known.merge``); the HCL gives what is unknown at plan time.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from cloudexit_ci.terraform.expressions import Computed, Evaluator, Namespace, U
 from cloudexit_ci.terraform.files import parse_files, rel, repo_root_of, terraform_files
 from cloudexit_ci.terraform.functions import PURE
 from cloudexit_ci.terraform.instances import Instance, instances_of, key_suffix
+from cloudexit_ci.terraform.jsonmerge import JsonContext, json_context
+from cloudexit_ci.terraform.known import Known
 from cloudexit_ci.terraform.model import (
     Diagnostics,
     RemoteModule,
@@ -140,10 +146,16 @@ class _ModuleLoader:
             self.values_cache[key] = cached
         return cached
 
-    def _guarded(self, body: ast.Body, evaluator: Evaluator, address: str, file: str) -> Values:
-        return _GuardedValues(
-            body, evaluator, address=address, file=file, diagnostics=self.ctx.diagnostics
-        )
+    def _guarded(
+        self,
+        body: ast.Body,
+        evaluator: Evaluator,
+        address: str,
+        file: str,
+        known: Known | None = None,
+    ) -> Values:
+        return _GuardedValues(body, evaluator, address=address, file=file,
+                              diagnostics=self.ctx.diagnostics, known=known)  # fmt: skip
 
     # -- resources --------------------------------------------------------------
     def _resource_blocks(self) -> dict[tuple[str, str, str], tuple[ast.ParsedFile, ast.Block]]:
@@ -190,11 +202,17 @@ class _ModuleLoader:
         base = f"{self.prefix}{'data.' if mode == 'data' else ''}{type_}.{name}"
         out: dict[str | int | None, Resource] = {}
         found = self._instances(file, block, base)
+        tfjson = self.ctx.json
+        if tfjson is not None and mode == "managed":
+            found = tfjson.instances(base, found, self.ctx.diagnostics, module=False)
         for instance in found.items:
             address = base + key_suffix(instance.key)
             evaluator = self.evaluator.child(instance.names) if instance.names else self.evaluator
-            values = self._guarded(block.body, evaluator, address, file.path)
+            known = tfjson.known(base, instance.key) if tfjson is not None else None
+            values = self._guarded(block.body, evaluator, address, file.path, known)
             region = resource_region(type_, block.body, values, self.regions)
+            if tfjson is not None:
+                region = tfjson.region(base, instance.key) or region
             out[instance.key] = Resource(
                 mode, type_, name, address, file.path, block.line, block.end_line, values,
                 key=instance.key, module=self.prefix.rstrip("."), module_dir=self.module_dir,
@@ -220,6 +238,10 @@ class _ModuleLoader:
         file, block = found[0]
         address = f"{self.prefix}module.{name}"
         instances = self._instances(file, block, address)
+        if self.ctx.json is not None:
+            instances = self.ctx.json.instances(
+                address, instances, self.ctx.diagnostics, module=True
+            )
         if not instances.items:
             return shaped({}, instances.repetition)
         directory = self._module_dir(file, block, address, module_key(self.key, name))
@@ -314,10 +336,13 @@ class _GuardedValues(Values):
 
 
 class _Context:
-    def __init__(self, repo: Path, directory: Path, var_values: dict[str, Any]) -> None:
+    def __init__(
+        self, repo: Path, directory: Path, var_values: dict[str, Any], json: JsonContext | None
+    ) -> None:
         self.repo = repo
         self.root_dir = rel(directory, repo)
-        self.var_values = var_values
+        self.json = json
+        self.var_values = json.var_values(var_values) if json is not None else var_values
         self.diagnostics = Diagnostics()
         self.all_files: list[ast.ParsedFile] = []
         self.remote_modules: list[RemoteModule] = []
@@ -344,13 +369,18 @@ def load_module(
     var_files: Sequence[Path] = (),
     var_args: Sequence[str] = (),
     repo_root: Path | None = None,
+    terraform_json: Path | None = None,
 ) -> TerraformModule:
-    """Load the Terraform root module in ``directory``."""
+    """Load the Terraform root module in ``directory`` (merged with ``terraform_json``,
+    the output of ``terraform show -json``, when given)."""
     directory = directory.resolve()
     repo = (repo_root or repo_root_of(directory)).resolve()
     values = variable_values(directory, repo, var_files, var_args)  # tfvars, --var
-    ctx = _Context(repo, directory, values)
+    json = json_context(terraform_json, directory, repo)
+    ctx = _Context(repo, directory, values, json)
     root = _ModuleLoader(ctx, directory, "", "", None, {}, 0)
+    if json is not None:  # read before any module below takes its providers
+        root.regions.update(json.provider_regions(root.regions))
     resources = _collect(root)
     resources.sort(key=lambda r: _sort_key(r.address))
     return TerraformModule(
@@ -361,6 +391,7 @@ def load_module(
         ctx.all_files,
         ctx.remote_modules,
         region=root.regions.get("aws"),
+        terraform_json=json.data.path if json is not None else None,
     )
 
 

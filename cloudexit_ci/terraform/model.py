@@ -16,6 +16,7 @@ from cloudexit_ci.stack import Origin, Unresolved  # Unresolved: the IR's record
 from cloudexit_ci.terraform import ast
 from cloudexit_ci.terraform.dynamic import expand_dynamic
 from cloudexit_ci.terraform.expressions import Computed, Evaluator, Unknown, first_unknown
+from cloudexit_ci.terraform.known import MISSING, Known, merge, pair_blocks
 from cloudexit_ci.terraform.typed import is_known
 
 
@@ -34,7 +35,9 @@ class Values:
 
     Nested blocks include the ones ``dynamic "NAME"`` blocks expand to, in the
     order Terraform gives them; ``labels`` are a block's labels (from a dynamic
-    block's ``labels``).
+    block's ``labels``). ``known``: what Terraform's JSON says about the same object
+    (``--terraform-json``); each attribute is then ``known.merge`` of both, and
+    ``has`` still answers what the HCL writes.
     """
 
     def __init__(
@@ -47,6 +50,7 @@ class Values:
         diagnostics: Diagnostics,
         prefix: str = "",
         labels: tuple[str, ...] = (),
+        known: Known | None = None,
     ) -> None:
         self.body = body
         self.evaluator = evaluator
@@ -55,8 +59,11 @@ class Values:
         self.diagnostics = diagnostics
         self.prefix = prefix
         self.labels = labels
+        self.known = known
+        self.json_only = False  # a block only Terraform's JSON has (``has`` reads the JSON)
         self._cache: dict[str, Any] = {}
         self._blocks: dict[str, list[Values]] = {}
+        self._hcl: dict[str, list[Values]] = {}
 
     def child(
         self,
@@ -65,6 +72,7 @@ class Values:
         *,
         evaluator: Evaluator | None = None,
         labels: tuple[str, ...] = (),
+        known: Known | None = None,
     ) -> Values:
         """Values of a nested body (same class, address, file and diagnostics)."""
         return type(self)(
@@ -75,11 +83,24 @@ class Values:
             diagnostics=self.diagnostics,
             prefix=prefix,
             labels=labels,
+            known=known,
         )
 
     def has(self, name: str) -> bool:
-        """An attribute ``name`` is set, or at least one ``name`` block exists."""
-        return self.body.attr(name) is not None or bool(self.blocks(name))
+        """An attribute ``name`` is set, or at least one ``name`` block exists: in the
+        HCL (Terraform's JSON lists every attribute, defaults too), or, for a block only
+        the JSON has, a value that is not empty."""
+        if self.body.attr(name) is not None or bool(self._hcl_blocks(name)):
+            return True
+        if not self.json_only or self.known is None:
+            return False
+        view = self.known.at(name)
+        return view is not None and view.found and view.value not in ("", [], {}, False)
+
+    def origin(self, name: str) -> str:
+        """``terraform-json`` when Terraform's JSON knows the value of ``name``, else ``hcl``."""
+        view = self.known.at(name) if self.known is not None else None
+        return "terraform-json" if view is not None and view.found else "hcl"
 
     def line_of(self, name: str) -> int | None:
         attribute = self.body.attr(name)
@@ -95,9 +116,14 @@ class Values:
         if name in self._cache:
             return self._cache[name]
         attribute = self.body.attr(name)
-        if attribute is None:
+        view = self.known.at(name) if self.known is not None else None
+        if attribute is None and view is None:
             return default
-        value = self.evaluator.eval(attribute.expr)
+        value = self.evaluator.eval(attribute.expr) if attribute is not None else MISSING
+        if view is not None:
+            value = merge(value, view)
+        if value is MISSING or (value is None and attribute is None):
+            return default
         missing = first_unknown(value)
         if isinstance(missing, Unknown):
             self.record(name, missing.reason)
@@ -156,6 +182,32 @@ class Values:
         return self._blocks[name]
 
     def _find_blocks(self, name: str) -> list[Values]:
+        hcl = self._hcl_blocks(name)
+        view = self.known.at(name) if self.known is not None else None
+        if view is None or not view.found:
+            return hcl
+        items = view.value if isinstance(view.value, list) else [view.value]
+        listed = isinstance(view.value, list)
+        if not hcl:  # a block only Terraform's JSON has (a computed one, or a default)
+            found = []
+            for i, item in enumerate(items):
+                if isinstance(item, dict):
+                    child = self.child(ast.Body((), ()), f"{self.prefix}{name}.",
+                                       known=view.at(i) if listed else view)  # fmt: skip
+                    child.json_only = True
+                    found.append(child)
+            return found
+        for block, index in zip(hcl, pair_blocks([_literals(b) for b in hcl], items), strict=True):
+            if index is not None:
+                block.known = view.at(index) if listed else view
+        return hcl
+
+    def _hcl_blocks(self, name: str) -> list[Values]:
+        if name not in self._hcl:
+            self._hcl[name] = self._written_blocks(name)
+        return self._hcl[name]
+
+    def _written_blocks(self, name: str) -> list[Values]:
         found: list[Values] = []
         written = False
         for block in self.body.blocks:
@@ -197,10 +249,27 @@ class Values:
         }
         for name in self.block_names():
             out[name] = [v.to_dict() for v in self.blocks(name)]
+        known = self.known.value if self.known is not None else None
+        for name in known if isinstance(known, dict) else ():
+            if name not in out and name not in meta:
+                out[name] = self.raw(name)
         return out
 
 
 _REFERENCE_META = ("provider", "depends_on")
+
+
+def _literals(values: Values) -> dict[str, Any]:
+    """A block's arguments that are plain text, numbers or bools (to pair it with its JSON)."""
+    out: dict[str, Any] = {}
+    for attribute in values.body.attributes:
+        try:
+            value = values.evaluator.eval(attribute.expr)
+        except Exception:  # an undefined name: reported when the attribute is read
+            continue
+        if isinstance(value, (str, int, float, bool)):
+            out[attribute.name] = value
+    return out
 
 
 def _literal(value: Any) -> ast.Expr:
@@ -264,6 +333,7 @@ class TerraformModule:
     files: list[ast.ParsedFile]
     remote_modules: list[RemoteModule] = field(default_factory=list)
     region: str | None = None  # the root module's default aws provider region
+    terraform_json: str | None = None  # the plan/state JSON merged in (as messages name it)
 
     def of_type(self, *types: str) -> Iterator[Resource]:
         return (r for r in self.resources if r.type in types and r.mode == "managed")

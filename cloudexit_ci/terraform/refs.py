@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from cloudexit_ci.terraform.computed import SECRET_ATTRIBUTES, computed_attribute
+from cloudexit_ci.terraform.known import MISSING
 from cloudexit_ci.terraform.model import Resource
 from cloudexit_ci.terraform.typed import Computed, Namespace, Unknown
 
@@ -43,7 +44,8 @@ class Scope(Mapping[str, Any]):
 
 
 class ResourceRef:
-    """A reference to one resource instance: arguments it sets, else computed attributes."""
+    """A reference to one resource instance: arguments it sets, else computed attributes
+    (a data source's as Terraform's JSON read them, when it did)."""
 
     def __init__(self, resource: Resource) -> None:
         self.resource = resource
@@ -57,6 +59,10 @@ class ResourceRef:
             return values.raw(name)
         if name in values.block_names():
             return [b.to_dict() for b in values.blocks(name)]
+        if resource.mode == "data" and values.known is not None:  # read during the plan
+            found = values.raw(name, MISSING)
+            if found is not MISSING:
+                return found
         return computed_attribute(resource, name)
 
 

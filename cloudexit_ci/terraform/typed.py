@@ -70,19 +70,25 @@ class Computed:
 
 @dataclass(frozen=True)
 class Sensitive:
-    """The value of a variable declared ``sensitive = true``; the value is never kept.
+    """A sensitive value; the value itself is never kept.
 
     ``name`` is the variable's name in the root module (``db_password``), or
     qualified by the module instance for a child module's own sensitive variable
     (``module.db.password``); reading inside it extends the name
-    (``secrets.stripe``).
+    (``secrets.stripe``). ``variable`` is False for a value Terraform's JSON marks
+    sensitive (``sensitive_values``/``after_sensitive``): then ``name`` is the
+    resource attribute's reference (``aws_db_instance.db.password``).
     """
 
     name: str
+    variable: bool = True
 
     @property
     def reference(self) -> str:
-        return f"var.{self.name}"
+        return f"var.{self.name}" if self.variable else self.name
+
+    def step(self, key: str | int) -> Sensitive:
+        return Sensitive(self.name + path_text([key]), self.variable)
 
     def __str__(self) -> str:  # text for messages (never the value); not used as a value
         return f"${{{self.reference}}}"
@@ -164,7 +170,8 @@ def depends_on(value: Any) -> str:
     if isinstance(value, Computed):
         return f"depends on {value.reference} (known after apply)"
     if isinstance(value, Sensitive):
-        return f"depends on the sensitive variable {value.name}"
+        what = "variable" if value.variable else "value"
+        return f"depends on the sensitive {what} {value.name}"
     return "depends on a value not known here"
 
 
@@ -230,7 +237,7 @@ def get_attr(value: Any, name: str) -> Any:
     if isinstance(value, Computed):
         return value.step(name)
     if isinstance(value, Sensitive):
-        return Sensitive(value.name + path_text([name]))
+        return value.step(name)
     if isinstance(value, dict):
         if name in value:
             return value[name]
@@ -253,7 +260,7 @@ def get_index(value: Any, key: Any) -> Any:
     if isinstance(value, Computed):
         return value.step(step)
     if isinstance(value, Sensitive):
-        return Sensitive(value.name + path_text([step]))
+        return value.step(step)
     if isinstance(value, list) and isinstance(step, str) and step.isdigit():
         step = int(step)  # Terraform converts "1" to a number index
     if isinstance(value, list) and isinstance(step, int) and 0 <= step < len(value):

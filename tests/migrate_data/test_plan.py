@@ -62,3 +62,15 @@ def test_a_broken_entry_names_the_manifest_and_the_entry(
     line = capsys.readouterr().err.strip()
     assert "\n" not in line
     assert f"{stack / MANIFEST_PATH}: {where}:" in line and words in line, line
+
+
+def test_the_source_region_terraform_recorded_unless_the_flag_says(tmp_path: Path) -> None:
+    """A move generated with --terraform-json carries the source's region (and where the
+    name came from): migrate-data reads it there unless --source-region is given."""
+    moved = {**GOOD, "source": {"table": "items", "origin": "terraform-json",
+                                "region": "eu-west-1"}}  # fmt: skip
+    stack = _stack(tmp_path, [moved])
+    (job,) = stack_jobs(stack, [], Endpoint(), Endpoint(), {})
+    assert job.source == Endpoint(region="eu-west-1")
+    (job,) = stack_jobs(stack, [], Endpoint(region="us-east-2"), Endpoint(), {})
+    assert job.source == Endpoint(region="us-east-2")
