@@ -150,13 +150,15 @@ def load_config():
     if api["kind"] == "rest":
         api["payloadVersion"] = "1.0"  # REST APIs only speak 1.0
     api["defaultContentType"] = DEFAULT_TYPE["rest" if api["kind"] == "rest" else "http"]
+    api["prefix"] = "/" + api["stage"] if api.get("stageInPath") else ""  # in the invoke URL
     routes = compile_routes(cfg.get("routes") or [])
     return {"api": api, "functions": cfg.get("functions") or {}, "routes": routes}
 
 
 # --------------------------------------------------------------- routing ---
 # API Gateway template matching: literal segment > {name} (one segment) >
-# {proxy+} (greedy, one or more segments); a method beats ANY; $default last.
+# {proxy+} (greedy, one or more segments) compared from the left, after every route
+# without a {proxy+}; a method beats ANY; $default last (cloudexit_ci/precedence.py).
 
 
 def segment_rank(seg):
@@ -182,7 +184,9 @@ def compile_routes(routes):
         route["routeKey"] = "$default" if is_default else route["method"] + " " + r["path"]
         compiled.append(route)
     # Lexicographic on ranks (a missing segment ranks below greedy), then method.
-    compiled.sort(key=lambda r: (r["isDefault"], [-x for x in r["ranks"]] + [1], r["method"] == "ANY"))
+    compiled.sort(
+        key=lambda r: (r["isDefault"], r["greedy"] >= 0, [-x for x in r["ranks"]] + [1], r["method"] == "ANY")
+    )
     return compiled
 
 
@@ -420,6 +424,18 @@ def build_event_v2(api, req, route, params, now):
         event["body"] = encode_body(body, binary)
     event["isBase64Encoded"] = binary
     return event
+
+
+def apply_authorizer(event, value):
+    """requestContext.authorizer from the edge's gateway-auth (base64url JSON); the edge
+    removes any copy a client sent, and the header is not part of the event."""
+    try:
+        event["requestContext"]["authorizer"] = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
+    except ValueError:
+        pass  # a malformed value: no authorizer
+    for headers in (event.get("headers"), event.get("multiValueHeaders")):
+        for key in [k for k in headers or () if k.lower() == "x-cloudexit-authorizer"]:
+            del headers[key]
 
 
 # -------------------------------------------------------------- handlers ---
@@ -997,6 +1013,14 @@ class Shim:
                 return json_response(200, {"status": "ok"}), None, None
             if path.startswith(INVOKE_PREFIX):
                 return self.invoke_direct(req, conn)
+        api = self.config["api"]
+        prefix = api["prefix"]
+        if prefix:  # served under /<stage>: routes match below it; v1's path has no stage
+            if not path.startswith(prefix + "/"):
+                return json_response(404, {"message": "Not Found"}), None, None
+            path = path[len(prefix) :]
+            if api["payloadVersion"] != "2.0":
+                req["path"] = path
         route, params = self.route(req["method"], path)
         if route is None:
             return json_response(404, {"message": "Not Found"}), None, None
@@ -1004,10 +1028,12 @@ class Shim:
         handler = self.handlers.get(name)
         if name not in self.functions or handler is None:
             return json_response(502, {"message": "Internal server error"}), None, name
-        api = self.config["api"]
         v2 = api["payloadVersion"] == "2.0"
         params = dict(params) if params else None  # the handler may change its event
         event = (build_event_v2 if v2 else build_event_v1)(api, req, route, params, now)
+        authorizer = req["h"].get("x-cloudexit-authorizer")
+        if authorizer is not None:
+            apply_authorizer(event, authorizer)
         ctx = event["requestContext"]
         request_id = ctx["requestId"]
         kind = api["kind"]

@@ -85,12 +85,14 @@ function loadConfig() {
   const api = Object.assign({ id: 'local', stage: '$default', payloadVersion: '1.0', binaryMediaTypes: [], kind: 'rest' }, cfg.api || {});
   if (api.kind === 'rest') api.payloadVersion = '1.0'; // REST APIs only speak 1.0
   api.defaultContentType = DEFAULT_TYPE[api.kind === 'rest' ? 'rest' : 'http'];
+  api.prefix = api.stageInPath ? `/${api.stage}` : ''; // a named stage is in the invoke URL
   return { api, functions: cfg.functions || {}, routes: compileRoutes(cfg.routes || []) };
 }
 
 // -------------------------------------------------------------- routing ---
 // API Gateway template matching: literal segment > {name} (one segment) >
-// {proxy+} (greedy, one or more segments); a method beats ANY; $default last.
+// {proxy+} (greedy, one or more segments) compared from the left, after every route
+// without a {proxy+}; a method beats ANY; $default last (cloudexit_ci/precedence.py).
 
 function segmentRank(seg) {
   if (/^\{[^}]+\+\}$/.test(seg)) return 0;
@@ -109,13 +111,15 @@ function compileRoutes(routes) {
     const ranks = segs.map(segmentRank);
     const hasParams = ranks.some((rank) => rank < 2);
     const names = segs.map((seg, i) => (ranks[i] === 0 ? seg.slice(1, -2) : ranks[i] === 1 ? seg.slice(1, -1) : null));
-    return { ...r, method, isDefault, segs, ranks, names, hasParams, resource, resourceId, routeKey };
+    const greedy = ranks.includes(0);
+    return { ...r, method, isDefault, segs, ranks, names, hasParams, greedy, resource, resourceId, routeKey };
   });
   return compiled.sort(compareRoutes);
 }
 
 function compareRoutes(a, b) {
   if (a.isDefault !== b.isDefault) return a.isDefault ? 1 : -1;
+  if (a.greedy !== b.greedy) return a.greedy ? 1 : -1;
   for (let i = 0; i < Math.max(a.ranks.length, b.ranks.length); i++) {
     const ra = a.ranks[i] ?? -1;
     const rb = b.ranks[i] ?? -1;
@@ -862,6 +866,8 @@ function invokeRoute(state, req, match, raw, body, log, finish) {
   const ctx = event.requestContext;
   log.requestId = ctx.requestId;
   log.gateway = ctx;
+  const authorizer = req.headers['x-cloudexit-authorizer'];
+  if (authorizer !== undefined) applyAuthorizer(event, authorizer);
   runFunction(state, name, event, (failed, value) => {
     let out = null;
     if (!failed) {
@@ -878,6 +884,18 @@ function invokeRoute(state, req, match, raw, body, log, finish) {
     }
     finish(out);
   });
+}
+
+function applyAuthorizer(event, value) {
+  // requestContext.authorizer from the edge's gateway-auth (base64url JSON); the edge
+  // removes any copy a client sent, and the header is not part of the event.
+  try {
+    event.requestContext.authorizer = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+  } catch { /* a malformed value: no authorizer */ }
+  for (const map of [event.headers, event.multiValueHeaders]) {
+    if (!map) continue;
+    for (const key of Object.keys(map)) if (key.toLowerCase() === 'x-cloudexit-authorizer') delete map[key];
+  }
 }
 
 async function invokeDirect(state, req, raw, body, log) {
@@ -912,7 +930,14 @@ function route(state, req, raw, body, log, finish) {
       invokeDirect(state, req, raw, body, log).then(finish, (err) => finish(internalError(log, err)));
       return undefined;
     }
-    const match = matchRoute(state.config.routes, req.method, raw.path);
+    const prefix = state.config.api.prefix;
+    let path = raw.path;
+    if (prefix) { // served under /<stage>: routes match below it; v1's path has no stage
+      if (!path.startsWith(prefix + '/')) return finish(jsonResponse(404, { message: 'Not Found' }));
+      path = path.slice(prefix.length);
+      if (state.config.api.payloadVersion !== '2.0') raw.path = path;
+    }
+    const match = matchRoute(state.config.routes, req.method, path);
     if (!match) return finish(jsonResponse(404, { message: 'Not Found' }));
     return invokeRoute(state, req, match, raw, body, log, finish);
   } catch (err) {
