@@ -382,7 +382,7 @@ def load_module(
     if json is not None:  # read before any module below takes its providers
         root.regions.update(json.provider_regions(root.regions))
     resources = _collect(root)
-    resources.sort(key=lambda r: _sort_key(r.address))
+    resources.sort(key=lambda r: tuple(r.address.split(".")))
     return TerraformModule(
         ctx.root_dir,
         str(repo),
@@ -393,10 +393,6 @@ def load_module(
         region=root.regions.get("aws"),
         terraform_json=json.data.path if json is not None else None,
     )
-
-
-def _sort_key(address: str) -> tuple[str, ...]:
-    return tuple(address.split("."))
 
 
 __all__ = ["Computed", "load_module"]
