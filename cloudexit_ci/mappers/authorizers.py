@@ -61,6 +61,18 @@ def finish(ctx: MapContext) -> None:
         state.keys[address] = found.key
 
 
+def unused(ctx: MapContext) -> None:
+    """After the APIs' finishers: an authorizer that no served route uses protects
+    nothing here (its routes reach no function, or none names it): not-needed."""
+    used = {r.auth.authorizer for r in ctx.stack.routes if r.auth and r.auth.authorizer}
+    for address, key in sorted(_state(ctx).keys.items()):
+        if key not in used:
+            resource = _state(ctx).resources[address]
+            why = "no route served here uses it (the routes it protects are not converted)"
+            ctx.restate(resource.origin, "not-needed", why, blocking=False)
+            ctx.stack.authorizers.pop(key, None)
+
+
 def _authorizer(ctx: MapContext, resource: Resource) -> Authorizer | str:
     values = resource.values
     name = values.string("name") or resource.name

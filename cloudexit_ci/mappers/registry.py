@@ -339,6 +339,7 @@ FINISHERS: tuple[Finisher, ...] = (
     authorizers.finish,
     apigateway.finish,
     apigatewayv2.finish,
+    authorizers.unused,
     sqs.finish,
     pollers.finish,
     schedule.finish,

@@ -173,3 +173,23 @@ def test_unserved_path(tmp_path: Path) -> None:
     """Without the route resources nothing is routed, and nothing is public."""
     stack = stack_of(tmp_path, BASE)
     assert not any(r.get("service") for r, _ in routers(stack).values())
+
+
+def test_an_authorizer_no_served_route_uses_protects_nothing(tmp_path: Path) -> None:
+    """Its routes reach no function (not converted): nothing is open, nothing enforces it."""
+    unused = BASE + route(
+        "jwt", "GET /jwt", "JWT", "authorizer_id = aws_apigatewayv2_authorizer.jwt.id"
+    )
+    unused = unused.replace(
+        "aws_lambda_function.f.invoke_arn", '"arn:aws:lambda:eu-west-1:1:function:x"'
+    )
+    stack = stack_of(tmp_path, unused)
+    status, blocking, reason = coverage(stack, "aws_apigatewayv2_authorizer.jwt")
+    assert (status, blocking) == ("not-needed", False) and "no route served" in reason
+    assert not any(a.origins[0].address.endswith(".jwt") for a in stack.authorizers.values())
+    assert coverage(stack, "aws_apigatewayv2_authorizer.lambda")[0] == "not-needed"
+
+
+def test_an_authorizer_a_served_route_uses_stays_mapped(stack: Stack) -> None:
+    assert coverage(stack, "aws_apigatewayv2_authorizer.jwt")[0] == "mapped"
+    assert coverage(stack, "aws_apigatewayv2_authorizer.lambda")[0] == "mapped"
