@@ -102,13 +102,16 @@ def start(
     tmp: Path,
     env: dict[str, str] | None = None,
     unset: tuple[str, ...] = (),
+    task_root: Path = FIXTURES,
+    ready: tuple[int, ...] = (200,),
 ) -> Iterator[Shim]:
-    """Run the shim for ``runtime`` with ``config``; task root is the fixtures dir."""
+    """Run the shim for ``runtime`` with ``config``; task root is the fixtures dir unless
+    given; started once its health path answers one of ``ready``."""
     cfg = tmp / f"config-{runtime}.json"
     cfg.write_text(json.dumps(config))
     port = free_port()
     child_env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_LAMBDA")}
-    child_env.update(CLOUDEXIT_CONFIG=str(cfg), LAMBDA_TASK_ROOT=str(FIXTURES), PORT=str(port))
+    child_env.update(CLOUDEXIT_CONFIG=str(cfg), LAMBDA_TASK_ROOT=str(task_root), PORT=str(port))
     child_env["CLOUDEXIT_HOST"] = "127.0.0.1"
     child_env.update(env or {})
     for name in unset:
@@ -118,7 +121,7 @@ def start(
         proc = subprocess.Popen(shim_command(runtime), env=child_env, stdout=fo, stderr=fe)
     shim = Shim(runtime, port, proc, out, err)
     try:
-        wait_http(f"http://127.0.0.1:{port}{HEALTH}", timeout=15)
+        wait_http(f"http://127.0.0.1:{port}{HEALTH}", timeout=15, ok=ready)
         yield shim
     finally:
         for conn in shim.conns:
