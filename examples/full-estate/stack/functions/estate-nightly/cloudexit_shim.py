@@ -54,6 +54,15 @@ Deliberate, documented differences from AWS Lambda:
   modules live under unique names (cloudexit_fn_<function>) and every codeDir
   is on sys.path, so sibling helper modules with equal names can collide.
 
+Every handler is loaded at start, as Lambda's init phase does. One that cannot
+be loaded is logged at once as Lambda logs it (errorType
+Runtime.ImportModuleError, Runtime.HandlerNotFound, Runtime.UserCodeSyntaxError
+or Runtime.MalformedHandlerName, or the exception the module raised), each of
+its requests answers 502, and `GET /__cloudexit/health` answers 503 with the
+errors (200 when every handler loaded): the container's healthcheck
+(`--healthcheck`, exit 1) marks it unhealthy and Traefik's health check takes
+it out of the routes.
+
 Besides the API routes, `POST /__cloudexit/invoke/<function-name>` runs a
 function with a raw event (the request body, JSON) and answers with the
 handler's raw result as JSON: 200, 502 on an exception (body: errorType,
@@ -472,31 +481,48 @@ def code_dir(fn_cfg):
     return os.path.abspath(os.path.join(TASK_ROOT, fn_cfg.get("codeDir") or "."))
 
 
+class InitError(Exception):
+    """A handler that cannot be loaded, named as the Lambda Python runtime names it
+    (Runtime.MalformedHandlerName, Runtime.ImportModuleError,
+    Runtime.UserCodeSyntaxError, Runtime.HandlerNotFound)."""
+
+    def __init__(self, error_type, message):
+        Exception.__init__(self, message)
+        self.error_type = error_type
+
+
 def load_handler(name, fn_cfg, consolidated):
-    """Like the Lambda Python runtime: "pkg/mod.func" -> module "pkg.mod", attribute "func"."""
+    """Like the Lambda Python runtime: "pkg/mod.func" -> module "pkg.mod", attribute "func".
+    A failure is an InitError with the runtime's errorType and message."""
     spec = fn_cfg["handler"]
     if "." not in spec:
-        raise ValueError("Bad handler '%s'" % spec)
+        raise InitError("Runtime.MalformedHandlerName", "Bad handler '%s': not enough values to unpack" % spec)
     mod_name, func = spec.rsplit(".", 1)
-    mod_name = mod_name.replace("/", ".")
-    directory = code_dir(fn_cfg)
-    if directory not in sys.path:
-        sys.path.insert(0, directory)
-    if consolidated:
-        file = os.path.join(directory, *mod_name.split(".")) + ".py"
-        unique = "cloudexit_fn_" + re.sub(r"\W", "_", name)
-        mod_spec = importlib.util.spec_from_file_location(unique, file)
-        if mod_spec is None or mod_spec.loader is None:
-            raise ImportError("Cannot find module '%s' in %s" % (mod_name, directory))
-        module = importlib.util.module_from_spec(mod_spec)
-        sys.modules[unique] = module
-        mod_spec.loader.exec_module(module)
-    else:
-        module = importlib.import_module(mod_name)
+    try:
+        module = import_handler_module(name, mod_name.replace("/", "."), code_dir(fn_cfg), consolidated)
+    except ImportError as exc:
+        raise InitError("Runtime.ImportModuleError", "Unable to import module '%s': %s" % (mod_name, exc))
+    except SyntaxError as exc:
+        raise InitError("Runtime.UserCodeSyntaxError", "Syntax error in module '%s': %s" % (mod_name, exc))
     fn = getattr(module, func, None)
     if not callable(fn):
-        raise AttributeError("Handler '%s' missing on module '%s'" % (func, mod_name))
+        raise InitError("Runtime.HandlerNotFound", "Handler '%s' missing on module '%s'" % (func, mod_name))
     return fn
+
+
+def import_handler_module(name, mod_name, directory, consolidated):
+    if directory not in sys.path:
+        sys.path.insert(0, directory)
+    if not consolidated:
+        return importlib.import_module(mod_name)
+    file = os.path.join(directory, *mod_name.split(".")) + ".py"
+    if not os.path.isfile(file):
+        raise ModuleNotFoundError("No module named '%s'" % mod_name)
+    unique = "cloudexit_fn_" + re.sub(r"\W", "_", name)
+    module = importlib.util.module_from_spec(importlib.util.spec_from_file_location(unique, file))
+    sys.modules[unique] = module
+    module.__spec__.loader.exec_module(module)
+    return module
 
 
 def lambda_env(name, fn_cfg, consolidated):
@@ -517,7 +543,7 @@ def lambda_env(name, fn_cfg, consolidated):
 
 def error_info(exc):
     return {
-        "errorType": type(exc).__name__,
+        "errorType": getattr(exc, "error_type", None) or type(exc).__name__,
         "errorMessage": str(exc),
         "stack": traceback.format_exception(type(exc), exc, exc.__traceback__),
     }
@@ -935,6 +961,7 @@ class Shim:
         self.names = list(self.functions)
         self.consolidated = len(self.names) > 1
         self.handlers = {}  # name -> callable or exception
+        self.init_errors = []  # the handlers that failed to load: health answers 503
         self.contexts = {name: context_class(name, cfg) for name, cfg in self.functions.items()}
         self.timeouts = {name: float(cfg.get("timeout") or 3) for name, cfg in self.functions.items()}
         self.routes = {}  # "METHOD path" -> (route, params) or NO_ROUTE; bounded
@@ -947,9 +974,18 @@ class Shim:
         for name in self.names:
             try:
                 self.handlers[name] = load_handler(name, self.functions[name], self.consolidated)
-            except Exception as exc:  # reported per request, like Runtime.ImportModuleError
+            except Exception as exc:  # logged now, answered per request, and health says 503
                 self.handlers[name] = exc
-                log_error(None, name, error_info(exc))
+                info = error_info(exc)
+                log_error(None, name, info)
+                error = {"function": name, "errorType": info["errorType"], "errorMessage": info["errorMessage"]}
+                self.init_errors.append(error)
+
+    def health(self):
+        """200 when every handler loaded; else 503 with the errors (the container is unhealthy)."""
+        if self.init_errors:
+            return json_response(503, {"status": "unhealthy", "errors": self.init_errors})
+        return json_response(200, {"status": "ok"})
 
     # -- connections
 
@@ -1010,7 +1046,7 @@ class Shim:
         path = req["path"]
         if path.startswith("/__cloudexit/"):
             if path == HEALTH_PATH:
-                return json_response(200, {"status": "ok"}), None, None
+                return self.health(), None, None
             if path.startswith(INVOKE_PREFIX):
                 return self.invoke_direct(req, conn)
         api = self.config["api"]

@@ -50,6 +50,14 @@
 //   and SeaweedFS need path-style URLs) `S3Client`/`S3` from @aws-sdk/client-s3
 //   default to `forcePathStyle: true`; an explicit option still wins.
 //
+// Every handler is loaded before the port opens, as Lambda's init phase does. One
+// that cannot be loaded is logged at once as Lambda logs it (errorType
+// Runtime.ImportModuleError, Runtime.HandlerNotFound, Runtime.UserCodeSyntaxError
+// or Runtime.MalformedHandlerName, or the error the module threw), each of its
+// requests answers 502, and `GET /__cloudexit/health` answers 503 with the errors
+// (200 when every handler loaded): the container's healthcheck (`--healthcheck`,
+// exit 1) marks it unhealthy and Traefik's health check takes it out of the routes.
+//
 // Besides the API routes, `POST /__cloudexit/invoke/<function-name>` runs a
 // function with a raw event (the request body, JSON) and answers with the
 // handler's raw result as JSON: 200, 502 on an exception (body: errorType,
@@ -459,21 +467,36 @@ function installPathStyleHook() {
 
 const loaded = new Map(); // function name -> Promise<handler function>
 
+function initError(name, message) {
+  // A handler that cannot be loaded, named as the Lambda Node.js runtime names it.
+  return Object.assign(new Error(message), { name });
+}
+
+async function requireOrImport(file, ext) {
+  if (ext === '.mjs') return import(pathToFileURL(file).href);
+  try {
+    return require(file);
+  } catch (err) {
+    if (err && err.code === 'ERR_REQUIRE_ESM') return import(pathToFileURL(file).href);
+    throw err;
+  }
+}
+
 async function importModule(dir, modPath) {
   for (const ext of ['.js', '.cjs', '.mjs']) {
     const file = path.resolve(dir, modPath + ext);
     if (!fs.existsSync(file)) continue;
-    if (ext === '.mjs') return import(pathToFileURL(file).href);
     try {
-      return require(file);
+      return await requireOrImport(file, ext);
     } catch (err) {
-      if (err && err.code === 'ERR_REQUIRE_ESM') return import(pathToFileURL(file).href);
+      if (err instanceof SyntaxError) throw initError('Runtime.UserCodeSyntaxError', `SyntaxError: ${err.message}`);
+      if (err && (err.code === 'MODULE_NOT_FOUND' || err.code === 'ERR_MODULE_NOT_FOUND')) {
+        throw initError('Runtime.ImportModuleError', `Error: ${err.message}`);
+      }
       throw err;
     }
   }
-  const err = new Error(`Cannot find module '${modPath}' in ${dir}`);
-  err.name = 'Runtime.ImportModuleError';
-  throw err;
+  throw initError('Runtime.ImportModuleError', `Error: Cannot find module '${modPath}' in ${dir}`);
 }
 
 async function loadHandler(fnCfg) {
@@ -481,13 +504,13 @@ async function loadHandler(fnCfg) {
   const spec = fnCfg.handler;
   const slash = spec.lastIndexOf('/');
   const dot = spec.indexOf('.', slash + 1);
-  if (dot < 0) throw Object.assign(new Error(`Bad handler '${spec}'`), { name: 'Runtime.MalformedHandlerName' });
+  if (dot < 0) throw initError('Runtime.MalformedHandlerName', 'Bad handler');
   const dir = path.resolve(TASK_ROOT, fnCfg.codeDir || '.');
   const mod = await importModule(dir, spec.slice(0, dot));
   let fn = mod;
   for (const key of spec.slice(dot + 1).split('.')) fn = fn == null ? undefined : fn[key];
   if (fn === undefined && mod && mod.default) fn = spec.slice(dot + 1).split('.').reduce((o, k) => o?.[k], mod.default);
-  if (typeof fn !== 'function') throw Object.assign(new Error(`${spec} is undefined or not exported`), { name: 'Runtime.HandlerNotFound' });
+  if (typeof fn !== 'function') throw initError('Runtime.HandlerNotFound', `${spec} is undefined or not exported`);
   return fn;
 }
 
@@ -923,9 +946,31 @@ async function invokeDirect(state, req, raw, body, log) {
   }
 }
 
+function health(state) {
+  // 200 when every handler loaded; else 503 with the errors (the container is unhealthy).
+  if (state.initErrors.length) return jsonResponse(503, { status: 'unhealthy', errors: state.initErrors });
+  return jsonResponse(200, { status: 'ok' });
+}
+
+async function loadAll(state, names) {
+  // Lambda's init phase: every handler loaded before the first request; a failure
+  // is logged now, answered 502 per request and reported by the health path.
+  await Promise.all(names.map((name) => getHandler(name, state.config.functions[name]).then(
+    (fn) => { ready.set(name, fn); },
+    (err) => {
+      logError(null, name, err);
+      const isErr = err instanceof Error;
+      state.initErrors.push({
+        function: name, errorType: isErr ? (err.name || 'Error') : typeof err, errorMessage: isErr ? err.message : String(err),
+      });
+    },
+  )));
+  state.initErrors.sort((a, b) => (a.function < b.function ? -1 : a.function > b.function ? 1 : 0));
+}
+
 function route(state, req, raw, body, log, finish) {
   try {
-    if (raw.path === HEALTH_PATH) return finish(jsonResponse(200, { status: 'ok' }));
+    if (raw.path === HEALTH_PATH) return finish(health(state));
     if (raw.path.startsWith(INVOKE_PREFIX)) {
       invokeDirect(state, req, raw, body, log).then(finish, (err) => finish(internalError(log, err)));
       return undefined;
@@ -1045,21 +1090,20 @@ function shutdown(state, server) {
 function main() {
   const config = loadConfig();
   const names = Object.keys(config.functions);
-  const state = { config, consolidated: names.length > 1, draining: false };
+  const state = { config, consolidated: names.length > 1, draining: false, initErrors: [] };
   process.env.AWS_REGION = process.env.AWS_REGION || 'us-east-1';
   process.env.AWS_DEFAULT_REGION = process.env.AWS_DEFAULT_REGION || process.env.AWS_REGION;
   if ((process.env.AWS_S3_FORCE_PATH_STYLE || '').toLowerCase() === 'true') installPathStyleHook();
   if (names.length === 1) Object.assign(process.env, lambdaEnv(names[0], config.functions[names[0]], false));
-  for (const name of names) {
-    getHandler(name, config.functions[name]).then((fn) => ready.set(name, fn), (err) => logError(null, name, err));
-  }
   process.on('exit', flushLog);
   const server = http.createServer((req, res) => { dispatch(state, req, res); });
   server.keepAliveTimeout = 65000; // longer than a typical proxy idle timeout
   server.headersTimeout = 66000;
-  server.listen(Number(process.env.PORT || 8080), process.env.CLOUDEXIT_HOST || '0.0.0.0');
   process.on('SIGTERM', () => shutdown(state, server));
   process.on('SIGINT', () => shutdown(state, server));
+  loadAll(state, names).then(() => {
+    if (!state.draining) server.listen(Number(process.env.PORT || 8080), process.env.CLOUDEXIT_HOST || '0.0.0.0');
+  });
 }
 
 function healthcheck() {
