@@ -208,6 +208,9 @@ class FunctionImage:
     family: Literal["node", "python"]
     code_root: str  # repository-relative directory that holds every function's code
     consolidated: bool = False
+    # Output-relative directory of the stack's one copy of each runtime shim, the named
+    # build context RUNTIME_CONTEXT of every function image (a shim change is one file).
+    runtime_dir: str = "functions/_runtime"
 
 
 @dataclass(frozen=True)

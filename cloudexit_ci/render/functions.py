@@ -25,7 +25,10 @@ _SHIM = {
 
 
 def function_files(stack: Stack) -> Files:
+    """Per function service its Dockerfile and config.json; per runtime family one shim,
+    in the stack's shared runtime directory (the named build context of every image)."""
     files: Files = {}
+    shims: dict[str, tuple[str, set[str]]] = {}  # output path -> (template, sources)
     for service, image in sorted(stack.function_images.items()):
         functions = [stack.functions[key] for key in image.functions]
         sources = tuple(sorted(f.origin.address for f in functions))
@@ -35,9 +38,12 @@ def function_files(stack: Stack) -> Files:
             render(dockerfile, **_docker_context(functions, image)).encode(),
             sources,
         )
-        files[f"{base}/{shim_name}"] = (template_text(shim_template).encode(), sources)
+        shared = shims.setdefault(f"{image.runtime_dir}/{shim_name}", (shim_template, set()))
+        shared[1].update(sources)
         config = shim_config(stack, functions, image.consolidated)
         files[f"{base}/config.json"] = (_json(config), sources)
+    for path, (template, origins) in sorted(shims.items()):
+        files[path] = (template_text(template).encode(), tuple(sorted(origins)))
     return files
 
 

@@ -24,6 +24,10 @@ from cloudexit_ci.values import EnvRef, Value
 
 SHIM_FILE = {"node": "cloudexit-shim.cjs", "python": "cloudexit_shim.py"}
 SHIM_CMD = {"node": "node", "python": "python"}
+# The stack's one copy of each shim: a leading "_" no sanitised function name has
+# (naming.safe_name starts every name with a letter), so it never clashes.
+RUNTIME_DIR = "functions/_runtime"
+RUNTIME_CONTEXT = "cloudexit-runtime"
 
 
 def _groups(stack: Stack, options: Options) -> dict[str, list[Function]]:
@@ -64,6 +68,7 @@ def add_functions(stack: Stack, options: Options) -> None:
             family=_family(functions[0].runtime),
             code_root=context,
             consolidated=options.serverless_mode == "consolidated",
+            runtime_dir=RUNTIME_DIR,
         )
         stack.services[name] = _service(name, functions, stack, context)
     for function in (f for f in stack.functions.values() if f.runtime == "image"):
@@ -84,7 +89,10 @@ def _service(name: str, functions: list[Function], stack: Stack, context: str) -
         role="function",
         build=Build(
             context=f"functions/{name}",
-            extra_contexts=(("code", _from_output(context, stack)),),
+            extra_contexts=(
+                ("code", _from_output(context, stack)),
+                (RUNTIME_CONTEXT, RUNTIME_DIR),
+            ),
         ),
         environment=tuple(env),
         networks=("frontend", "backend"),

@@ -59,7 +59,8 @@ def test_node_dockerfile() -> None:
     assert "@aws-sdk/client-secrets-manager@3.758.0" in text
     assert "@aws-sdk/s3-request-presigner@3.758.0" in text
     assert "ENV NODE_PATH=/opt/cloudexit/sdk/node_modules \\" in lines
-    assert "COPY cloudexit-shim.cjs config.json /opt/cloudexit/" in lines
+    assert 'COPY --from=cloudexit-runtime ["cloudexit-shim.cjs", "/opt/cloudexit/"]' in lines
+    assert 'COPY ["config.json", "/opt/cloudexit/"]' in lines
     assert copy_args(text) == [
         ["create.zip", "/unpack/create/.cloudexit-code.zip"],
         ["src/get/", "/unpack/get-item/"],
@@ -96,7 +97,8 @@ def test_python_dockerfile() -> None:
     assert "RUN pip install --no-cache-dir --disable-pip-version-check boto3==1.44.8" in lines
     extract = 'python -m zipfile -e "$z" "$(dirname "$z")" && rm "$z"; \\'
     assert extract in [x.strip() for x in lines]
-    assert "COPY cloudexit_shim.py config.json /opt/cloudexit/" in lines
+    assert 'COPY --from=cloudexit-runtime ["cloudexit_shim.py", "/opt/cloudexit/"]' in lines
+    assert 'COPY ["config.json", "/opt/cloudexit/"]' in lines
     assert copy_args(text) == [
         ["create.zip", "/unpack/create/.cloudexit-code.zip"],
         ["src/get/", "/unpack/get-item/"],

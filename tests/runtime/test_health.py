@@ -52,7 +52,9 @@ def test_handler_load_decides_health(runtime: str, case: dict[str, Any], tmp_pat
         request = shim.request("GET", "/fn")
         errors = [x for x in shim.stderr_lines() if x.get("level") == "ERROR"]
     assert (health.status, code, request.status) == (
-        expect["health"], expect["healthcheck"], expect["request"]
+        expect["health"],
+        expect["healthcheck"],
+        expect["request"],
     )
     if expect["health"] == 200:
         assert health.json() == {"status": "ok"} and errors == []
