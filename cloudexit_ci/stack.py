@@ -211,6 +211,9 @@ class FunctionImage:
     # Output-relative directory of the stack's one copy of each runtime shim, the named
     # build context RUNTIME_CONTEXT of every function image (a shim change is one file).
     runtime_dir: str = "functions/_runtime"
+    # Name patterns (find -name) removed from the staged code before the image takes it:
+    # secrets, Terraform state and VCS data never reach a function image.
+    excluded: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

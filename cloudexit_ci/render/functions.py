@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from typing import Any
 
 from cloudexit_ci import precedence
@@ -56,6 +57,7 @@ def _docker_context(functions: list[Function], image: FunctionImage) -> dict[str
         "runtime": runtime,
         "sdk": sdk,
         "uid": 10001,
+        "excluded": _find_names(image.excluded),
         "functions": [
             {
                 "name": f.function_name,
@@ -66,6 +68,11 @@ def _docker_context(functions: list[Function], image: FunctionImage) -> dict[str
             for f in functions
         ],
     }
+
+
+def _find_names(patterns: tuple[str, ...]) -> str:
+    """``-name '.git' -o -name '.env*' ...`` for find (our patterns, shell-quoted)."""
+    return " -o ".join(f"-name {shlex.quote(p)}" for p in patterns)
 
 
 def _within(path: str, context: str) -> str:

@@ -28,6 +28,11 @@ SHIM_CMD = {"node": "node", "python": "python"}
 # (naming.safe_name starts every name with a letter), so it never clashes.
 RUNTIME_DIR = "functions/_runtime"
 RUNTIME_CONTEXT = "cloudexit-runtime"
+# Never in a function image, wherever it lies in the code (a directory, a zip's content):
+# VCS and Terraform data, state, variable files, .env files, keys.
+EXCLUDED_FROM_IMAGES = (
+    ".git", ".terraform", "*.tfstate*", "*.tfvars", "*.tfvars.json", ".env*", "*.pem", "*.key",
+)  # fmt: skip
 
 
 def _groups(stack: Stack, options: Options) -> dict[str, list[Function]]:
@@ -69,6 +74,7 @@ def add_functions(stack: Stack, options: Options) -> None:
             code_root=context,
             consolidated=options.serverless_mode == "consolidated",
             runtime_dir=RUNTIME_DIR,
+            excluded=EXCLUDED_FROM_IMAGES,
         )
         stack.services[name] = _service(name, functions, stack, context)
     for function in (f for f in stack.functions.values() if f.runtime == "image"):

@@ -6,6 +6,7 @@ where the shim's config.json says, for both runtimes and both serverless modes.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import posixpath
 import subprocess
@@ -18,10 +19,12 @@ import pytest
 
 from cloudexit_ci.main import main
 from cloudexit_ci.render.jinja import render as render_template
+from cloudexit_ci.targets.functions import EXCLUDED_FROM_IMAGES
 from tests.runtime import dockerbuild
 from tests.runtime.harness import NODE_SHIM, PY_SHIM
 from tests.servers import tool
 
+EXCLUDED = "-name .git -o -name '.env*'"
 FUNCTIONS = [
     {"name": "create-item", "code_kind": "zip", "code_path": "create.zip", "code_dir": "create"},
     {"name": "get-item", "code_kind": "dir", "code_path": "src/get", "code_dir": "get-item"},
@@ -49,6 +52,7 @@ def test_node_dockerfile() -> None:
         sdk="v3",
         functions=FUNCTIONS,
         uid=10001,
+        excluded=EXCLUDED,
     )
     lines = text.splitlines()
     assert lines.count("FROM node:18.20.8-alpine3.21") == 1
@@ -79,6 +83,7 @@ def test_node16_sdk_v2_on_debian() -> None:
         sdk="v2",
         functions=FUNCTIONS[:1],
         uid=10001,
+        excluded=EXCLUDED,
     )
     assert "aws-sdk@2.1693.0" in text and "@aws-sdk/" not in text
     assert "apt-get install -y --no-install-recommends unzip" in text
@@ -92,6 +97,7 @@ def test_python_dockerfile() -> None:
         sdk="boto3",
         functions=FUNCTIONS[:2],
         uid=10001,
+        excluded=EXCLUDED,
     )
     lines = text.splitlines()
     assert "RUN pip install --no-cache-dir --disable-pip-version-check boto3==1.44.8" in lines
@@ -107,7 +113,7 @@ def test_python_dockerfile() -> None:
     assert lines[-1] == 'CMD ["python", "/opt/cloudexit/cloudexit_shim.py"]'
 
 
-@pytest.mark.parametrize("missing", ["base_image", "sdk", "functions", "uid"])
+@pytest.mark.parametrize("missing", ["base_image", "sdk", "functions", "uid", "excluded"])
 def test_strict_undefined(missing: str) -> None:
     """The product's environment: a value the template needs and nobody gave fails
     the render instead of leaving an empty line."""
@@ -117,6 +123,7 @@ def test_strict_undefined(missing: str) -> None:
         "sdk": "boto3",
         "functions": FUNCTIONS,
         "uid": 10001,
+        "excluded": EXCLUDED,
     }
     del values[missing]
     with pytest.raises(jinja2.UndefinedError):
@@ -129,7 +136,13 @@ def test_hostile_names_and_paths_stay_in_their_lines(template: str, value: str) 
     """Function names and code paths come from Terraform: tojson keeps each inside
     its comment or COPY line, and Docker reads the path back exactly."""
     sdk = "boto3" if "python" in template else "v3"
-    values = {"base_image": "img:1-alpine", "runtime": "x", "sdk": sdk, "uid": 1}
+    values = {
+        "base_image": "img:1-alpine",
+        "runtime": "x",
+        "sdk": sdk,
+        "uid": 1,
+        "excluded": "-name x",
+    }
     fn = {"name": value, "code_kind": "file", "code_path": value, "code_dir": value}
     text = render(template, **values, functions=[fn])
     plain = render(template, **values, functions=[dict(fn, name="n", code_path="p", code_dir="d")])
@@ -157,7 +170,15 @@ def test_unknown_sdk_fails() -> None:
 def test_every_from_line_is_well_formed(template: str) -> None:
     base = "python:3.12.10-slim-bookworm" if "python" in template else "node:18.20.8-alpine3.21"
     sdk = "boto3" if "python" in template else "v3"
-    text = render(template, base_image=base, runtime="x", sdk=sdk, functions=FUNCTIONS, uid=1)
+    text = render(
+        template,
+        base_image=base,
+        runtime="x",
+        sdk=sdk,
+        functions=FUNCTIONS,
+        uid=1,
+        excluded="-name x",
+    )
     froms = [x for x in text.splitlines() if x.startswith("FROM ")]
     assert froms == [f"FROM {base} AS unpack", f"FROM {base}"]
 
@@ -187,6 +208,27 @@ SERVICES = {"containerized": len(CODE), "consolidated": 2}  # consolidated: one 
 SHIMS = {"node": NODE_SHIM.read_bytes(), "python": PY_SHIM.read_bytes()}
 
 
+# Secrets, state and VCS data lying in the code (and next to it in the Terraform folder).
+PLANTED = {
+    "terraform.tfstate": "STATE-SECRET",
+    "terraform.tfstate.backup": "STATE-SECRET",
+    "prod.tfvars": "db_password = STATE-SECRET",
+    ".env": "SECRET=1",
+    ".env.local": "SECRET=2",
+    "id.pem": "-----BEGIN PRIVATE KEY-----",
+    "x.key": "KEY",
+    ".git/HEAD": "ref: refs/heads/main",
+    ".git/config": "[remote] url = https://token@example.com",
+    ".terraform/providers/p": "provider",
+}
+
+
+def plant(folder: Path) -> None:
+    for name, text in PLANTED.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text + "\n")
+
+
 def marker(fn: Fn) -> str:
     """The handler file's text: names its function, so a sibling's file cannot pass."""
     return f"{'//' if fn.runtime.startswith('node') else '#'} handler of {fn.name}\n"
@@ -199,6 +241,8 @@ def terraform_for(fn: Fn, tf: Path) -> str:
     (src / fn.module).parent.mkdir(parents=True, exist_ok=True)
     (src / fn.module).write_text(marker(fn))
     (src / "helper.txt").write_text("a sibling file of the handler\n")
+    plant(src)
+    plant(src / "deep")
     for path in [src, *src.rglob("*")]:  # as a checkout with umask 007 has them:
         path.chmod(0o770 if path.is_dir() else 0o660)  # the image must fix that
     function = [
@@ -214,6 +258,8 @@ def terraform_for(fn: Fn, tf: Path) -> str:
             entry = zipfile.ZipInfo(fn.module)
             entry.external_attr = 0o660 << 16  # unzip applies it
             zf.writestr(entry, marker(fn))
+            for name, text in PLANTED.items():  # as archive_file would pack them
+                zf.writestr(name, text)
         return "\n".join([*function, f'  filename = "dist/{fn.name}.zip"', "}", ""])
     source = f"src/{fn.name}" if fn.kind == "dir" else f"src/{fn.name}/{fn.module}"
     archive = [
@@ -232,6 +278,8 @@ def terraform(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tf = tmp_path_factory.mktemp("repo") / "terraform"
     tf.mkdir()
     (tf / "main.tf").write_text("".join(terraform_for(fn, tf) for fn in CODE))
+    plant(tf)
+    plant(tf / "dist")
     return tf
 
 
@@ -301,4 +349,26 @@ def test_every_handler_lands_where_config_json_says(
         dockerfile = (context / svc["build"]["dockerfile"]).read_text()
         image = dockerbuild.build(dockerfile, context, named, tmp_path / "images" / name)
         served += check_image(image.stages[-1], svc, context)
+        assert_no_secret(image.stages[-1], dockerfile, name)
     assert sorted(served) == sorted(fn.name for fn in CODE)  # each function exactly once
+    compose = (out / "docker-compose.yml").read_text()
+    assert not [x for x in PLANTED if x.split("/")[0] in compose]
+
+
+def assert_no_secret(stage: dockerbuild.Stage, dockerfile: str, service: str) -> None:
+    """The final image holds nothing of the ignore list, and the Dockerfile names none of
+    it: only each function's own code path, and the filter with every pattern."""
+    left = [
+        str(p.relative_to(stage.root))
+        for p in stage.root.rglob("*")
+        if any(fnmatch.fnmatch(p.name, pattern) for pattern in EXCLUDED_FROM_IMAGES)
+    ]
+    assert left == [], f"{service}: {left}"
+    texts = [p.read_text() for p in stage.root.rglob("*") if p.is_file()]
+    assert not [t for t in texts if "SECRET" in t or "PRIVATE KEY" in t], service
+    for name in PLANTED:
+        assert not [args for args in copy_args(dockerfile) if name.split("/")[0] in args[0]]
+    filters = [x for x in dockerfile.split("\n") if x.startswith("RUN find /unpack -depth")]
+    assert len(filters) == 1 and all(
+        repr(p) in filters[0] or f"-name {p} " in filters[0] for p in EXCLUDED_FROM_IMAGES
+    ), filters
