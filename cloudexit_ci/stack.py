@@ -196,6 +196,7 @@ class Function:
     environment: tuple[tuple[str, Value], ...]
     origin: Origin
     architecture: str = "x86_64"
+    layers: tuple[tuple[str, Code], ...] = ()  # (layer version address, its code), in order
 
 
 @dataclass(frozen=True)
@@ -208,12 +209,8 @@ class FunctionImage:
     family: Literal["node", "python"]
     code_root: str  # repository-relative directory that holds every function's code
     consolidated: bool = False
-    # Output-relative directory of the stack's one copy of each runtime shim, the named
-    # build context RUNTIME_CONTEXT of every function image (a shim change is one file).
-    runtime_dir: str = "functions/_runtime"
-    # Name patterns (find -name) removed from the staged code before the image takes it:
-    # secrets, Terraform state and VCS data never reach a function image.
-    excluded: tuple[str, ...] = ()
+    runtime_dir: str = "functions/_runtime"  # the stack's one shim per runtime (a context)
+    excluded: tuple[str, ...] = ()  # find -name patterns never copied into the image
 
 
 @dataclass(frozen=True)

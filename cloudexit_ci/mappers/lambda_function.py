@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from cloudexit_ci.errors import UserError
-from cloudexit_ci.mappers import estate
+from cloudexit_ci.mappers import estate, layers
 from cloudexit_ci.mappers.base import MapContext, cover, mapped_or_partial, safe_name, unique_name
 from cloudexit_ci.mappers.typed import typed
 from cloudexit_ci.naming import looks_secret
@@ -23,7 +23,6 @@ from cloudexit_ci.values import EnvRef, Ref, Template, Value
 CodeKind = Literal["zip", "dir", "file"]
 SUPPORTED_RUNTIME = re.compile(r"^(nodejs(1[68]|2[024])\.x|python3\.(9|1[0-4]))\Z")
 _LOST_ARGS = {
-    "layers": "layers are not vendored: add their contents to the function code",
     "vpc_config": "VPC placement (the compose network replaces it)",
     "reserved_concurrent_executions": "reserved concurrency (use deploy.replicas)",
     "dead_letter_config": "dead-letter queue for async invocations",
@@ -51,6 +50,8 @@ def map_function(resource: Resource, ctx: MapContext) -> Coverage:
             "(supported: nodejs16.x-24.x, python3.9-3.14)",
             blocking=True,
         )
+    function_layers, layers_lost = layers.function_layers(resource, ctx, _file_code)
+    lost += layers_lost
     if code.kind == "missing":
         lost.append("its code was not found: map its folder in .cloudexit.yml (code-dirs)")
     elif not code.exists:
@@ -66,11 +67,12 @@ def map_function(resource: Resource, ctx: MapContext) -> Coverage:
         environment=_environment(resource, ctx, key),
         origin=resource.origin,
         architecture=(values.get("architectures") or ["x86_64"])[0],
+        layers=function_layers,
     )
     ctx.family("lambda.by_address", dict)[resource.address] = key
     _export(ctx, resource, function_name)
     coverage = mapped_or_partial(resource, f"container `{key}` runs the handler", lost, key)
-    return replace(coverage, blocking=code.kind == "missing")
+    return replace(coverage, blocking=code.kind == "missing" or bool(layers_lost))
 
 
 def _export(ctx: MapContext, resource: Resource, name: str) -> None:
@@ -247,9 +249,4 @@ def map_permission(resource: Resource, ctx: MapContext) -> Coverage:
 
 
 def map_layer(resource: Resource, ctx: MapContext) -> Coverage:
-    return cover(
-        resource,
-        "unmapped",
-        "layers are not vendored: copy the layer's files into each function's code",
-        blocking=False,
-    )
+    return layers.map_layer(resource, ctx, _file_code)

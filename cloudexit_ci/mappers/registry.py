@@ -47,7 +47,7 @@ class Entry:
 
 
 _LAMBDA_LOST = (
-    "layers (not vendored)",
+    "layers published elsewhere (ARN literals)",
     "provisioned/reserved concurrency",
     "DLQ and destinations",
     "SnapStart",
@@ -65,7 +65,11 @@ MAPPERS: dict[str, Entry] = {
     "aws_lambda_function": Entry(
         lambda_function.map_function, "container running the Lambda shim", _LAMBDA_LOST, 0
     ),
-    "aws_lambda_layer_version": Entry(lambda_function.map_layer, "(unmapped)", ("layer contents",)),
+    "aws_lambda_layer_version": Entry(
+        lambda_function.map_layer,
+        "its contents in /opt of each function image that lists it",
+        ("layers published elsewhere (another account's ARN) or kept in S3",),
+    ),
     "aws_dynamodb_table": Entry(
         dynamodb.map_table,
         "ScyllaDB table (Alternator or CQL) + init step + data move",

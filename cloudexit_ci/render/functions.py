@@ -8,7 +8,7 @@ from typing import Any
 
 from cloudexit_ci import precedence
 from cloudexit_ci.render.jinja import render, template_text
-from cloudexit_ci.stack import Function, FunctionImage, Stack
+from cloudexit_ci.stack import Code, Function, FunctionImage, Stack
 from cloudexit_ci.tree import Files
 
 _SHIM = {
@@ -32,7 +32,7 @@ def function_files(stack: Stack) -> Files:
     shims: dict[str, tuple[str, set[str]]] = {}  # output path -> (template, sources)
     for service, image in sorted(stack.function_images.items()):
         functions = [stack.functions[key] for key in image.functions]
-        sources = tuple(sorted(f.origin.address for f in functions))
+        sources = tuple(sorted({f.origin.address for f in functions} | set(_layers(functions))))
         shim_template, shim_name, dockerfile = _SHIM[image.family]
         base = f"functions/{service}"
         files[f"{base}/Dockerfile"] = (
@@ -58,6 +58,10 @@ def _docker_context(functions: list[Function], image: FunctionImage) -> dict[str
         "sdk": sdk,
         "uid": 10001,
         "excluded": _find_names(image.excluded),
+        "layers": [
+            {"name": address, "kind": code.kind, "path": _within(code.path, context), "index": i}
+            for i, (address, code) in enumerate(_layers(functions).items())
+        ],
         "functions": [
             {
                 "name": f.function_name,
@@ -68,6 +72,12 @@ def _docker_context(functions: list[Function], image: FunctionImage) -> dict[str
             for f in functions
         ],
     }
+
+
+def _layers(functions: list[Function]) -> dict[str, Code]:
+    """The layers of a service's functions, each once, in the order they are listed (one
+    /opt per container: consolidated functions share their layers)."""
+    return {address: code for f in functions for address, code in f.layers}
 
 
 def _find_names(patterns: tuple[str, ...]) -> str:

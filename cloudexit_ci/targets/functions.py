@@ -52,12 +52,14 @@ def _groups(stack: Stack, options: Options) -> dict[str, list[Function]]:
 
 
 def _code_root(functions: list[Function], stack: Stack) -> str:
-    """Repository-relative directory holding every function's code and nothing above it
-    (the build context: never the Terraform directory, its state or its .env files)."""
+    """Repository-relative directory holding every function's code and layers and nothing
+    above them (the build context "code", of which BuildKit transfers only what the
+    Dockerfile copies)."""
+    codes = [c for f in functions for c in (f.code, *(code for _, code in f.layers))]
     dirs = [
-        f.code.path if f.code.kind == "dir" else posixpath.dirname(f.code.path)
-        for f in functions
-        if f.code.kind in ("zip", "dir", "file")
+        c.path if c.kind == "dir" else posixpath.dirname(c.path)
+        for c in codes
+        if c.kind in ("zip", "dir", "file")
     ]
     root = stack.paths.get("terraform-dir", ".")
     return posixpath.commonpath(dirs) or "." if dirs else root

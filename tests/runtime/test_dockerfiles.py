@@ -53,6 +53,7 @@ def test_node_dockerfile() -> None:
         functions=FUNCTIONS,
         uid=10001,
         excluded=EXCLUDED,
+        layers=[],
     )
     lines = text.splitlines()
     assert lines.count("FROM node:18.20.8-alpine3.21") == 1
@@ -62,7 +63,10 @@ def test_node_dockerfile() -> None:
         assert f"@aws-sdk/{pkg}@3.758.0" in text
     assert "@aws-sdk/client-secrets-manager@3.758.0" in text
     assert "@aws-sdk/s3-request-presigner@3.758.0" in text
-    assert "ENV NODE_PATH=/opt/cloudexit/sdk/node_modules \\" in lines
+    node_path = (
+        "/opt/nodejs/node18/node_modules:/opt/nodejs/node_modules:/opt/cloudexit/sdk/node_modules"
+    )
+    assert f"ENV NODE_PATH={node_path} \\" in lines
     assert 'COPY --from=cloudexit-runtime ["cloudexit-shim.cjs", "/opt/cloudexit/"]' in lines
     assert 'COPY ["config.json", "/opt/cloudexit/"]' in lines
     assert copy_args(text) == [
@@ -84,6 +88,7 @@ def test_node16_sdk_v2_on_debian() -> None:
         functions=FUNCTIONS[:1],
         uid=10001,
         excluded=EXCLUDED,
+        layers=[],
     )
     assert "aws-sdk@2.1693.0" in text and "@aws-sdk/" not in text
     assert "apt-get install -y --no-install-recommends unzip" in text
@@ -98,6 +103,7 @@ def test_python_dockerfile() -> None:
         functions=FUNCTIONS[:2],
         uid=10001,
         excluded=EXCLUDED,
+        layers=[],
     )
     lines = text.splitlines()
     assert "RUN pip install --no-cache-dir --disable-pip-version-check boto3==1.44.8" in lines
@@ -124,6 +130,7 @@ def test_strict_undefined(missing: str) -> None:
         "functions": FUNCTIONS,
         "uid": 10001,
         "excluded": EXCLUDED,
+        "layers": [],
     }
     del values[missing]
     with pytest.raises(jinja2.UndefinedError):
@@ -144,11 +151,18 @@ def test_hostile_names_and_paths_stay_in_their_lines(template: str, value: str) 
         "excluded": "-name x",
     }
     fn = {"name": value, "code_kind": "file", "code_path": value, "code_dir": value}
-    text = render(template, **values, functions=[fn])
-    plain = render(template, **values, functions=[dict(fn, name="n", code_path="p", code_dir="d")])
+    layer = {"name": value, "kind": "dir", "path": value, "index": 0}
+    text = render(template, **values, functions=[fn], layers=[layer])
+    plain = render(
+        template,
+        **values,
+        functions=[dict(fn, name="n", code_path="p", code_dir="d")],
+        layers=[dict(layer, name="n", path="p")],
+    )
     assert text.count("\n") == plain.count("\n")
-    assert copy_args(text) == [[value, f"/unpack/{value}/"]]
+    assert copy_args(text) == [[value, f"/unpack/{value}/"], [f"{value}/", "/unpack-layers/00/"]]
     assert f"# function {json.dumps(value, ensure_ascii=False)}" in text.split("\n")
+    assert f"# layer {json.dumps(value, ensure_ascii=False)}" in text.split("\n")
 
 
 def test_unknown_sdk_fails() -> None:
@@ -178,6 +192,7 @@ def test_every_from_line_is_well_formed(template: str) -> None:
         functions=FUNCTIONS,
         uid=1,
         excluded="-name x",
+        layers=[],
     )
     froms = [x for x in text.splitlines() if x.startswith("FROM ")]
     assert froms == [f"FROM {base} AS unpack", f"FROM {base}"]
@@ -205,6 +220,13 @@ CODE = [
     Fn("p-file", "python3.12", "one.handler", "file", "one.py"),
 ]
 SERVICES = {"containerized": len(CODE), "consolidated": 2}  # consolidated: one per runtime
+# Layers (aws_lambda_layer_version): name -> (kind, the file it holds under /opt, its text).
+LAYERS = {
+    "pylib": ("dir", "python/layerlib.py", "LAYER = 'pylib'\n"),
+    "pyover": ("zip", "python/layerlib.py", "LAYER = 'pyover'\n"),
+    "nodelib": ("zip", "nodejs/node_modules/layerlib/index.js", "exports.layer = 'nodelib';\n"),
+}
+LAYERS_OF = {"p-zip": ["pylib"], "p-dir": ["pylib", "pyover"], "n-dir": ["nodelib"]}
 SHIMS = {"node": NODE_SHIM.read_bytes(), "python": PY_SHIM.read_bytes()}
 
 
@@ -252,6 +274,9 @@ def terraform_for(fn: Fn, tf: Path) -> str:
         f'  runtime = "{fn.runtime}"',
         '  role = "arn:aws:iam::123456789012:role/x"',
     ]
+    if fn.name in LAYERS_OF:
+        arns = ", ".join(f"aws_lambda_layer_version.{x}.arn" for x in LAYERS_OF[fn.name])
+        function.append(f"  layers = [{arns}]")
     if fn.kind == "zip":
         (tf / "dist").mkdir(exist_ok=True)
         with zipfile.ZipFile(tf / "dist" / f"{fn.name}.zip", "w") as zf:
@@ -273,11 +298,37 @@ def terraform_for(fn: Fn, tf: Path) -> str:
     return "\n".join([*archive, *function, filename, "}", ""])
 
 
+def layer_for(name: str, tf: Path) -> str:
+    """A layer version: a folder packed by archive_file, or a zip of its own."""
+    kind, inner, text = LAYERS[name]
+    head = [f'resource "aws_lambda_layer_version" "{name}" {{', f'  layer_name = "{name}"']
+    if kind == "zip":
+        (tf / "dist").mkdir(exist_ok=True)
+        with zipfile.ZipFile(tf / "dist" / f"{name}.zip", "w") as zf:
+            zf.writestr(inner, text)
+            zf.writestr(".env", "SECRET=layer")  # filtered like the code
+        return "\n".join([*head, f'  filename = "dist/{name}.zip"', "}", ""])
+    (tf / "layers" / name / inner).parent.mkdir(parents=True)
+    (tf / "layers" / name / inner).write_text(text)
+    plant(tf / "layers" / name)
+    archive = [
+        f'data "archive_file" "{name}" {{',
+        '  type = "zip"',
+        f'  source_dir = "${{path.module}}/layers/{name}"',
+        f'  output_path = "${{path.module}}/dist/{name}.zip"',
+        "}",
+    ]
+    return "\n".join(
+        [*archive, *head, f"  filename = data.archive_file.{name}.output_path", "}", ""]
+    )
+
+
 @pytest.fixture(scope="module")
 def terraform(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tf = tmp_path_factory.mktemp("repo") / "terraform"
     tf.mkdir()
-    (tf / "main.tf").write_text("".join(terraform_for(fn, tf) for fn in CODE))
+    layers = "".join(layer_for(name, tf) for name in LAYERS)
+    (tf / "main.tf").write_text(layers + "".join(terraform_for(fn, tf) for fn in CODE))
     plant(tf)
     plant(tf / "dist")
     return tf
@@ -327,7 +378,20 @@ def check_image(stage: dockerbuild.Stage, service: dict[str, Any], context: Path
         assert stage.path(where).read_text() == marker(by_name[name]), f"{name}: {where}"
         assert dockerbuild.readable_by_others(stage, where), f"USER cannot read {where}"
         assert not dockerbuild.writable_by_others(stage, where), f"{where} is writable"
+    check_layers(stage, sorted(config["functions"]))
     return sorted(config["functions"])
+
+
+def check_layers(stage: dockerbuild.Stage, served: list[str]) -> None:
+    """/opt holds the layers of the functions served, extracted in the order listed (the
+    last layer holding a file wins); no /opt layer content for a service without layers."""
+    order = list(dict.fromkeys(x for name in served for x in LAYERS_OF.get(name, [])))
+    for inner in sorted({LAYERS[x][1] for x in order}):
+        want = [LAYERS[x][2] for x in order if LAYERS[x][1] == inner][-1]
+        assert stage.path("/opt/" + inner).read_text() == want, (served, inner)
+        assert dockerbuild.readable_by_others(stage, "/opt/" + inner)
+    if not order:
+        assert not stage.path("/opt/python").exists() and not stage.path("/opt/nodejs").exists()
 
 
 @pytest.mark.parametrize("mode", sorted(SERVICES))
@@ -368,7 +432,9 @@ def assert_no_secret(stage: dockerbuild.Stage, dockerfile: str, service: str) ->
     assert not [t for t in texts if "SECRET" in t or "PRIVATE KEY" in t], service
     for name in PLANTED:
         assert not [args for args in copy_args(dockerfile) if name.split("/")[0] in args[0]]
-    filters = [x for x in dockerfile.split("\n") if x.startswith("RUN find /unpack -depth")]
+    filters = [
+        x for x in dockerfile.split("\n") if x.startswith("RUN find /unpack") and "-depth" in x
+    ]
     assert len(filters) == 1 and all(
         repr(p) in filters[0] or f"-name {p} " in filters[0] for p in EXCLUDED_FROM_IMAGES
     ), filters
