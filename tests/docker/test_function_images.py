@@ -7,6 +7,8 @@ to a function's code are in no built image."""
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
 import time
 from collections.abc import Iterator
@@ -95,3 +97,42 @@ def test_planted_secrets_are_in_no_image(fn_stack: ComposeStack) -> None:
     listing = [DOCKER, "run", "--rm", "--entrypoint", "ls", image, "-A", "/var/task"]
     code = subprocess.run(listing, capture_output=True, text=True, timeout=120, check=True)
     assert code.stdout.split() == ["deep", "okfn.py"]
+
+
+def _buildx(context: Path, code: Path, base: str, copy: str) -> str:
+    """A one-COPY build from the named context ``code``; BuildKit's plain progress log."""
+    (context / "Dockerfile").write_text(f"FROM {base}\nCOPY --from=code {copy}\n")
+    cmd = [DOCKER, "buildx", "build", "--progress=plain", "--no-cache", "--build-context",
+           f"code={code}", "--output", "type=cacheonly", str(context)]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=True)
+    return done.stderr
+
+
+def _sent(log: str) -> int:
+    """Bytes BuildKit transferred from the named context "code" (its log lines)."""
+    units = {"B": 1, "kB": 1000, "MB": 1000**2, "GB": 1000**3}
+    sizes = re.findall(r"transferring code: ([0-9.]+)(B|kB|MB|GB)", log)
+    return int(sum(float(n) * units[u] for n, u in sizes))
+
+
+def test_buildkit_sends_only_what_is_copied(fn_stack: ComposeStack, tmp_path: Path) -> None:
+    """What docs/FUNCTIONS.md relies on, with this engine: a zip copied from a folder that
+    also holds a 20 MB state file sends the zip only; a named context's own .dockerignore
+    keeps its entries from the builder when a whole folder is copied."""
+    base = next(
+        line.split()[1]
+        for line in (fn_stack.dir / "functions" / "ok-fn" / "Dockerfile").read_text().splitlines()
+        if line.startswith("FROM ")
+    )
+    code = tmp_path / "code"
+    (code / "src").mkdir(parents=True)
+    (code / "fn.zip").write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    (code / "src" / "app.py").write_text("X = 1\n")
+    (code / "terraform.tfstate").write_bytes(os.urandom(20_000_000))
+    (code / "src" / "big.tfstate").write_bytes(os.urandom(20_000_000))
+    context = tmp_path / "context"
+    context.mkdir()
+    assert _sent(_buildx(context, code, base, '["fn.zip", "/x/"]')) < 10_000
+    assert _sent(_buildx(context, code, base, '["src/", "/x/"]')) > 20_000_000
+    (code / ".dockerignore").write_text("**/*.tfstate\n")
+    assert _sent(_buildx(context, code, base, '["src/", "/x/"]')) < 10_000
