@@ -12,6 +12,7 @@ import yaml
 
 from cloudexit_ci.commands.common import options_of
 from cloudexit_ci.main import _parser
+from cloudexit_ci.naming import safe_name
 from cloudexit_ci.pipeline import Source, generate
 from cloudexit_ci.render.jinja import template_text
 from tests.servers import REPO
@@ -63,3 +64,10 @@ def test_consolidated_mode_shares_the_same_directory() -> None:
     assert [p for p in tree if Path(p).name in SHIMS.values()] == [
         "functions/_runtime/cloudexit-shim.cjs"
     ]
+
+
+@pytest.mark.parametrize("name", ["_runtime", "__runtime", "-runtime", "_Runtime"])
+def test_no_function_service_can_be_named_like_the_shared_directory(name: str) -> None:
+    """Function services live in functions/<safe name>; a safe name starts with a letter."""
+    assert safe_name(name, "fn") != "_runtime"
+    assert safe_name(name, "fn")[0].isalpha()
