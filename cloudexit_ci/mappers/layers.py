@@ -36,8 +36,10 @@ def function_layers(
             found.append((layer.address, code))
         elif layer is not None:
             lost.append(f"layer {layer.address}: its code is not a local zip or folder here")
+        elif isinstance(item, str):
+            lost.append(f"layer {item} is published elsewhere: not in the image")
         else:
-            lost.append(f"layer {_shown(item)} is published elsewhere: not in the image")
+            lost.append(f"layer {_shown(item)} cannot be resolved here: not in the image")
     return tuple(found), lost
 
 
@@ -54,8 +56,6 @@ def _layer_of(item: object, ctx: MapContext) -> Resource | None:
 
 
 def _shown(item: object) -> str:
-    if isinstance(item, str):
-        return item
     if isinstance(item, Computed):
         return f"{item.address}.{item.attribute}"
     return "(a value known only after apply)"

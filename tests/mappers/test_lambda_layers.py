@@ -120,3 +120,17 @@ def test_no_layers_no_opt(tmp_path: Path) -> None:
     text = function_files(stack)["functions/api/Dockerfile"][0].decode()
     assert "/unpack-opt" not in text and "unpack-layers" not in text
     assert status(stack, "aws_lambda_layer_version.deps") == "not-needed"
+
+
+def test_a_layer_list_unknown_here_is_a_blocking_finding(tmp_path: Path) -> None:
+    _repo(tmp_path)
+    hcl = LAYERED.replace(
+        "[aws_lambda_layer_version.deps.arn, aws_lambda_layer_version.zipped.arn]",
+        "[aws_lambda_layer_version.deps.arn, aws_s3_object.other.etag]",
+    )
+    stack = stack_of(tmp_path, hcl)
+    state, blocking, lost = _entry(stack, "aws_lambda_function.fn")
+    assert (state, blocking) == ("partial", True)
+    assert lost == (
+        "layer (a value known only after apply) cannot be resolved here: not in the image",
+    )
