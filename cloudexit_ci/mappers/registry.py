@@ -22,6 +22,7 @@ from cloudexit_ci.mappers import (
     ecs,
     elasticache,
     integrations,
+    invoke,
     keycloak,
     lambda_function,
     loadbalancer,
@@ -198,6 +199,11 @@ MAPPERS: dict[str, Entry] = {
     "aws_sqs_queue_redrive_policy": Entry(
         sqs.map_redrive_policy, "DLQ in the ElasticMQ queue definition"
     ),
+    "aws_lambda_function_event_invoke_config": Entry(
+        invoke.map_event_invoke_config,
+        "retries and event age of the `lambda-invoke` service's async invocations",
+        ("on-success/on-failure destinations",),
+    ),
     "aws_lambda_event_source_mapping": Entry(
         pollers.map_event_source,
         "SQS poller invoking the function shim",
@@ -344,6 +350,7 @@ FINISHERS: tuple[Finisher, ...] = (
     schedule.finish,
     loadbalancer.finish,
     sns.finish,
+    invoke.finish,
     secrets.finish,
     keycloak.finish,
 )
