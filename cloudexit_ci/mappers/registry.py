@@ -30,6 +30,7 @@ from cloudexit_ci.mappers import (
     pollers,
     rds,
     s3,
+    s3events,
     schedule,
     secrets,
     sns,
@@ -80,6 +81,11 @@ MAPPERS: dict[str, Entry] = {
         0,
     ),
     "aws_s3_bucket_versioning": Entry(s3.map_versioning, "bucket versioning (init step)"),
+    "aws_s3_bucket_notification": Entry(
+        s3events.map_notification,
+        "object events from the store's webhook to functions (async, through lambda-invoke)",
+        ("SQS/SNS/EventBridge targets", "events raised while lambda-invoke is down"),
+    ),
     "aws_s3_bucket_cors_configuration": Entry(
         s3.map_cors, "bucket CORS", ("per-bucket rules on MinIO (server-wide allow-list)",)
     ),

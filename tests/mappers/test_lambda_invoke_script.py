@@ -180,3 +180,85 @@ def test_dry_run_and_event_accept_while_the_function_is_down(served: int) -> Non
     assert status == 204 and headers["x-amzn-RequestId"]
     status, headers, data = _post(served, path, b"{}", **{"X-Amz-Invocation-Type": "Event"})
     assert status == 202 and data is None and headers["x-amzn-RequestId"]
+
+
+# A file event as SeaweedFS 4.48's filer webhook posts it (captured from `weed mini`).
+FILER_CREATE: dict[str, Any] = {
+    "event_type": "create",
+    "key": "/buckets/pics/img/a b+é.jpg",
+    "message": {
+        "new_entry": {
+            "name": "a b+é.jpg",
+            "chunks": [{"size": 5, "modified_ts_ns": 1796304492133148775,
+                        "e_tag": "XUFAKrxLKna5cZ2REBfFkg=="}],
+            "attributes": {"file_size": 5, "mtime": 1796304492,
+                           "md5": "XUFAKrxLKna5cZ2REBfFkg=="},
+            "extended": {"Seaweed-X-Amz-ETag": "NWQ0MTQwMmFiYzRiMmE3NmI5NzE5ZDkxMTAxN2M1OTI=",
+                         "Seaweed-X-Amz-Owner": "YWRtaW4="},
+        },
+        "delete_chunks": True,
+        "new_parent_path": "/buckets/pics/img",
+    },
+}  # fmt: skip
+
+
+def test_filer_event_becomes_an_s3_record() -> None:
+    (record,) = LI.filer_records(FILER_CREATE, "eu-west-1")
+    assert record["eventVersion"] == "2.1" and record["eventSource"] == "aws:s3"
+    assert record["awsRegion"] == "eu-west-1" and record["eventName"] == "ObjectCreated:Put"
+    assert record["eventTime"] == "2026-12-03T13:28:12.133Z"
+    assert record["s3"]["bucket"] == {
+        "name": "pics",
+        "ownerIdentity": {"principalId": "admin"},
+        "arn": "arn:aws:s3:::pics",
+    }
+    assert record["s3"]["object"] == {
+        "key": "img/a+b%2B%C3%A9.jpg",
+        "size": 5,
+        "eTag": "5d41402abc4b2a76b9719d911017c592",
+        "sequencer": f"{1796304492133148775:016X}",  # the write time (ns), ordered
+    }
+
+
+def test_filer_events_that_are_not_objects() -> None:
+    directory = {"event_type": "create", "key": "/buckets/pics/img",
+                 "message": {"new_entry": {"name": "img", "is_directory": True}}}  # fmt: skip
+    system = {**FILER_CREATE, "key": "/buckets/.system/owners/x"}
+    system["message"] = {**FILER_CREATE["message"], "new_parent_path": "/buckets/.system"}
+    uploads = "/buckets/pics/.uploads/u1"
+    part = {**FILER_CREATE, "message": {**FILER_CREATE["message"], "new_parent_path": uploads}}
+    rename = {**FILER_CREATE, "event_type": "rename"}
+    for body in (directory, system, part, rename):
+        assert LI.filer_records(body, "us-east-1") == []
+    old = {"name": "x.txt", "attributes": {"file_size": 3}}
+    removed = {"event_type": "delete", "key": "/buckets/pics/doc/x.txt",
+               "message": {"old_entry": old}}  # fmt: skip
+    (record,) = LI.filer_records(removed, "us-east-1")
+    assert record["eventName"] == "ObjectRemoved:Delete"
+    assert set(record["s3"]["object"]) == {"key", "sequencer"}  # no size/eTag, as on AWS
+
+
+def test_minio_record_normalized() -> None:
+    minio = {
+        "eventVersion": "2.0", "eventSource": "minio:s3", "awsRegion": "",
+        "eventTime": "2026-12-03T11:28:12.133Z", "eventName": "s3:ObjectCreated:Put",
+        "userIdentity": {"principalId": "app"},
+        "s3": {"s3SchemaVersion": "1.0", "configurationId": "Config",
+               "bucket": {"name": "pics", "arn": "arn:aws:s3:::pics"},
+               "object": {"key": "img%2Fa.jpg", "size": 5, "eTag": "e", "sequencer": "1"}},
+        "source": {"host": "172.18.0.5", "port": "", "userAgent": "Boto3"},
+    }  # fmt: skip
+    out = LI.normalized(minio, "eu-west-1")
+    assert (out["eventVersion"], out["eventSource"], out["awsRegion"]) == (
+        "2.1",
+        "aws:s3",
+        "eu-west-1",
+    )
+    assert out["eventName"] == "ObjectCreated:Put" and "source" not in out
+    invoker = LI.Invoker(
+        {"functions": {}, "notifications": [
+            {"bucket": "pics", "function": "f", "events": ["s3:ObjectCreated:*"],
+             "prefix": "img/", "suffix": ".jpg"}]},
+        journal=None,
+    )  # fmt: skip
+    assert invoker.matching(out) == ["f"]  # the key's %2F is decoded before the filters
