@@ -291,32 +291,126 @@ class Invoker:
     # S3 notifications --------------------------------------------------------------
 
     def s3_records(self, body: dict[str, Any]) -> int:
-        """Queue one Event invocation per (record, matching notification)."""
+        """Queue one Event invocation per (record, matching notification). ``body``: MinIO's
+        webhook (``Records`` in S3's format) or a SeaweedFS filer event (turned into one)."""
+        if "event_type" in body:
+            records = filer_records(body, self.region)
+        else:
+            records = [normalized(r, self.region) for r in body.get("Records") or []]
         queued = 0
-        for record in body.get("Records") or []:
-            for target in self.matching(record):
-                event_id = str(
-                    uuid.uuid5(uuid.NAMESPACE_URL, json.dumps([target, record], sort_keys=True))
-                )
-                self.accept(target, json.dumps({"Records": [record]}).encode(), event_id)
+        for record in records:
+            for rule in self.matching_rules(record):
+                one = json.loads(json.dumps(record))
+                one["s3"]["configurationId"] = rule.get("id", "")
+                payload = json.dumps({"Records": [one]}).encode()
+                seed = json.dumps([rule["function"], one], sort_keys=True)
+                self.accept(rule["function"], payload, str(uuid.uuid5(uuid.NAMESPACE_URL, seed)))
                 queued += 1
         return queued
 
     def matching(self, record: dict[str, Any]) -> list[str]:
+        return [rule["function"] for rule in self.matching_rules(record)]
+
+    def matching_rules(self, record: dict[str, Any]) -> list[dict[str, Any]]:
+        """The notifications whose bucket, prefix, suffix and event types take ``record``
+        (filters apply to the decoded key, as on AWS)."""
         s3 = record.get("s3") or {}
         bucket = str((s3.get("bucket") or {}).get("name", ""))
         key = urllib.parse.unquote_plus(str((s3.get("object") or {}).get("key", "")))
         event = "s3:" + str(record.get("eventName", ""))
-        found = []
-        for rule in self.notifications:
-            if rule["bucket"] != bucket or not key.startswith(rule.get("prefix", "")):
-                continue
-            if not key.endswith(rule.get("suffix", "")):
-                continue
-            wanted = any(event_matches(event, pattern) for pattern in rule["events"])
-            if wanted and rule["function"] not in found:
-                found.append(rule["function"])
-        return found
+        return [
+            rule
+            for rule in self.notifications
+            if rule["bucket"] == bucket
+            and key.startswith(rule.get("prefix", ""))
+            and key.endswith(rule.get("suffix", ""))
+            and any(event_matches(event, pattern) for pattern in rule["events"])
+        ]
+
+
+def aws_key(key: str) -> str:
+    """An object key as S3 event records carry it: URL-encoded, spaces as ``+``."""
+    return urllib.parse.quote_plus(key, safe="/")
+
+
+def iso_time(epoch_ns: int) -> str:
+    stamp = time.gmtime(epoch_ns // 1_000_000_000)
+    millis = (epoch_ns // 1_000_000) % 1000
+    return time.strftime("%Y-%m-%dT%H:%M:%S", stamp) + f".{millis:03d}Z"
+
+
+def normalized(record: dict[str, Any], region: str) -> dict[str, Any]:
+    """A MinIO record as AWS writes it: event version 2.1, source aws:s3, the stack's region."""
+    out = {k: v for k, v in record.items() if k != "source"}  # MinIO's own client details
+    out.update(eventVersion="2.1", eventSource="aws:s3", awsRegion=region)
+    out["eventName"] = str(out.get("eventName", "")).removeprefix("s3:")
+    return out
+
+
+def _b64(text: str) -> str:
+    try:
+        return base64.b64decode(text).decode("utf-8")
+    except ValueError:
+        return ""
+
+
+def filer_records(body: dict[str, Any], region: str) -> list[dict[str, Any]]:
+    """A SeaweedFS filer event (``event_type``, ``key``, ``message``) → S3 event records:
+    files under ``/buckets/<bucket>/`` only; creations and updates are ObjectCreated:Put,
+    deletions ObjectRemoved:Delete; directories, renames and multipart parts are skipped."""
+    kind = body.get("event_type")
+    message = body.get("message") or {}
+    entry = message.get("old_entry" if kind == "delete" else "new_entry") or {}
+    if kind not in ("create", "update", "delete") or not entry or entry.get("is_directory"):
+        return []
+    path = str(body.get("key", ""))
+    if kind != "delete" and message.get("new_parent_path"):
+        path = f"{message['new_parent_path'].rstrip('/')}/{entry.get('name', '')}"
+    parts = path.split("/", 3)
+    if len(parts) < 4 or parts[1] != "buckets" or parts[2].startswith(".") or not parts[3]:
+        return []
+    bucket, key = parts[2], parts[3]
+    if key.startswith(".uploads/"):
+        return []
+    attributes = entry.get("attributes") or {}
+    chunks = entry.get("chunks") or [{}]
+    stamp_ns = int(chunks[-1].get("modified_ts_ns") or 0) or int(
+        attributes.get("mtime", 0) * 1_000_000_000 or time.time_ns()
+    )
+    if kind == "delete":
+        stamp_ns = time.time_ns()
+    extended = entry.get("extended") or {}
+    owner = _b64(extended.get("Seaweed-X-Amz-Owner", "")) or "cloudexit"
+    obj: dict[str, Any] = {"key": aws_key(key)}
+    if kind != "delete":
+        etag = _b64(extended.get("Seaweed-X-Amz-ETag", "")).strip('"')
+        if not etag and attributes.get("md5"):
+            etag = base64.b64decode(attributes["md5"]).hex()
+        obj.update(size=int(attributes.get("file_size", 0)), eTag=etag)
+    obj["sequencer"] = f"{stamp_ns:016X}"
+    request_id = uuid.uuid4().hex[:16].upper()
+    return [
+        {
+            "eventVersion": "2.1",
+            "eventSource": "aws:s3",
+            "awsRegion": region,
+            "eventTime": iso_time(stamp_ns),
+            "eventName": "ObjectRemoved:Delete" if kind == "delete" else "ObjectCreated:Put",
+            "userIdentity": {"principalId": owner},
+            "requestParameters": {"sourceIPAddress": "127.0.0.1"},
+            "responseElements": {"x-amz-request-id": request_id, "x-amz-id-2": request_id},
+            "s3": {
+                "s3SchemaVersion": "1.0",
+                "configurationId": "",
+                "bucket": {
+                    "name": bucket,
+                    "ownerIdentity": {"principalId": owner},
+                    "arn": f"arn:aws:s3:::{bucket}",
+                },
+                "object": obj,
+            },
+        }
+    ]
 
 
 def event_matches(event: str, pattern: str) -> bool:
