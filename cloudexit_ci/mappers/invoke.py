@@ -39,6 +39,7 @@ VOLUME = f"{SERVICE}-data"
 JOURNAL_DIR = "/var/lib/lambda-invoke"
 DEFAULT_RETRIES = 2
 DEFAULT_MAX_AGE_S = 21600
+_IMAGE = "it runs a container image without the cloudexit shim: Invoke cannot reach its handler"
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,8 @@ def finish(ctx: MapContext) -> None:
             "maxRetries": found.retries if found else DEFAULT_RETRIES,
             "maxEventAge": found.max_age_s if found else DEFAULT_MAX_AGE_S,
         }
+        if function.runtime == "image":  # no shim inside: nothing serves /__cloudexit/invoke
+            entries[function.function_name]["unsupported"] = _IMAGE
     rules = [
         dict(rule, function=functions[rule["function"]].function_name)
         for rule in notification_rules(ctx)

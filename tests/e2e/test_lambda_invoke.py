@@ -49,6 +49,7 @@ def _shim_config(runtime: str) -> dict[str, Any]:
         f"{runtime}-{name}": {"handler": h, "codeDir": lang, "timeout": 5, "memory": 128}
         for name, h in HANDLERS.items()
     }
+    functions[f"{runtime}-slow"] = {"handler": "echo.handler", "codeDir": lang, "timeout": 1}
     if runtime == "py":
         functions["py-fanout"] = {"handler": "fanout.handler", "codeDir": "python", "timeout": 10}
         functions["later"] = {"handler": "record.handler", "codeDir": "python", "timeout": 5}
@@ -121,6 +122,16 @@ def test_boto3_handler_error_is_unhandled(estate: Estate, runtime: str) -> None:
     assert reply["StatusCode"] == 200 and reply["FunctionError"] == "Unhandled"
     error = json.loads(reply["Payload"].read())
     assert error["errorType"] == "ItemError" and error["errorMessage"] == "kaboom"
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_boto3_timeout_is_unhandled(estate: Estate, runtime: str) -> None:
+    event = {"queryStringParameters": {"sleepMs": "2500"}}  # the function's timeout is 1 s
+    reply = estate.client().invoke(FunctionName=f"{runtime}-slow", Payload=json.dumps(event))
+    assert reply["StatusCode"] == 200 and reply["FunctionError"] == "Unhandled"
+    error = json.loads(reply["Payload"].read())
+    assert error["errorType"] == "TimeoutError"
+    assert "Task timed out after 1.00 seconds" in error["errorMessage"]
 
 
 def test_boto3_dry_run_unknown_function_and_bad_qualifier(estate: Estate) -> None:

@@ -125,6 +125,8 @@ def test_the_service_internal_only_with_a_journal_volume(tmp_path: Path) -> None
             "maxEventAge": 21600,
             "maxRetries": 2,
             "timeout": 3,
+            "unsupported": "it runs a container image without the cloudexit shim: "
+            "Invoke cannot reach its handler",
             "url": "http://img:8080/__cloudexit/invoke/img",
         },
         "worker": {

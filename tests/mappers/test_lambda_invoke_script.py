@@ -125,7 +125,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     config = {
         "region": "eu-west-1",
         "functions": {
-            "down": {"arn": "arn:aws:lambda:eu-west-1:123456789012:function:down", "url": down}
+            "down": {"arn": "arn:aws:lambda:eu-west-1:123456789012:function:down", "url": down},
+            "img": {"url": down, "unsupported": "it runs a container image without the shim"},
         },
     }
     journal = str(tmp_path_factory.mktemp("li") / "j.sqlite3")
@@ -159,6 +160,8 @@ def _post(port: int, path: str, body: bytes = b"{}", **headers: str) -> tuple[in
          {"X-Amz-Invocation-Type": "Event"}, 413, "RequestTooLargeException"),
         ("/2015-03-31/functions/down/invocations", b"{}", {}, 500, "ServiceException"),
         ("/2015-03-31/functions/down", b"{}", {}, 404, "UnknownOperationException"),
+        ("/2015-03-31/functions/img/invocations", b"{}", {"X-Amz-Invocation-Type": "Event"},
+         500, "ServiceException"),
     ],
 )  # fmt: skip
 def test_error_responses(
