@@ -195,6 +195,8 @@ class Invoker:
         if found is None:
             arn = f"arn:aws:lambda:{self.region}:{self.account()}:function:{name}"
             raise Failure(404, "ResourceNotFoundException", f"Function not found: {arn}")
+        if found.get("unsupported"):  # fail closed: never accept what cannot run
+            raise Failure(500, "ServiceException", f"Function {name}: {found['unsupported']}")
         return name, found
 
     def account(self) -> str:
