@@ -265,3 +265,10 @@ def test_minio_record_normalized() -> None:
         journal=None,
     )  # fmt: skip
     assert invoker.matching(out) == ["f"]  # the key's %2F is decoded before the filters
+
+
+def test_replies_are_not_delayed_by_nagle() -> None:
+    """Headers and body are two writes: with Nagle's algorithm the body waited for the
+    client's delayed ACK, 48 ms per sync invoke through boto3 instead of 6 ms (measured)."""
+    invoker = LI.Invoker({"functions": {}}, journal=None)
+    assert LI.make_handler(invoker).disable_nagle_algorithm is True
