@@ -435,6 +435,7 @@ def log_tail(request_id: str, started: float) -> str:
 def make_handler(invoker: Invoker) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms stall
 
         def do_GET(self) -> None:
             if self.path == "/health":
