@@ -247,7 +247,8 @@ class Bucket:
     versioning: bool = False
     cors: Cors | None = None
     lifecycle_expiration_days: tuple[tuple[str, int], ...] = ()  # (prefix, days)
-    sources: tuple[Origin, ...] = ()  # versioning, CORS, lifecycle resources
+    sources: tuple[Origin, ...] = ()  # versioning, CORS, lifecycle, notification resources
+    notify_url: str = ""  # where the store sends this bucket's object events (webhook)
 
 
 @dataclass(frozen=True)

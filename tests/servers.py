@@ -123,8 +123,9 @@ def dynamodb_local() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def seaweedfs() -> Iterator[str]:
-    """SeaweedFS ``weed mini`` with an S3 gateway. Yields the S3 endpoint URL."""
+def seaweedfs(notification: str = "") -> Iterator[str]:
+    """SeaweedFS ``weed mini`` with an S3 gateway. Yields the S3 endpoint URL.
+    ``notification``: a notification.toml for its filer (read from its working directory)."""
     names = [
         "s3.port", "master.port", "master.port.grpc", "volume.port", "volume.port.grpc",
         "filer.port", "filer.port.grpc", "admin.port", "admin.port.grpc", "webdav.port",
@@ -132,6 +133,8 @@ def seaweedfs() -> Iterator[str]:
     ]  # fmt: skip
     ports = dict(zip(names, free_ports(len(names)), strict=True))
     with tempfile.TemporaryDirectory() as tmp:
+        if notification:
+            (Path(tmp) / "notification.toml").write_text(notification, encoding="utf-8")
         cmd = [tool("weed"), "mini", f"-dir={tmp}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1"]
         cmd += [f"-{name}={port}" for name, port in ports.items()]
         with _process(cmd, Path(tmp) / "weed.log", cwd=tmp):

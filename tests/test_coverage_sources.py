@@ -21,6 +21,7 @@ TREES = sorted(
         *(p / "terraform" for p in (REPO / "examples").iterdir() if (p / "terraform").is_dir()),
         REPO / "tests" / "e2e" / "fixtures" / "authz",  # API Gateway protections (issue 13)
         REPO / "tests" / "docker" / "fixtures" / "authz-edge" / "terraform",
+        REPO / "tests" / "docker" / "fixtures" / "s3-events" / "terraform",  # notifications
     ]
 )
 MODES = [

@@ -59,10 +59,6 @@ UNMAPPED: dict[str, tuple[str, bool]] = {
     ),
     "aws_lambda_alias": ("aliases: one version runs self-hosted", False),
     "aws_lambda_provisioned_concurrency_config": ("provisioned concurrency", False),
-    "aws_lambda_function_event_invoke_config": (
-        "async invoke config (retries, destinations)",
-        False,
-    ),
 }
 
 

@@ -22,6 +22,7 @@ from cloudexit_ci.mappers import (
     ecs,
     elasticache,
     integrations,
+    invoke,
     keycloak,
     lambda_function,
     loadbalancer,
@@ -29,6 +30,7 @@ from cloudexit_ci.mappers import (
     pollers,
     rds,
     s3,
+    s3events,
     schedule,
     secrets,
     sns,
@@ -83,6 +85,11 @@ MAPPERS: dict[str, Entry] = {
         0,
     ),
     "aws_s3_bucket_versioning": Entry(s3.map_versioning, "bucket versioning (init step)"),
+    "aws_s3_bucket_notification": Entry(
+        s3events.map_notification,
+        "object events from the store's webhook to functions (async, through lambda-invoke)",
+        ("SQS/SNS/EventBridge targets", "events raised while lambda-invoke is down"),
+    ),
     "aws_s3_bucket_cors_configuration": Entry(
         s3.map_cors, "bucket CORS", ("per-bucket rules on MinIO (server-wide allow-list)",)
     ),
@@ -201,6 +208,11 @@ MAPPERS: dict[str, Entry] = {
     ),
     "aws_sqs_queue_redrive_policy": Entry(
         sqs.map_redrive_policy, "DLQ in the ElasticMQ queue definition"
+    ),
+    "aws_lambda_function_event_invoke_config": Entry(
+        invoke.map_event_invoke_config,
+        "retries and event age of the `lambda-invoke` service's async invocations",
+        ("on-success/on-failure destinations",),
     ),
     "aws_lambda_event_source_mapping": Entry(
         pollers.map_event_source,
@@ -349,6 +361,7 @@ FINISHERS: tuple[Finisher, ...] = (
     schedule.finish,
     loadbalancer.finish,
     sns.finish,
+    invoke.finish,
     secrets.finish,
     keycloak.finish,
 )

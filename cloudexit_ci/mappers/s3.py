@@ -34,7 +34,6 @@ COMPANIONS_LOST = {
     "aws_s3_bucket_website_configuration": "website hosting: serve the files through Traefik",
     "aws_s3_bucket_logging": "server access logging is not available",
     "aws_s3_bucket_server_side_encryption_configuration": "KMS SSE: use disk encryption",
-    "aws_s3_bucket_notification": "event notifications to Lambda/SQS are not converted",
     "aws_s3_bucket_replication_configuration": "replication: configure `mc replicate`",
     "aws_s3_bucket_intelligent_tiering_configuration": "intelligent tiering",
     "aws_s3_bucket_inventory": "inventory reports",
@@ -134,6 +133,11 @@ def _expirations(rules: list[Values], lost: list[str]) -> tuple[tuple[str, int],
         if rule.blocks("transition") or rule.blocks("noncurrent_version_transition"):
             lost.append("lifecycle storage-class transitions (one storage class self-hosted)")
     return tuple(sorted(out))
+
+
+def bucket_of(resource: Resource, ctx: MapContext) -> Bucket | None:
+    """The bucket a configuration resource (``bucket = ...``) belongs to, if mapped here."""
+    return _bucket_of(resource, ctx)
 
 
 def _bucket_of(resource: Resource, ctx: MapContext) -> Bucket | None:

@@ -105,6 +105,7 @@ def s3_files(stack: Stack, options: Options, header: str) -> Files:
 def _bucket_entry(bucket: Bucket, slug: str, files: Files) -> dict[str, Any]:
     src = tuple(sorted({o.address for o in (bucket.origin, *bucket.sources)}))
     entry: dict[str, Any] = {"name": bucket.name, "versioning": bucket.versioning}
+    entry["notify"] = bool(bucket.notify_url)
     entry["lifecycle_file"] = entry["cors_file"] = ""
     if bucket.lifecycle_expiration_days:
         rules = [

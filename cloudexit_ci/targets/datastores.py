@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from cloudexit_ci import images
 from cloudexit_ci.options import Options
-from cloudexit_ci.stack import Dependency, EnvVar, HealthCheck, Origin, Service, Stack, Volume
+from cloudexit_ci.stack import (
+    Dependency,
+    EnvVar,
+    ExtraFile,
+    HealthCheck,
+    Origin,
+    Service,
+    Stack,
+    Volume,
+)
 from cloudexit_ci.values import EnvRef, Value
 
 ALTERNATOR_URL = "http://scylladb:8000"
@@ -99,6 +108,14 @@ def _minio(stack: Stack, origins: tuple[Origin, ...]) -> None:
     ]
     if cors:
         env.append(("MINIO_API_CORS_ALLOW_ORIGIN", ",".join(cors)))
+    webhook = _notify_url(stack)
+    if (
+        webhook
+    ):  # the init job subscribes each notified bucket to it (arn:minio:sqs::LAMBDA:webhook)
+        env += [
+            ("MINIO_NOTIFY_WEBHOOK_ENABLE_LAMBDA", "on"),
+            ("MINIO_NOTIFY_WEBHOOK_ENDPOINT_LAMBDA", webhook),
+        ]
     stack.services["minio"] = Service(
         name="minio",
         origins=origins,
@@ -122,7 +139,7 @@ def _seaweedfs(stack: Stack, origins: tuple[Origin, ...]) -> None:
         role="data",
         image=images.SEAWEEDFS,
         command=("server", "-dir=/data", "-s3", "-s3.port=8333"),
-        volumes=(("seaweedfs-data", "/data"),),
+        volumes=(("seaweedfs-data", "/data"), *_seaweedfs_notify(stack)),
         expose=(8333,),
         healthcheck=HealthCheck(
             ("CMD-SHELL", "wget -q -O /dev/null http://127.0.0.1:8333/status || exit 1"),
@@ -133,6 +150,24 @@ def _seaweedfs(stack: Stack, origins: tuple[Origin, ...]) -> None:
         stop_grace_s=30,  # `weed server` flushes for ~25 s on SIGTERM
     )
     stack.services["s3-init"] = _s3_init(origins, images.AWS_CLI, "seaweedfs")
+
+
+def _notify_url(stack: Stack) -> str:
+    return next((b.notify_url for _, b in sorted(stack.buckets.items()) if b.notify_url), "")
+
+
+def _seaweedfs_notify(stack: Stack) -> tuple[tuple[str, str], ...]:
+    """The filer's webhook notification (every object event, the receiver filters)."""
+    webhook = _notify_url(stack)
+    if not webhook:
+        return ()
+    sources = tuple(
+        sorted({o.address for b in stack.buckets.values() if b.notify_url for o in b.sources})
+    )
+    stack.extra_files["seaweedfs/notification.toml"] = ExtraFile(
+        "template", {"endpoint": webhook}, sources, "extras/seaweedfs-notification.toml.j2"
+    )
+    return (("./seaweedfs/notification.toml", "/etc/seaweedfs/notification.toml:ro"),)
 
 
 def _s3_init(origins: tuple[Origin, ...], image: str, store: str) -> Service:

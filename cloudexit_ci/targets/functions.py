@@ -168,6 +168,8 @@ def _platform_env(stack: Stack) -> list[tuple[str, Value]]:
         ]
     elif stack.tables:
         env += [("AWS_ACCESS_KEY_ID", "alternator"), ("AWS_SECRET_ACCESS_KEY", "alternator")]
+    elif "AWS_ACCESS_KEY_ID" not in stack.function_env:  # Lambda/SNS: SDKs sign, none checks
+        env += [("AWS_ACCESS_KEY_ID", "cloudexit"), ("AWS_SECRET_ACCESS_KEY", "cloudexit")]
     return env + sorted(stack.function_env.items())
 
 

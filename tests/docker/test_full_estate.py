@@ -1,6 +1,7 @@
 """examples/full-estate in the real Docker Engine: PostgreSQL, Valkey, ElasticMQ (SQS) with a
-dead-letter queue, the SQS poller, the EventBridge scheduler, the SNS fan-out, two Python
-functions, Keycloak and the ECS web service behind the Traefik container."""
+dead-letter queue, the SQS poller, the EventBridge scheduler, the SNS fan-out, the Lambda
+Invoke API, two Python functions, Keycloak and the ECS web service behind the Traefik
+container."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ EXAMPLE = "full-estate"
 HOST = "app.example.com"
 HEALTHCHECKED = {
     "traefik", "estate-nightly", "estate-worker", "estate-web", "keycloak", "sns",
-    "estate-cache", "estate-db", "keycloak-db",
+    "estate-cache", "estate-db", "keycloak-db", "lambda-invoke",
 }  # fmt: skip
 # Runs in the scheduler container: its own code fires its job now, as at 02:30 UTC.
 FIRE = """
@@ -41,6 +42,24 @@ data = urllib.parse.urlencode(form).encode()
 with urllib.request.urlopen("http://127.0.0.1:9911/", data=data, timeout=10) as reply:
     print(reply.status)
 """
+
+# Runs in the estate-nightly container: boto3 invokes estate-worker as function code does,
+# through the container's own AWS_ENDPOINT_URL_LAMBDA (no endpoint in the code).
+INVOKE = """
+import json, sys, boto3
+kind, order = sys.argv[1], sys.argv[2]
+event = {"Records": [{"messageId": order, "body": json.dumps({"order_id": order})}]}
+reply = boto3.client("lambda").invoke(
+    FunctionName="estate-worker", InvocationType=kind, Payload=json.dumps(event).encode())
+body = reply["Payload"].read()
+print(json.dumps({"status": reply["StatusCode"], "payload": json.loads(body) if body else None}))
+"""
+
+
+def invoke_worker(stack: ComposeStack, kind: str, order: str) -> dict[str, object]:
+    out = stack.exec("estate-nightly", "python", "-c", INVOKE, kind, order)
+    result: dict[str, object] = json.loads(out.strip().splitlines()[-1])
+    return result
 
 
 def wait_for_log(stack: ComposeStack, service: str, text: str, timeout: float = 90) -> None:
@@ -87,6 +106,32 @@ def test_sns_publish_reaches_the_queue_function(compose_stack: ComposeStack) -> 
     message = json.dumps({"order_id": "sns-order-1"})
     assert compose_stack.exec("sns", "python", "-c", PUBLISH, topic, message).strip() == "200"
     wait_for_log(compose_stack, "estate-worker", '"processed": "sns-order-1"')
+
+
+def test_one_function_invokes_another(compose_stack: ComposeStack) -> None:
+    """boto3 in estate-nightly → lambda-invoke → estate-worker's shim: sync and async."""
+    sync = invoke_worker(compose_stack, "RequestResponse", "invoke-sync")
+    assert sync == {"status": 200, "payload": {"batchItemFailures": []}}
+    wait_for_log(compose_stack, "estate-worker", '"processed": "invoke-sync"')
+    assert invoke_worker(compose_stack, "Event", "invoke-async")["status"] == 202
+    wait_for_log(compose_stack, "estate-worker", '"processed": "invoke-async"')
+
+
+def test_async_invoke_survives_a_restart_of_the_invoke_service(
+    compose_stack: ComposeStack,
+) -> None:
+    """Accepted while the worker is stopped, lambda-invoke restarted (its journal is on the
+    volume), then the worker started: the event runs (at least once)."""
+    compose_stack.compose("stop", "estate-worker", timeout=120)
+    try:
+        assert invoke_worker(compose_stack, "Event", "invoke-restart")["status"] == 202
+        compose_stack.compose("restart", "lambda-invoke", timeout=120)
+        # the new process found the accepted event in its journal (volume lambda-invoke-data)
+        wait_for_log(compose_stack, "lambda-invoke", "1 event(s) pending", timeout=60)
+    finally:
+        # healthy again before the next tests (cloudexit smoke checks every function)
+        compose_stack.compose("up", "-d", "--wait", "estate-worker", timeout=180)
+    wait_for_log(compose_stack, "estate-worker", '"processed": "invoke-restart"', timeout=120)
 
 
 def test_database_and_cache_take_the_env_passwords(compose_stack: ComposeStack) -> None:
