@@ -286,6 +286,7 @@ def _error(failure: Failure) -> str:
 def make_handler(fanout: Fanout) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms stall
 
         def do_GET(self) -> None:
             if self.path == "/health":

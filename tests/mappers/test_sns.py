@@ -249,3 +249,10 @@ def test_the_fanout_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
         assert process.wait(timeout=5) == 0  # without a handler: -15 (killed by the signal)
     finally:
         process.kill()
+
+
+def test_fanout_replies_are_not_held_back_by_nagle() -> None:
+    """Headers and body are two writes: TCP_NODELAY, or a keep-alive SDK client waits 40 ms."""
+    module = _fanout()
+    handler = module.make_handler(module.Fanout({"topics": {}, "region": "us-east-1"}))
+    assert handler.disable_nagle_algorithm is True
