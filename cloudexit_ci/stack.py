@@ -143,7 +143,7 @@ class Api:
 
     key: str  # sanitised, unique
     name: str
-    kind: Literal["rest", "http"]
+    kind: Literal["rest", "http", "url"]  # url: a Lambda function URL (payload 2.0)
     origin: Origin
     stage: str = "$default"
     payload_version: Literal["1.0", "2.0"] = "1.0"
@@ -152,6 +152,7 @@ class Api:
     cors: Cors | None = None
     sources: tuple[Origin, ...] = ()  # stages, settings… that shaped it
     stage_in_path: bool = False  # a named stage: served under /<stage> as its invoke URL
+    host: str = ""  # served on its own host name (a function URL); "": the stack's domain
 
 
 @dataclass(frozen=True)

@@ -78,6 +78,7 @@ def _api_edge(
                 file=api.key,
                 backend=backend,
                 origins=(route.origin, *route.sources, api.origin),
+                hosts=_hosts(api),
                 methods=() if route.method == "ANY" else (route.method,),
                 paths=_paths(api, route),
                 priority=ranks[(route.method, full_path(api, route))],
@@ -94,6 +95,7 @@ def _api_edge(
                 file=api.key,
                 backend=service_of[functions[0].function],
                 origins=(api.origin,),
+                hosts=_hosts(api),
                 methods=("OPTIONS",),
                 paths=tuple(PathMatch("prefix", p) for p in _prefixes(api)),
                 priority=precedence.PREFLIGHT,
@@ -104,6 +106,11 @@ def _api_edge(
 
 def denied(route: Route) -> bool:
     return route.auth is not None and bool(route.auth.denied)
+
+
+def _hosts(api: Api) -> tuple[str, ...]:
+    """A function URL's own host name; () for an API on the stack's domain."""
+    return (api.host,) if api.host else ()
 
 
 def _prefixes(api: Api) -> tuple[str, ...]:
