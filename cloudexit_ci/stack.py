@@ -180,9 +180,10 @@ class Route:
 class Code:
     """Where a function's code comes from, relative to the Terraform directory."""
 
-    kind: Literal["zip", "dir", "file", "image", "missing"]
-    path: str  # repository-relative (zip/dir/file) or an image reference
+    kind: Literal["zip", "dir", "file", "image", "build", "missing"]
+    path: str  # repository-relative (zip/dir/file; build: its context) or an image reference
     exists: bool = True
+    dockerfile: str = ""  # build: the image's Dockerfile, relative to the context
 
 
 @dataclass(frozen=True)

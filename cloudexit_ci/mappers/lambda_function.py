@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from cloudexit_ci.errors import UserError
-from cloudexit_ci.mappers import estate, layers
+from cloudexit_ci.mappers import estate, lambda_image, layers
 from cloudexit_ci.mappers.base import MapContext, cover, mapped_or_partial, safe_name, unique_name
 from cloudexit_ci.mappers.typed import typed
 from cloudexit_ci.naming import looks_secret
@@ -40,8 +40,10 @@ def map_function(resource: Resource, ctx: MapContext) -> Coverage:
     runtime = values.string("runtime")
     code = _code(resource, ctx)
     lost = [text for arg, text in _LOST_ARGS.items() if values.has(arg)]
-    if code.kind == "image":
+    lost += ctx.family("lambda.code_lost", dict).pop(resource.address, [])
+    if code.kind in ("image", "build"):
         lost.append("image functions must serve HTTP themselves (e.g. the AWS Lambda Web Adapter)")
+        lost += lambda_image.not_built(code)
     elif not SUPPORTED_RUNTIME.match(runtime):
         return cover(
             resource,
@@ -54,7 +56,7 @@ def map_function(resource: Resource, ctx: MapContext) -> Coverage:
     lost += layers_lost
     if code.kind == "missing":
         lost.append("its code was not found: map its folder in .cloudexit.yml (code-dirs)")
-    elif not code.exists:
+    elif not code.exists and code.kind in ("zip", "dir", "file"):
         ctx.note(resource, f"function code {code.path} does not exist yet: needed at image build")
     ctx.stack.functions[key] = Function(
         key=key,
@@ -72,7 +74,8 @@ def map_function(resource: Resource, ctx: MapContext) -> Coverage:
     ctx.family("lambda.by_address", dict)[resource.address] = key
     _export(ctx, resource, function_name)
     coverage = mapped_or_partial(resource, f"container `{key}` runs the handler", lost, key)
-    return replace(coverage, blocking=code.kind == "missing" or bool(layers_lost))
+    unbuilt = code.kind in ("image", "build") and not code.exists
+    return replace(coverage, blocking=code.kind == "missing" or unbuilt or bool(layers_lost))
 
 
 def _export(ctx: MapContext, resource: Resource, name: str) -> None:
@@ -96,11 +99,10 @@ def _code(resource: Resource, ctx: MapContext) -> Code:
     override = dict(ctx.options.code_dirs).get(resource.address) or dict(ctx.options.code_dirs).get(
         values.string("function_name")
     )
+    if values.has("image_uri") or values.string("package_type") == "Image":
+        return lambda_image.image_code(resource, ctx, override)
     if override:
         return _local_code("dir", override, resource, ctx)
-    image = values.string("image_uri")
-    if image or values.string("package_type") == "Image":
-        return Code("image", image or "", exists=bool(image))
     packaged = _module_source_path(resource, ctx)
     if packaged is not None:
         return packaged
@@ -136,11 +138,29 @@ def _module_source_path(resource: Resource, ctx: MapContext) -> Code | None:
     path = first.get("path") if isinstance(first, dict) else first
     if not isinstance(path, str) or not path:
         return None
-    if len(paths) > 1 or isinstance(first, dict):
-        ctx.note(resource, "source_path: only the first path is packaged (patterns, commands, "
-                 "pip requirements and further paths are not applied)")  # fmt: skip
+    code_lost: dict[str, list[str]] = ctx.family("lambda.code_lost", dict)
+    code_lost[resource.address] = _source_path_lost(paths, ctx.module.root_dir)
     kind: CodeKind = "file" if Path(path).suffix in (".py", ".js", ".mjs", ".cjs") else "dir"
     return _local_code(kind, path, resource, ctx)
+
+
+def _source_path_lost(paths: list[Any], root: str) -> list[str]:
+    """What terraform-aws-modules/lambda's package.py would do and the image does not: the
+    first path's folder is the code, as it is."""
+    lost = []
+    if len(paths) > 1:
+        further = [p.get("path") if isinstance(p, dict) else p for p in paths[1:]]
+        shown = [posixpath.normpath(posixpath.join(root, str(p))) for p in further]
+        lost.append(f"source_path: only the first path is packaged, not {', '.join(shown)}")
+    first = paths[0] if isinstance(paths[0], dict) else {}
+    if first.get("patterns"):
+        lost.append(f"source_path patterns {first['patterns']} are not applied: every file of "
+                    "the folder is in the image")  # fmt: skip
+    done = [k for k in ("commands", "pip_requirements", "npm_requirements", "prefix_in_zip")
+            if first.get(k)]  # fmt: skip
+    if done:
+        lost.append(f"source_path {', '.join(done)}: not run; install dependencies in the folder")
+    return lost
 
 
 def _file_code(raw: object, resource: Resource, ctx: MapContext) -> Code:
