@@ -16,7 +16,13 @@ from cloudexit_ci.ignores import public_opening
 from cloudexit_ci.mappers import estate
 from cloudexit_ci.mappers.apigatewayv2 import cors_of
 from cloudexit_ci.mappers.authorizers import deny_reason
-from cloudexit_ci.mappers.base import MapContext, cover, mapped_or_partial, unique_name
+from cloudexit_ci.mappers.base import (
+    MapContext,
+    cover,
+    mapped_or_partial,
+    safe_name,
+    unique_name,
+)
 from cloudexit_ci.stack import Api, Coverage, Route
 from cloudexit_ci.terraform.model import Resource
 
@@ -40,7 +46,8 @@ def map_function_url(resource: Resource, ctx: MapContext) -> Coverage:
     if function is None:
         why = "its function is not converted or not in this configuration: nothing serves it"
         return cover(resource, "unmapped", why, blocking=True)
-    url_id = function
+    qualifier = values.string("qualifier")
+    url_id = _url_id(ctx, safe_name(f"{function}-{qualifier}") if qualifier else function)
     host = url_host(url_id, ctx.stack.domain)
     key = unique_name(f"{function}-url", ctx.stack.apis)
     cors = values.block("cors")
@@ -66,6 +73,12 @@ def map_function_url(resource: Resource, ctx: MapContext) -> Coverage:
     return _served(resource, ctx, function, host, opened)
 
 
+def _url_id(ctx: MapContext, wanted: str) -> str:
+    """A url-id no other function URL of the stack has (one function, two qualifiers)."""
+    taken = {api.host.split(".", 1)[0] for api in ctx.stack.apis.values() if api.host}
+    return unique_name(wanted, taken)
+
+
 def _auth(ctx: MapContext, resource: Resource) -> tuple[RouteAuth | None, str]:
     """(the refusal, "") for AWS_IAM; (None, what is lost) when an ignore opens it."""
     kind = resource.values.string("authorization_type", "NONE").upper() or "NONE"
@@ -85,7 +98,7 @@ def _served(resource: Resource, ctx: MapContext, function: str, host: str, opene
     values = resource.values
     lost = [opened] if opened else []
     qualifier = values.string("qualifier")
-    if qualifier and qualifier != "$LATEST":
+    if qualifier and qualifier != "$LATEST":  # the url-id names it: <function>-<qualifier>
         lost.append(f"qualifier `{qualifier}`: the one version that runs self-hosted answers")
     streaming = values.string("invoke_mode", "BUFFERED").upper() == "RESPONSE_STREAM"
     if streaming:

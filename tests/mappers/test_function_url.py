@@ -12,6 +12,7 @@ import pytest
 
 from cloudexit_ci import yamlio
 from cloudexit_ci.convert import convert
+from cloudexit_ci.main import main
 from cloudexit_ci.options import Options
 from cloudexit_ci.render import compose, docs, traefik
 from cloudexit_ci.render.functions import shim_config
@@ -233,3 +234,29 @@ resource "aws_apigatewayv2_api" "http" {
     assert config["api"]["id"] == "shop" and config["api"]["domainName"] == "app.example.com"
     assert [r["function"] for r in config["routes"]] == ["api-fn"]
     assert list(config["urls"]) == ["web-app.lambda-url.app.example.com"]
+
+
+def test_two_urls_of_one_function_get_two_hosts(tmp_path: Path) -> None:
+    hcl = (
+        PUBLIC
+        + """
+resource "aws_lambda_function_url" "live" {
+  function_name      = aws_lambda_function.web.function_name
+  qualifier          = "live"
+  authorization_type = "NONE"
+}
+"""
+    )
+    stack = stack_of(tmp_path, hcl)
+    hosts = sorted(api.host.split(".", 1)[0] for api in stack.apis.values())
+    assert hosts == ["web-app", "web-app-live"]
+    rules = {r.name: r.hosts for r in stack.http_routes if r.name.endswith("any-default")}
+    assert len(set(rules.values())) == 2
+
+
+def test_smoke_does_not_probe_function_urls_on_the_domain(tmp_path: Path) -> None:
+    """The manifest's routes are what `smoke` probes on the domain: a URL has its own host."""
+    fixture = Path(__file__).resolve().parents[1] / "e2e" / "fixtures" / "urls"
+    assert main(["migrate", str(fixture), "--output", str(tmp_path / "out")]) == 0
+    manifest = json.loads((tmp_path / "out" / ".cloudexit" / "manifest.json").read_text())
+    assert [(r["method"], r["path"]) for r in manifest["routes"]] == [("GET", "/echo")]
