@@ -176,10 +176,12 @@ def _file_code(raw: object, resource: Resource, ctx: MapContext) -> Code:
 def _s3_code(resource: Resource, ctx: MapContext) -> Code:
     """``s3_bucket`` + ``s3_key``: the ``aws_s3_object`` of this configuration that uploads
     that key, and the local file (or ``archive_file`` output) it uploads."""
-    bucket, key = resource.values.raw("s3_bucket"), resource.values.raw("s3_key")
+    bucket = _bucket_of(ctx, resource.values.raw("s3_bucket"))
+    key = resource.values.raw("s3_key")
     for upload in ctx.module.of_type("aws_s3_object", "aws_s3_bucket_object"):
         values = upload.values
-        if values.raw("bucket") == bucket and values.raw("key") == key:
+        by_key = values.raw("key") == key or getattr(key, "address", None) == upload.address
+        if by_key and _bucket_of(ctx, values.raw("bucket")) == bucket:
             code = _file_code(values.raw("source"), resource, ctx)
             if code.kind != "missing":
                 ctx.family("lambda.code_uploads", set).add(upload.address)
@@ -190,6 +192,16 @@ def _s3_code(resource: Resource, ctx: MapContext) -> Code:
         "map the function's folder in .cloudexit.yml (code-dirs)",
     )
     return Code("missing", "", exists=False)
+
+
+def _bucket_of(ctx: MapContext, value: object) -> object:
+    """A bucket as its resource's address (``aws_s3_bucket.b.id`` and ``.bucket`` and its
+    literal name are one bucket), else the value itself."""
+    address = estate.referenced(value)
+    if address is not None:
+        return address
+    found = estate.find_by(ctx, "aws_s3_bucket", "bucket", value)
+    return found.address if found is not None else value
 
 
 def _archive_source(raw: object, resource: Resource, ctx: MapContext) -> Code | None:

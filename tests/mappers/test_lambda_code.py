@@ -107,6 +107,34 @@ resource "docker_image" "app" {
 }
 resource "docker_registry_image" "app" { name = docker_image.app.name }
 """
+TUTORIAL = """
+resource "random_pet" "lambda_bucket_name" {
+  prefix = "learn-terraform-functions"
+  length = 4
+}
+resource "aws_s3_bucket" "lambda_bucket" {
+  bucket = random_pet.lambda_bucket_name.id
+}
+data "archive_file" "lambda_hello_world" {
+  type        = "zip"
+  source_dir  = "${path.module}/hello-world"
+  output_path = "${path.module}/hello-world.zip"
+}
+resource "aws_s3_object" "lambda_hello_world" {
+  bucket = aws_s3_bucket.lambda_bucket.id
+  key    = "hello-world.zip"
+  source = data.archive_file.lambda_hello_world.output_path
+  etag   = filemd5(data.archive_file.lambda_hello_world.output_path)
+}
+resource "aws_lambda_function" "hello_world" {
+  function_name    = "api"
+  s3_bucket        = aws_s3_bucket.lambda_bucket.id
+  s3_key           = aws_s3_object.lambda_hello_world.key
+  runtime          = "nodejs20.x"
+  handler          = "hello.handler"
+  source_code_hash = data.archive_file.lambda_hello_world.output_base64sha256
+}
+"""
 ZIP = b"PK\x05\x06" + b"\x00" * 18  # an empty zip
 SRC = {"tf/src/app.py": "def handler(e, c):\n    return e\n"}
 
@@ -193,6 +221,15 @@ SHAPES = [
           S3 % ("aws_s3_bucket_object", '"${path.module}/../dist/api.zip"')
           + FN % 's3_bucket = aws_s3_bucket.code.id\n  s3_key = "releases/api.zip"',
           {"dist/api.zip": ZIP}, "zip", "dist/api.zip", "dist"),
+    Shape("s3 as HashiCorp's Lambda tutorial uploads it", TUTORIAL,
+          {"tf/hello-world/hello.js": "exports.handler = async () => ({});\n"},
+          "dir", "tf/hello-world", "tf/hello-world"),
+    Shape("s3 with the bucket named by .bucket here and .id there",
+          ARCHIVE % 'source_dir = "${path.module}/src"'
+          + S3.replace("aws_s3_bucket.code.id", "aws_s3_bucket.code.bucket")
+          % ("aws_s3_object", "data.archive_file.zip.output_path")
+          + FN % "s3_bucket = aws_s3_bucket.code.id\n  s3_key = aws_s3_object.zip.id",
+          SRC, "dir", "tf/src", "tf/src"),
     Shape("s3 that nothing here uploads",
           S3 % ("aws_s3_object", '"api.zip"')
           + FN % 's3_bucket = "elsewhere"\n  s3_key = "api.zip"',
