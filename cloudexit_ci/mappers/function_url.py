@@ -46,7 +46,7 @@ def map_function_url(resource: Resource, ctx: MapContext) -> Coverage:
     if function is None:
         why = "its function is not converted or not in this configuration: nothing serves it"
         return cover(resource, "unmapped", why, blocking=True)
-    qualifier = values.string("qualifier")
+    qualifier = values.string("qualifier").replace("$LATEST", "")
     url_id = _url_id(ctx, safe_name(f"{function}-{qualifier}") if qualifier else function)
     host = url_host(url_id, ctx.stack.domain)
     key = unique_name(f"{function}-url", ctx.stack.apis)

@@ -186,6 +186,7 @@ def test_aws_iam_opened_by_an_ignore_is_public_and_partial(tmp_path: Path) -> No
         ('qualifier = "live"', "partial", False, "qualifier `live`"),
         ('invoke_mode = "RESPONSE_STREAM"', "partial", True, "response streaming"),
         ('invoke_mode = "BUFFERED"', "mapped", False, ""),
+        ('qualifier = "$LATEST"', "mapped", False, ""),
     ],
 )
 def test_what_is_not_reproduced_is_said(
