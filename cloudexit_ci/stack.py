@@ -64,11 +64,8 @@ class HealthCheck:
 
 @dataclass(frozen=True)
 class Build:
-    """An image built from a Dockerfile in the output tree.
-
-    ``context`` is relative to the output directory; ``extra_contexts`` maps a
-    name to a directory relative to the output directory (the function code).
-    """
+    """An image built from a Dockerfile (generated, or an image function's own). ``context``
+    and each of ``extra_contexts`` (name → directory: the code) are relative to the output."""
 
     context: str
     dockerfile: str = "Dockerfile"
