@@ -321,12 +321,12 @@ def test_the_build_context_is_the_functions_own_code(tmp_path: Path, shape: Shap
         return
     assert build is not None
     out = tmp_path / "out"
-    contexts = [build["context"]] if stack.functions["api"].code.kind == "build" else []
-    contexts += list((build.get("additional_contexts") or {}).values())
-    code = [(out / c).resolve() for c in contexts if not c.startswith("functions/")]
+    image = stack.functions["api"].code.kind == "build"
+    named = build["context"] if image else build["additional_contexts"]["code"]
+    code = (out / named).resolve()
     if shape.kind == "missing":  # no code: the function's own generated folder, nothing else
-        assert code == [] and set(contexts) == {"functions/api"}, contexts
+        assert named == "functions/api"
         return
-    assert code == [(tmp_path / shape.context).resolve()]
+    assert code == (tmp_path / shape.context).resolve()
     for planted in PLANTED:  # never inside a build context, however the code is laid out
-        assert not (tmp_path / planted).resolve().is_relative_to(code[0]), planted
+        assert not (tmp_path / planted).resolve().is_relative_to(code), planted
