@@ -35,9 +35,9 @@ ORIGIN = "https://app.example.com"
 
 
 @contextlib.contextmanager
-def running(tmp: Path) -> Iterator[e2e.Stack]:
+def running(tmp: Path, mode: str) -> Iterator[e2e.Stack]:
     out = tmp / "stack"
-    compose = e2e.generate(FIXTURE, out, DOMAIN)
+    compose = e2e.generate(FIXTURE, out, DOMAIN, "--serverless-mode", mode)
     functions = {
         name: svc
         for name, svc in compose["services"].items()
@@ -69,9 +69,11 @@ def running(tmp: Path) -> Iterator[e2e.Stack]:
         yield stack
 
 
-@pytest.fixture(scope="module")
-def edge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[e2e.Stack]:
-    with running(tmp_path_factory.mktemp("urls")) as stack:
+@pytest.fixture(scope="module", params=["containerized", "consolidated"])
+def edge(tmp_path_factory: pytest.TempPathFactory, request: Any) -> Iterator[e2e.Stack]:
+    """Each function in its container, or one process per runtime: the shim chooses a
+    function URL by Host among the API routes and URLs of every function it runs."""
+    with running(tmp_path_factory.mktemp("urls"), str(request.param)) as stack:
         yield stack
 
 
@@ -103,10 +105,12 @@ def header(resp: Response, name: str) -> list[str]:
     return [v for k, v in resp.headers if k.lower() == name.lower()]
 
 
-def logged(edge: e2e.Stack, service: str, marker: str) -> bool:
-    """Whether the service's access log names ``marker`` (logs are flushed every 20 ms)."""
+def logged(edge: e2e.Stack, function: str, marker: str) -> bool:
+    """Whether the access log of the function's service names ``marker`` (logs are
+    flushed every 20 ms)."""
     time.sleep(0.3)
-    return marker in edge.function_log(service)
+    manifest = json.loads((edge.out / ".cloudexit" / "manifest.json").read_text())
+    return marker in edge.function_log(manifest["functions"][function])
 
 
 def test_a_request_reaches_the_handler_with_the_function_url_event(edge: e2e.Stack) -> None:
