@@ -1,11 +1,13 @@
 """A function shipped as a container image (``package_type = "Image"``, ``image_uri``):
 the repository's own build of that image, when it has one.
 
-Found, in order: a ``docker_image`` resource (kreuzwerker/docker) whose ``build`` block
-makes the image ``image_uri`` names, directly or through a ``docker_registry_image``, a
-module's output (terraform-aws-modules/lambda's ``modules/docker-build``) or the image's
-literal name; else a ``Dockerfile`` in the function's ``code-dirs`` folder. Without one
-the image is built elsewhere (an ECR URI the stack cannot pull): a blocking finding.
+Found, in order: a ``Dockerfile`` in the function's ``code-dirs`` folder; a
+``docker_image`` resource (kreuzwerker/docker) whose ``build`` block makes the image
+``image_uri`` names, directly or through a ``docker_registry_image``, a module's output
+(terraform-aws-modules/lambda's ``modules/docker-build``) or the image's literal name;
+the only folder named after the function (next to the Terraform or above it, directly or
+under ``functions/``, ``lambdas/``, ``src/``…) that holds a Dockerfile. Without one the
+image is built elsewhere (an ECR URI the stack cannot pull): a blocking finding.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ from pathlib import Path
 
 from cloudexit_ci.mappers.base import MapContext
 from cloudexit_ci.stack import Code
-from cloudexit_ci.terraform import ast
+from cloudexit_ci.terraform import ast, files
 from cloudexit_ci.terraform.expressions import Computed
 from cloudexit_ci.terraform.files import rel
 from cloudexit_ci.terraform.model import Resource
 
+FOLDERS = ("functions", "lambdas", "lambda", "src", "services", "images", "docker")
 _MODULE_PREFIX = re.compile(r'^(?:module\.[A-Za-z0-9_-]+(?:\[(?:"[^"]*"|\d+)\])?\.)*')
 NOT_BUILT = (
     "its image is built outside this repository (no Dockerfile found: no docker_image "
@@ -41,21 +44,44 @@ def image_code(resource: Resource, ctx: MapContext, override: str | None) -> Cod
     """The build of the function's image, or the image reference alone (``exists`` False
     when nothing here builds it)."""
     uri = resource.values.string("image_uri")
-    if override:
-        folder = Path(ctx.module.repo_root) / ctx.module.root_dir / override
-        if (folder / "Dockerfile").is_file():
-            return Code("build", rel(folder.resolve(), Path(ctx.module.repo_root)),
-                        dockerfile="Dockerfile")  # fmt: skip
+    repo, root = Path(ctx.module.repo_root), Path(ctx.module.repo_root) / ctx.module.root_dir
+    if override and files.exists(root / override / "Dockerfile"):
+        return Code("build", rel((root / override).resolve(), repo), dockerfile="Dockerfile")
     image = _docker_image(resource, ctx)
-    if image is not None:
-        build = image.values.block("build")
-        context = build.string("context") if build is not None else ""
-        if context:
-            folder = (Path(ctx.module.repo_root) / ctx.module.root_dir / context).resolve()
-            dockerfile = build.string("dockerfile", "Dockerfile") if build else "Dockerfile"
-            shown = rel(folder, Path(ctx.module.repo_root))
-            return Code("build", shown, (folder / dockerfile).is_file(), dockerfile)
+    build = image.values.block("build") if image is not None else None
+    context = build.string("context") if build is not None else ""
+    if build is not None and context:
+        folder = (root / context).resolve()
+        dockerfile = build.string("dockerfile", "Dockerfile")
+        return Code("build", rel(folder, repo), files.exists(folder / dockerfile), dockerfile)
+    found = _by_name(resource, ctx) if not override else None
+    if found is not None:
+        return Code("build", rel(found, repo), dockerfile="Dockerfile")
     return Code("image", uri, exists=False)
+
+
+def _by_name(resource: Resource, ctx: MapContext) -> Path | None:
+    """The one folder named after the function (its name or Terraform name) that holds a
+    Dockerfile, next to the Terraform or above it, directly or under a usual parent."""
+    root = (Path(ctx.module.repo_root) / ctx.module.root_dir).resolve()
+    output = Path(ctx.options.output_dir).resolve()
+    names = sorted({resource.values.string("function_name"), resource.name} - {""})
+    found = [
+        folder
+        for base in (root, root.parent)
+        for parent in ("", *FOLDERS)
+        for name in names
+        if not (folder := base / parent / name).is_relative_to(output)
+        and files.exists(folder / "Dockerfile")
+    ]
+    shown = ", ".join(sorted(rel(f, Path(ctx.module.repo_root)) for f in found))
+    if len(found) == 1:
+        why = "found by the function's name (code-dirs chooses another)"
+        ctx.note(resource, f"its image is built from {shown}/Dockerfile, {why}")
+        return found[0]
+    if found:
+        ctx.note(resource, f"several folders could build its image ({shown}): set code-dirs")
+    return None
 
 
 def _docker_image(resource: Resource, ctx: MapContext) -> Resource | None:

@@ -267,6 +267,16 @@ SHAPES = [
           {"services/api/Dockerfile": "FROM scratch\n"},
           "build", "services/api", "services/api", "partial", False, "serve HTTP",
           (("aws_lambda_function.fn", "../services/api"),), "Dockerfile"),
+    Shape("image_uri with a Dockerfile in the one folder named after the function",
+          IMAGE_FN % '"123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:1"',
+          {"functions/api/Dockerfile": "FROM scratch\n"},
+          "build", "functions/api", "functions/api", "partial", False, "serve HTTP",
+          dockerfile="Dockerfile"),
+    Shape("image_uri with Dockerfiles in two folders named after the function",
+          IMAGE_FN % '"123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:1"',
+          {"lambdas/api/Dockerfile": "FROM scratch\n", "tf/fn/Dockerfile": "FROM scratch\n"},
+          "image", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:1", "",
+          "partial", True, "no Dockerfile"),
     Shape("image_uri nothing here builds",
           IMAGE_FN % '"123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:1"', {},
           "image", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:1", "",
@@ -330,3 +340,18 @@ def test_the_build_context_is_the_functions_own_code(tmp_path: Path, shape: Shap
     assert code == (tmp_path / shape.context).resolve()
     for planted in PLANTED:  # never inside a build context, however the code is laid out
         assert not (tmp_path / planted).resolve().is_relative_to(code), planted
+
+
+@pytest.mark.parametrize(
+    ("name", "note"),
+    [
+        ("image_uri with a Dockerfile in the one folder named after the function",
+         "built from functions/api/Dockerfile, found by the function's name"),
+        ("image_uri with Dockerfiles in two folders named after the function",
+         "several folders could build its image (lambdas/api, tf/fn): set code-dirs"),
+    ],
+)  # fmt: skip
+def test_an_image_found_by_name_says_so(tmp_path: Path, name: str, note: str) -> None:
+    shape = next(s for s in SHAPES if s.name == name)
+    stack = stack_for(tmp_path, shape)
+    assert any(note in message for _, message in stack.resource_notes), stack.resource_notes
