@@ -18,7 +18,7 @@ from pathlib import Path
 from cloudexit_ci.mappers.base import MapContext
 from cloudexit_ci.stack import Code
 from cloudexit_ci.terraform import ast, files
-from cloudexit_ci.terraform.expressions import Computed
+from cloudexit_ci.terraform.expressions import Computed, Interpolation
 from cloudexit_ci.terraform.files import rel
 from cloudexit_ci.terraform.model import Resource
 
@@ -93,7 +93,9 @@ def _docker_image(resource: Resource, ctx: MapContext) -> Resource | None:
     prefix = _MODULE_PREFIX.match(resource.address)
     module = prefix.group(0) if prefix else ""
     raw = values.raw("image_uri")
-    found = _by_address(ctx, getattr(raw, "address", None) if isinstance(raw, Computed) else None)
+    parts = raw.parts if isinstance(raw, Interpolation) else (raw,)  # "<repo>@<digest>"…
+    addresses = [p.address for p in parts if isinstance(p, Computed)]
+    found = next(filter(None, (_by_address(ctx, a) for a in addresses)), None)
     attribute = values.body.attr("image_uri")
     for reference in sorted(ast.references(attribute.expr)) if attribute else ():
         parts = reference.split(".")

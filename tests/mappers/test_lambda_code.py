@@ -87,7 +87,14 @@ resource "docker_image" "this" {
 resource "docker_registry_image" "this" {
   name = docker_image.this.name
 }
-output "image_uri" { value = docker_registry_image.this.name }
+variable "use_image_tag" {
+  type    = bool
+  default = false
+}
+output "image_uri" {  # as the module writes it (v8): name@digest unless use_image_tag
+  value = (var.use_image_tag ? docker_registry_image.this.name
+    : format("%v@%v", docker_registry_image.this.name, docker_registry_image.this.id))
+}
 """
 DOCKER_BUILD_SOURCE = "terraform-aws-modules/lambda/aws//modules/docker-build"
 IMAGE_FN = """
@@ -262,6 +269,17 @@ SHAPES = [
           {**installed("image", f"registry.terraform.io/{DOCKER_BUILD_SOURCE}"),
            "tf/.terraform/modules/image/main.tf": DOCKER_BUILD, "app/Dockerfile": "FROM scratch\n"},
           "build", "app", "app", "partial", False, "serve HTTP", dockerfile="Dockerfile"),
+    Shape("image_uri passed into a module from the docker-build submodule (name@digest)",
+          'module "image" {\n  source = "terraform-aws-modules/lambda/aws//modules/docker-build"\n'
+          '  ecr_repo = "api"\n  source_path = "context"\n}\n'
+          'module "fn" {\n  source = "./modules/lambda"\n  image_uri = module.image.image_uri\n}\n',
+          {**installed("image", f"registry.terraform.io/{DOCKER_BUILD_SOURCE}"),
+           "tf/.terraform/modules/image/main.tf": DOCKER_BUILD,
+           "tf/modules/lambda/main.tf": 'variable "image_uri" { type = string }\n'
+           + IMAGE_FN % "var.image_uri",
+           "tf/context/Dockerfile": "FROM scratch\n"},
+          "build", "tf/context", "tf/context", "partial", False, "serve HTTP",
+          dockerfile="Dockerfile"),
     Shape("image_uri with a Dockerfile in its code-dirs folder",
           IMAGE_FN % '"123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:1"',
           {"services/api/Dockerfile": "FROM scratch\n"},
