@@ -93,8 +93,8 @@ def _docker_image(resource: Resource, ctx: MapContext) -> Resource | None:
     prefix = _MODULE_PREFIX.match(resource.address)
     module = prefix.group(0) if prefix else ""
     raw = values.raw("image_uri")
-    parts = raw.parts if isinstance(raw, Interpolation) else (raw,)  # "<repo>@<digest>"…
-    addresses = [p.address for p in parts if isinstance(p, Computed)]
+    pieces = raw.parts if isinstance(raw, Interpolation) else (raw,)  # "<repo>@<digest>"…
+    addresses = [p.address for p in pieces if isinstance(p, Computed)]
     found = next(filter(None, (_by_address(ctx, a) for a in addresses)), None)
     attribute = values.body.attr("image_uri")
     for reference in sorted(ast.references(attribute.expr)) if attribute else ():
