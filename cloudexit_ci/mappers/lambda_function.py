@@ -16,6 +16,7 @@ from cloudexit_ci.mappers.typed import typed
 from cloudexit_ci.naming import looks_secret
 from cloudexit_ci.stack import Code, Coverage, Function
 from cloudexit_ci.terraform import files
+from cloudexit_ci.terraform.expressions import Computed
 from cloudexit_ci.terraform.files import rel
 from cloudexit_ci.terraform.model import Resource
 from cloudexit_ci.values import EnvRef, Ref, Template, Value
@@ -99,7 +100,7 @@ def _code(resource: Resource, ctx: MapContext) -> Code:
     override = dict(ctx.options.code_dirs).get(resource.address) or dict(ctx.options.code_dirs).get(
         values.string("function_name")
     )
-    if values.has("image_uri") or values.string("package_type") == "Image":
+    if values.raw("image_uri") not in (None, "") or values.string("package_type") == "Image":
         return lambda_image.image_code(resource, ctx, override)
     if override:
         return _local_code("dir", override, resource, ctx)
@@ -125,7 +126,13 @@ def _module_source_path(resource: Resource, ctx: MapContext) -> Code | None:
         ),
         None,
     )
-    query = prepare.values.get("query") if prepare is not None else None
+    return _prepared(prepare, resource, ctx) if prepare is not None else None
+
+
+def _prepared(prepare: Resource, resource: Resource, ctx: MapContext) -> Code | None:
+    """The first path of an ``archive_prepare`` query's ``source_path``."""
+    # raw: the module's query also holds values not known here (filesha256() of package.py)
+    query = prepare.values.raw("query")
     raw = query.get("source_path") if isinstance(query, dict) else None
     if not isinstance(raw, str) or not raw:
         return None
@@ -164,10 +171,16 @@ def _source_path_lost(paths: list[Any], root: str) -> list[str]:
 
 
 def _file_code(raw: object, resource: Resource, ctx: MapContext) -> Code:
-    """A zip path, or the source of the ``archive_file`` whose output it is."""
+    """A zip path, or the source of the ``archive_file`` whose output it is, or of the
+    terraform-aws-modules/lambda package it is (``local_existing_package`` = another module
+    call's ``local_filename``)."""
     archive = _archive_source(raw, resource, ctx)
     if archive is not None:
         return archive
+    prepare = ctx.module.by_address(raw.address) if isinstance(raw, Computed) else None
+    packaged = _prepared(prepare, resource, ctx) if prepare is not None else None
+    if prepare is not None and prepare.name == "archive_prepare" and packaged is not None:
+        return packaged
     if isinstance(raw, str) and raw:
         return _local_code("zip", raw, resource, ctx)
     return Code("missing", "", exists=False)

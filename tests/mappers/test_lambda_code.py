@@ -58,7 +58,8 @@ data "external" "archive_prepare" {
   count   = 1
   program = ["python3", "${path.module}/package.py", "prepare"]
   query = {
-    source_path = try(tostring(var.source_path), jsonencode(var.source_path))
+    source_path   = try(tostring(var.source_path), jsonencode(var.source_path))
+    hash_internal = jsonencode([filesha256("${path.module}/package.py")])
   }
 }
 resource "aws_lambda_function" "this" {
@@ -67,6 +68,17 @@ resource "aws_lambda_function" "this" {
   handler       = "index.handler"
   filename      = try(data.external.archive_prepare[0].result.filename, null)
   s3_bucket     = null
+}
+output "local_filename" { value = data.external.archive_prepare[0].result.filename }
+"""
+FROM_PACKAGE = """
+variable "function_name" { type = string }
+variable "local_existing_package" { type = string }
+resource "aws_lambda_function" "this" {
+  function_name = var.function_name
+  runtime       = "python3.12"
+  handler       = "index.handler"
+  filename      = var.local_existing_package
 }
 """
 # terraform-aws-modules/lambda//modules/docker-build as far as the image goes
@@ -252,6 +264,18 @@ SHAPES = [
           lambda_module('[{ path = "${path.module}/src", patterns = ["!.*/tests/.*"] }]'),
           {"tf/modules/lambda/main.tf": LAMBDA_MODULE, **SRC}, "dir", "tf/src", "tf/src",
           "partial", False, "!.*/tests/.*"),
+    Shape("source_path beside the module's null image_uri",
+          lambda_module('"${path.module}/src"'),
+          {"tf/modules/lambda/main.tf": LAMBDA_MODULE.replace(
+              '  s3_bucket     = null', '  s3_bucket     = null\n  image_uri     = var.image_uri\n'
+              '  package_type  = "Zip"') + 'variable "image_uri" {\n  default = null\n}\n',
+           **SRC}, "dir", "tf/src", "tf/src"),
+    Shape("local_existing_package: another terraform-aws-modules/lambda call's package",
+          lambda_module('"${path.module}/src"').replace('"api"', '"packager"')
+          + 'module "api" {\n  source = "./modules/from_package"\n  function_name = "api"\n'
+          "  local_existing_package = module.fn.local_filename\n}\n",
+          {"tf/modules/lambda/main.tf": LAMBDA_MODULE, "tf/modules/from_package/main.tf":
+           FROM_PACKAGE, **SRC}, "dir", "tf/src", "tf/src"),
     Shape("source_path in the installed registry module",
           lambda_module('"${path.module}/src"', "terraform-aws-modules/lambda/aws"),
           {**installed("fn", "registry.terraform.io/terraform-aws-modules/lambda/aws"),
