@@ -23,6 +23,7 @@ TREES = sorted(
         REPO / "tests" / "e2e" / "fixtures" / "urls",  # function URLs (issue 14)
         REPO / "tests" / "docker" / "fixtures" / "authz-edge" / "terraform",
         REPO / "tests" / "docker" / "fixtures" / "s3-events" / "terraform",  # notifications
+        REPO / "tests" / "docker" / "fixtures" / "function-urls" / "terraform",
     ]
 )
 MODES = [
