@@ -43,15 +43,16 @@ def add_gateway(stack: Stack, options: Options) -> None:
     edgeauth.add_gateway_auth(stack)
     routed = {r.backend for r in stack.http_routes if r.file in stack.apis}
     for name in sorted(routed - set(stack.backends) - {""}):
+        shim = name in stack.function_images  # a container image function has no shim
         stack.backends[name] = Backend(
             name=name,
             file=FUNCTIONS_FILE,
             service=name,
             url=f"http://{name}:{SHIM_PORT}",
             origins=origins,
-            health_path=HEALTH_PATH,
-            health_interval_s=10,
-            health_timeout_s=3,
+            health_path=HEALTH_PATH if shim else None,
+            health_interval_s=10 if shim else None,
+            health_timeout_s=3 if shim else None,
         )
     stack.services["traefik"] = _traefik(stack)
 

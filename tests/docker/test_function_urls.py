@@ -15,6 +15,7 @@ EXAMPLE = "function-urls"
 GENERATE: tuple[str, ...] = ()
 ECHO = "url-echo.lambda-url.urls.example.org"
 ADMIN = "url-admin.lambda-url.urls.example.org"
+IMAGE = "url-image.lambda-url.urls.example.org"
 
 
 def test_every_service_healthy(compose_stack: ComposeStack) -> None:
@@ -50,6 +51,14 @@ def test_aws_iam_is_refused_and_cors_preflight_answered(compose_stack: ComposeSt
         "OPTIONS", "/", ECHO, None, {**asks, "Origin": "https://x.test"}
     )
     assert "access-control-allow-origin" not in foreign.headers
+
+
+def test_an_image_function_is_built_from_its_own_dockerfile(compose_stack: ComposeStack) -> None:
+    """docker_image's build context and Dockerfile, reused by compose; the image serves HTTP
+    itself and has no shim health path, which the edge therefore does not ask."""
+    reply = compose_stack.request("GET", "/hello", IMAGE)
+    assert reply.status == 200, reply
+    assert reply.json() == {"image": "own-dockerfile", "path": "/hello"}
 
 
 def test_down_leaves_nothing(compose_stack: ComposeStack) -> None:

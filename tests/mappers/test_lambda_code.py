@@ -397,3 +397,12 @@ def test_an_image_found_by_name_says_so(tmp_path: Path, name: str, note: str) ->
     shape = next(s for s in SHAPES if s.name == name)
     stack = stack_for(tmp_path, shape)
     assert any(note in message for _, message in stack.resource_notes), stack.resource_notes
+
+
+def test_an_image_function_behind_a_route_gets_no_shim_health_check(tmp_path: Path) -> None:
+    """Traefik's health check asks the shim's health path; an image function has no shim
+    (its own server answers), so its backend has no health check (else: always down)."""
+    shape = next(s for s in SHAPES if s.name == "image_uri built by docker_image resources")
+    url = 'resource "aws_lambda_function_url" "u" {\n  function_name = "api"\n}\n'
+    stack = stack_for(tmp_path, replace(shape, hcl=shape.hcl + url))
+    assert stack.backends["api"].health_path is None
