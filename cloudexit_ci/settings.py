@@ -158,8 +158,10 @@ _STACK = (
     Setting("terraform-json", "`terraform show -json` of a plan or state: Terraform's own "
             "names, instances, variables, regions and values (docs/TERRAFORM-JSON.md)",
             GENERATE, "stack", "path", env=False, metavar="FILE"),
-    Setting("code-dirs", "where a function's code lives: function address → folder "
-            "(relative to the config file)", GENERATE, "stack", "map", flags=(), env=False),
+    Setting("code-dirs", "where a function's code lives: function address or name → folder "
+            "(relative to the config file; also when that stack's directory is given on the "
+            "command line; docs/FUNCTION-CODE.md)", GENERATE, "stack", "map", flags=(),
+            env=False),
     Setting("config", "path of .cloudexit.yml (default: ./.cloudexit.yml or .yaml)",
             GENERATE, "command", "path", metavar="FILE"),
 )  # fmt: skip

@@ -64,11 +64,8 @@ class HealthCheck:
 
 @dataclass(frozen=True)
 class Build:
-    """An image built from a Dockerfile in the output tree.
-
-    ``context`` is relative to the output directory; ``extra_contexts`` maps a
-    name to a directory relative to the output directory (the function code).
-    """
+    """An image built from a Dockerfile (generated, or an image function's own). ``context``
+    and each of ``extra_contexts`` (name → directory: the code) are relative to the output."""
 
     context: str
     dockerfile: str = "Dockerfile"
@@ -143,7 +140,7 @@ class Api:
 
     key: str  # sanitised, unique
     name: str
-    kind: Literal["rest", "http"]
+    kind: Literal["rest", "http", "url"]  # url: a Lambda function URL (payload 2.0)
     origin: Origin
     stage: str = "$default"
     payload_version: Literal["1.0", "2.0"] = "1.0"
@@ -152,6 +149,7 @@ class Api:
     cors: Cors | None = None
     sources: tuple[Origin, ...] = ()  # stages, settings… that shaped it
     stage_in_path: bool = False  # a named stage: served under /<stage> as its invoke URL
+    host: str = ""  # served on its own host name (a function URL); "": the stack's domain
 
 
 @dataclass(frozen=True)
@@ -179,9 +177,10 @@ class Route:
 class Code:
     """Where a function's code comes from, relative to the Terraform directory."""
 
-    kind: Literal["zip", "dir", "file", "image", "missing"]
-    path: str  # repository-relative (zip/dir/file) or an image reference
+    kind: Literal["zip", "dir", "file", "image", "build", "missing"]
+    path: str  # repository-relative (zip/dir/file; build: its context) or an image reference
     exists: bool = True
+    dockerfile: str = ""  # build: the image's Dockerfile, relative to the context
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,25 @@ def config_of(args: argparse.Namespace) -> Config:
     return load_config(find_config(Path.cwd(), getattr(args, "config", None)))
 
 
+REPOSITORY_FACTS = ("code-dirs",)  # where the code is: not a choice of one output
+
+
+def command_line_stack(args: argparse.Namespace, config: Config) -> StackConfig:
+    """TERRAFORM_DIR as a stack. The config's entry for the same directory lends it what
+    describes the repository (``code-dirs``); how to generate comes from the command line."""
+    given = Path(args.terraform_dir)
+    output = args.output or Path()
+    for entry in config.stacks:
+        if entry.terraform.resolve() == given.resolve():
+            facts = {k: v for k, v in entry.settings.items() if k in REPOSITORY_FACTS}
+            return StackConfig(given, output, facts, entry.base, entry.where)
+    return StackConfig(given, output, base=Path.cwd())
+
+
 def targets(args: argparse.Namespace, config: Config, *, need_output: bool = True) -> list[Target]:
     """The command line's stack if TERRAFORM_DIR is given, else the config's stacks."""
     if args.terraform_dir is not None:
-        stack = StackConfig(args.terraform_dir, args.output or Path(), base=Path.cwd())
+        stack = command_line_stack(args, config)
         return [target_of(args, stack, cli=True, need_output=need_output)]
     if not config.stacks:
         raise UserError(

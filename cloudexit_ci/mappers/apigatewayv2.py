@@ -48,7 +48,7 @@ def map_api(resource: Resource, ctx: MapContext) -> Coverage:
         origin=resource.origin,
         payload_version="2.0",
         throttle=DEFAULT_THROTTLE,
-        cors=_cors(cors_block) if cors_block else None,
+        cors=cors_of(cors_block) if cors_block else None,
     )
     _state(ctx).apis[resource.address] = key
     if values.has("target"):
@@ -59,13 +59,15 @@ def map_api(resource: Resource, ctx: MapContext) -> Coverage:
     return mapped_or_partial(resource, f"Traefik routers for HTTP API `{key}`", lost, "traefik")
 
 
-def _cors(block: Values) -> Cors:
+def cors_of(block: Values) -> Cors:
+    """An HTTP API's ``cors_configuration`` or a function URL's ``cors`` block."""
+
     def strings(key: str) -> tuple[str, ...]:
         return tuple(sorted(str(v) for v in block.get(key) or ()))
 
     return Cors(
         allow_origins=strings("allow_origins"),
-        allow_methods=tuple(m.upper() for m in strings("allow_methods")),
+        allow_methods=tuple(sorted(m.upper() for m in strings("allow_methods"))),
         allow_headers=strings("allow_headers"),
         expose_headers=strings("expose_headers"),
         allow_credentials=block.boolean("allow_credentials"),

@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from cloudexit_ci.errors import UserError
-from cloudexit_ci.mappers import estate, layers
+from cloudexit_ci.mappers import estate, lambda_image, layers
 from cloudexit_ci.mappers.base import MapContext, cover, mapped_or_partial, safe_name, unique_name
 from cloudexit_ci.mappers.typed import typed
 from cloudexit_ci.naming import looks_secret
 from cloudexit_ci.stack import Code, Coverage, Function
 from cloudexit_ci.terraform import files
+from cloudexit_ci.terraform.expressions import Computed
 from cloudexit_ci.terraform.files import rel
 from cloudexit_ci.terraform.model import Resource
 from cloudexit_ci.values import EnvRef, Ref, Template, Value
@@ -40,8 +41,10 @@ def map_function(resource: Resource, ctx: MapContext) -> Coverage:
     runtime = values.string("runtime")
     code = _code(resource, ctx)
     lost = [text for arg, text in _LOST_ARGS.items() if values.has(arg)]
-    if code.kind == "image":
+    lost += ctx.family("lambda.code_lost", dict).pop(resource.address, [])
+    if code.kind in ("image", "build"):
         lost.append("image functions must serve HTTP themselves (e.g. the AWS Lambda Web Adapter)")
+        lost += lambda_image.not_built(code)
     elif not SUPPORTED_RUNTIME.match(runtime):
         return cover(
             resource,
@@ -54,7 +57,7 @@ def map_function(resource: Resource, ctx: MapContext) -> Coverage:
     lost += layers_lost
     if code.kind == "missing":
         lost.append("its code was not found: map its folder in .cloudexit.yml (code-dirs)")
-    elif not code.exists:
+    elif not code.exists and code.kind in ("zip", "dir", "file"):
         ctx.note(resource, f"function code {code.path} does not exist yet: needed at image build")
     ctx.stack.functions[key] = Function(
         key=key,
@@ -72,7 +75,8 @@ def map_function(resource: Resource, ctx: MapContext) -> Coverage:
     ctx.family("lambda.by_address", dict)[resource.address] = key
     _export(ctx, resource, function_name)
     coverage = mapped_or_partial(resource, f"container `{key}` runs the handler", lost, key)
-    return replace(coverage, blocking=code.kind == "missing" or bool(layers_lost))
+    unbuilt = code.kind in ("image", "build") and not code.exists
+    return replace(coverage, blocking=code.kind == "missing" or unbuilt or bool(layers_lost))
 
 
 def _export(ctx: MapContext, resource: Resource, name: str) -> None:
@@ -96,11 +100,10 @@ def _code(resource: Resource, ctx: MapContext) -> Code:
     override = dict(ctx.options.code_dirs).get(resource.address) or dict(ctx.options.code_dirs).get(
         values.string("function_name")
     )
+    if values.raw("image_uri") not in (None, "") or values.string("package_type") == "Image":
+        return lambda_image.image_code(resource, ctx, override)
     if override:
         return _local_code("dir", override, resource, ctx)
-    image = values.string("image_uri")
-    if image or values.string("package_type") == "Image":
-        return Code("image", image or "", exists=bool(image))
     packaged = _module_source_path(resource, ctx)
     if packaged is not None:
         return packaged
@@ -123,7 +126,13 @@ def _module_source_path(resource: Resource, ctx: MapContext) -> Code | None:
         ),
         None,
     )
-    query = prepare.values.get("query") if prepare is not None else None
+    return _prepared(prepare, resource, ctx) if prepare is not None else None
+
+
+def _prepared(prepare: Resource, resource: Resource, ctx: MapContext) -> Code | None:
+    """The first path of an ``archive_prepare`` query's ``source_path``."""
+    # raw: the module's query also holds values not known here (filesha256() of package.py)
+    query = prepare.values.raw("query")
     raw = query.get("source_path") if isinstance(query, dict) else None
     if not isinstance(raw, str) or not raw:
         return None
@@ -136,18 +145,42 @@ def _module_source_path(resource: Resource, ctx: MapContext) -> Code | None:
     path = first.get("path") if isinstance(first, dict) else first
     if not isinstance(path, str) or not path:
         return None
-    if len(paths) > 1 or isinstance(first, dict):
-        ctx.note(resource, "source_path: only the first path is packaged (patterns, commands, "
-                 "pip requirements and further paths are not applied)")  # fmt: skip
+    code_lost: dict[str, list[str]] = ctx.family("lambda.code_lost", dict)
+    code_lost[resource.address] = _source_path_lost(paths, ctx.module.root_dir)
     kind: CodeKind = "file" if Path(path).suffix in (".py", ".js", ".mjs", ".cjs") else "dir"
     return _local_code(kind, path, resource, ctx)
 
 
+def _source_path_lost(paths: list[Any], root: str) -> list[str]:
+    """What terraform-aws-modules/lambda's package.py would do and the image does not: the
+    first path's folder is the code, as it is."""
+    lost = []
+    if len(paths) > 1:
+        further = [p.get("path") if isinstance(p, dict) else p for p in paths[1:]]
+        shown = [posixpath.normpath(posixpath.join(root, str(p))) for p in further]
+        lost.append(f"source_path: only the first path is packaged, not {', '.join(shown)}")
+    first = paths[0] if isinstance(paths[0], dict) else {}
+    if first.get("patterns"):
+        lost.append(f"source_path patterns {first['patterns']} are not applied: every file of "
+                    "the folder is in the image")  # fmt: skip
+    done = [k for k in ("commands", "pip_requirements", "npm_requirements", "prefix_in_zip")
+            if first.get(k)]  # fmt: skip
+    if done:
+        lost.append(f"source_path {', '.join(done)}: not run; install dependencies in the folder")
+    return lost
+
+
 def _file_code(raw: object, resource: Resource, ctx: MapContext) -> Code:
-    """A zip path, or the source of the ``archive_file`` whose output it is."""
+    """A zip path, or the source of the ``archive_file`` whose output it is, or of the
+    terraform-aws-modules/lambda package it is (``local_existing_package`` = another module
+    call's ``local_filename``)."""
     archive = _archive_source(raw, resource, ctx)
     if archive is not None:
         return archive
+    prepare = ctx.module.by_address(raw.address) if isinstance(raw, Computed) else None
+    packaged = _prepared(prepare, resource, ctx) if prepare is not None else None
+    if prepare is not None and prepare.name == "archive_prepare" and packaged is not None:
+        return packaged
     if isinstance(raw, str) and raw:
         return _local_code("zip", raw, resource, ctx)
     return Code("missing", "", exists=False)
@@ -156,10 +189,12 @@ def _file_code(raw: object, resource: Resource, ctx: MapContext) -> Code:
 def _s3_code(resource: Resource, ctx: MapContext) -> Code:
     """``s3_bucket`` + ``s3_key``: the ``aws_s3_object`` of this configuration that uploads
     that key, and the local file (or ``archive_file`` output) it uploads."""
-    bucket, key = resource.values.raw("s3_bucket"), resource.values.raw("s3_key")
+    bucket = _bucket_of(ctx, resource.values.raw("s3_bucket"))
+    key = resource.values.raw("s3_key")
     for upload in ctx.module.of_type("aws_s3_object", "aws_s3_bucket_object"):
         values = upload.values
-        if values.raw("bucket") == bucket and values.raw("key") == key:
+        by_key = values.raw("key") == key or getattr(key, "address", None) == upload.address
+        if by_key and _bucket_of(ctx, values.raw("bucket")) == bucket:
             code = _file_code(values.raw("source"), resource, ctx)
             if code.kind != "missing":
                 ctx.family("lambda.code_uploads", set).add(upload.address)
@@ -170,6 +205,16 @@ def _s3_code(resource: Resource, ctx: MapContext) -> Code:
         "map the function's folder in .cloudexit.yml (code-dirs)",
     )
     return Code("missing", "", exists=False)
+
+
+def _bucket_of(ctx: MapContext, value: object) -> object:
+    """A bucket as its resource's address (``aws_s3_bucket.b.id`` and ``.bucket`` and its
+    literal name are one bucket), else the value itself."""
+    address = estate.referenced(value)
+    if address is not None:
+        return address
+    found = estate.find_by(ctx, "aws_s3_bucket", "bucket", value)
+    return found.address if found is not None else value
 
 
 def _archive_source(raw: object, resource: Resource, ctx: MapContext) -> Code | None:

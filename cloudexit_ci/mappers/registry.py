@@ -21,6 +21,7 @@ from cloudexit_ci.mappers import (
     dynamodb,
     ecs,
     elasticache,
+    function_url,
     integrations,
     invoke,
     keycloak,
@@ -66,6 +67,11 @@ _REST_LOST = (
 MAPPERS: dict[str, Entry] = {
     "aws_lambda_function": Entry(
         lambda_function.map_function, "container running the Lambda shim", _LAMBDA_LOST, 0
+    ),
+    "aws_lambda_function_url": Entry(
+        function_url.map_function_url,
+        "Traefik router on <function>.lambda-url.<domain> (payload 2.0) + CORS middleware",
+        ("AWS_IAM authorization (refused at the edge)", "response streaming"),
     ),
     "aws_lambda_layer_version": Entry(
         lambda_function.map_layer,

@@ -121,9 +121,9 @@ def _routes(stack: Stack) -> list[str]:
     lines = ["## Routes", "", "| route | function | origin |", "|---|---|---|"]
     for route in sorted(stack.routes, key=lambda r: (r.api, r.route_key)):
         mark = " (inferred)" if route.inferred else ""
-        lines.append(
-            f"| {md(route.route_key)}{mark} | {md(route.function)} | {md(route.origin.where)} |"
-        )
+        api = stack.apis.get(route.api)
+        shown = f"https://{api.host}/ (function URL)" if api and api.host else route.route_key
+        lines.append(f"| {md(shown)}{mark} | {md(route.function)} | {md(route.origin.where)} |")
     return [*lines, ""]
 
 

@@ -94,7 +94,9 @@ def _within(path: str, context: str) -> str:
 def shim_config(stack: Stack, functions: list[Function], consolidated: bool) -> dict[str, Any]:
     """The shim's contract: the API it fronts, its functions and the routes they serve."""
     keys = {f.key for f in functions}
-    routes = [r for r in stack.routes if r.function in keys]
+    served = [r for r in stack.routes if r.function in keys and r.api in stack.apis]
+    urls = [r for r in served if stack.apis[r.api].kind == "url"]
+    routes = [r for r in stack.routes if r.function in keys and r not in urls]
     api = stack.apis.get(routes[0].api) if routes else None
     front: dict[str, Any] = {
         "id": api.key if api else "local",
@@ -106,7 +108,7 @@ def shim_config(stack: Stack, functions: list[Function], consolidated: bool) -> 
     }
     if api is not None and api.stage_in_path:
         front["stageInPath"] = True  # served under /<stage>, as the invoke URL
-    return {
+    config: dict[str, Any] = {
         "api": front,
         "functions": {
             f.function_name: {
@@ -127,6 +129,15 @@ def shim_config(stack: Stack, functions: list[Function], consolidated: bool) -> 
             for r in sorted(routes, key=lambda r: (precedence.key(r.method, r.path), r.route_key))
         ],
     }
+    if urls:  # function URLs: chosen by the request's Host, before the API's routes
+        config["urls"] = {
+            stack.apis[r.api].host: {
+                "id": stack.apis[r.api].host.split(".", 1)[0],
+                "function": stack.functions[r.function].function_name,
+            }
+            for r in sorted(urls, key=lambda r: stack.apis[r.api].host)
+        }
+    return config
 
 
 def _json(data: Any) -> bytes:

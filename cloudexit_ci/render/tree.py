@@ -90,14 +90,16 @@ def _scripts(stack: Stack, head: str) -> Files:
 
 
 def _routes(stack: Stack) -> list[manifest.RouteEntry]:
-    """The API routes the edge serves (a route whose function runs nowhere is not listed)."""
+    """The API routes the edge serves on the domain (a route whose function runs nowhere
+    is not listed, nor a function URL: it has its own host)."""
     service_of = {key: s.name for s in stack.services.values() for key in s.serves}
+    urls = {key for key, api in stack.apis.items() if api.host}
     return [
         manifest.RouteEntry(
             r.method, r.path, stack.functions[r.function].function_name, service_of[r.function]
         )
         for r in stack.routes
-        if r.function in service_of and "traefik" in stack.services
+        if r.function in service_of and "traefik" in stack.services and r.api not in urls
     ]
 
 

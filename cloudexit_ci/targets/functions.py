@@ -54,15 +54,15 @@ def _groups(stack: Stack, options: Options) -> dict[str, list[Function]]:
 def _code_root(functions: list[Function], stack: Stack) -> str:
     """Repository-relative directory holding every function's code and layers and nothing
     above them (the build context "code", of which BuildKit transfers only what the
-    Dockerfile copies)."""
+    Dockerfile copies); "" when no code was found (the context is then the function's
+    generated folder, never the Terraform directory)."""
     codes = [c for f in functions for c in (f.code, *(code for _, code in f.layers))]
     dirs = [
         c.path if c.kind == "dir" else posixpath.dirname(c.path)
         for c in codes
         if c.kind in ("zip", "dir", "file")
     ]
-    root = stack.paths.get("terraform-dir", ".")
-    return posixpath.commonpath(dirs) or "." if dirs else root
+    return posixpath.commonpath(dirs) or "." if dirs else ""
 
 
 def add_functions(stack: Stack, options: Options) -> None:
@@ -98,7 +98,7 @@ def _service(name: str, functions: list[Function], stack: Stack, context: str) -
         build=Build(
             context=f"functions/{name}",
             extra_contexts=(
-                ("code", _from_output(context, stack)),
+                ("code", _from_output(context, stack) if context else f"functions/{name}"),
                 (RUNTIME_CONTEXT, RUNTIME_DIR),
             ),
         ),
@@ -122,17 +122,18 @@ def _service(name: str, functions: list[Function], stack: Stack, context: str) -
 
 
 def _image_service(function: Function, stack: Stack) -> Service:
-    image: str | EnvRef = function.code.path
-    if not image:  # an ECR URI known only after apply
-        var = function.key.upper().replace("-", "_") + "_IMAGE"
-        text = f"{function.origin.address}: the function's container image (image_uri)"
-        stack.env_vars[var] = EnvVar(var, text, function.origin, secret=False)
-        image = EnvRef(var, required=True)
+    code = function.code
+    build, image = None, None
+    if code.kind == "build":  # the repository's own Dockerfile builds the image
+        build = Build(context=_from_output(code.path, stack), dockerfile=code.dockerfile)
+    else:
+        image = _image_ref(function, stack)
     return Service(
         name=function.key,
         origins=(function.origin,),
         role="function",
         image=image,
+        build=build,
         environment=tuple([*_platform_env(stack), *function.environment]),
         networks=("frontend", "backend"),
         expose=(8080,),
@@ -142,6 +143,16 @@ def _image_service(function: Function, stack: Stack) -> Service:
         comment=f"{function.function_name} (container image; it must serve HTTP on 8080)",
         serves=(function.key,),
     )
+
+
+def _image_ref(function: Function, stack: Stack) -> str | EnvRef:
+    image: str | EnvRef = function.code.path
+    if not image:  # an ECR URI known only after apply
+        var = function.key.upper().replace("-", "_") + "_IMAGE"
+        text = f"{function.origin.address}: the function's container image (image_uri)"
+        stack.env_vars[var] = EnvVar(var, text, function.origin, secret=False)
+        image = EnvRef(var, required=True)
+    return image
 
 
 def _from_output(repo_relative: str, stack: Stack) -> str:

@@ -43,15 +43,16 @@ def add_gateway(stack: Stack, options: Options) -> None:
     edgeauth.add_gateway_auth(stack)
     routed = {r.backend for r in stack.http_routes if r.file in stack.apis}
     for name in sorted(routed - set(stack.backends) - {""}):
+        shim = name in stack.function_images  # a container image function has no shim
         stack.backends[name] = Backend(
             name=name,
             file=FUNCTIONS_FILE,
             service=name,
             url=f"http://{name}:{SHIM_PORT}",
             origins=origins,
-            health_path=HEALTH_PATH,
-            health_interval_s=10,
-            health_timeout_s=3,
+            health_path=HEALTH_PATH if shim else None,
+            health_interval_s=10 if shim else None,
+            health_timeout_s=3 if shim else None,
         )
     stack.services["traefik"] = _traefik(stack)
 
@@ -78,6 +79,7 @@ def _api_edge(
                 file=api.key,
                 backend=backend,
                 origins=(route.origin, *route.sources, api.origin),
+                hosts=_hosts(api),
                 methods=() if route.method == "ANY" else (route.method,),
                 paths=_paths(api, route),
                 priority=ranks[(route.method, full_path(api, route))],
@@ -94,6 +96,7 @@ def _api_edge(
                 file=api.key,
                 backend=service_of[functions[0].function],
                 origins=(api.origin,),
+                hosts=_hosts(api),
                 methods=("OPTIONS",),
                 paths=tuple(PathMatch("prefix", p) for p in _prefixes(api)),
                 priority=precedence.PREFLIGHT,
@@ -104,6 +107,11 @@ def _api_edge(
 
 def denied(route: Route) -> bool:
     return route.auth is not None and bool(route.auth.denied)
+
+
+def _hosts(api: Api) -> tuple[str, ...]:
+    """A function URL's own host name; () for an API on the stack's domain."""
+    return (api.host,) if api.host else ()
 
 
 def _prefixes(api: Api) -> tuple[str, ...]:

@@ -136,3 +136,58 @@ def test_code_context_of_the_example_points_at_its_zips(tmp_path: Path) -> None:
 def test_missing_output_flag_is_a_user_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["migrate", str(ITEMS)]) == 2
     assert "--output" in capsys.readouterr().err
+
+
+CODE_DIRS_TF = """
+resource "aws_lambda_function" "fn" {
+  function_name = "api"
+  runtime       = "python3.12"
+  handler       = "app.handler"
+  s3_bucket     = "built-by-ci"
+  s3_key        = "api.zip"
+}
+"""
+
+
+@pytest.mark.parametrize("given", ["infra", "./infra/", "{root}/infra"])
+def test_code_dirs_of_the_config_apply_to_a_terraform_dir_on_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: str
+) -> None:
+    """`cloudexit-ci migrate infra --output X` takes the code-dirs of the config's entry for
+    that directory (however it is spelled), nothing about how to generate (domain, name)."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "main.tf").write_text(CODE_DIRS_TF)
+    (tmp_path / "services" / "api").mkdir(parents=True)
+    (tmp_path / "services" / "api" / "app.py").write_text("def handler(e, c):\n    return e\n")
+    (tmp_path / ".cloudexit.yml").write_text(
+        "stacks:\n  - terraform: infra\n    output: stack\n    domain: config.example.com\n"
+        "    code-dirs: {aws_lambda_function.fn: services/api}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    terraform_dir = given.format(root=tmp_path)
+    assert main(["migrate", terraform_dir, "--output", "cli-out"]) == 0
+    compose = yaml.safe_load((tmp_path / "cli-out" / "docker-compose.yml").read_text())
+    build = compose["services"]["api"]["build"]
+    code_dir = (tmp_path / "cli-out" / build["additional_contexts"]["code"]).resolve()
+    assert code_dir == (tmp_path / "services" / "api").resolve()
+    assert not (tmp_path / "stack").exists()  # --output, not the entry's output
+    readme = (tmp_path / "cli-out" / "README.md").read_text()
+    assert "config.example.com" not in readme  # the entry's domain is not the command line's
+
+
+def test_a_terraform_dir_the_config_does_not_list_takes_none_of_its_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".git").mkdir()
+    for folder in ("infra", "other"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "main.tf").write_text(CODE_DIRS_TF)
+    (tmp_path / ".cloudexit.yml").write_text(
+        "stacks:\n  - terraform: infra\n    output: stack\n"
+        "    code-dirs: {aws_lambda_function.fn: services/api}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["migrate", "other", "--output", "cli-out"]) == 0
+    compose = yaml.safe_load((tmp_path / "cli-out" / "docker-compose.yml").read_text())
+    assert compose["services"]["api"]["build"]["additional_contexts"]["code"] == "functions/api"

@@ -142,7 +142,7 @@ def gateway_auth(out: Path, tmp: Path, port: int, hosts: dict[str, int]) -> Iter
         proc.wait(timeout=10)
 
 
-def _forward_auth_on_loopback(dynamic: Path, port: int) -> None:
+def forward_auth_on_loopback(dynamic: Path, port: int) -> None:
     for path in dynamic.glob("*.yml"):
         text = path.read_text().replace("http://gateway-auth:8080/", f"http://127.0.0.1:{port}/")
         path.write_text(text)
@@ -174,7 +174,7 @@ def running(tmp: Path, signer: Signer) -> Iterator[tuple[e2e.Stack, StandIns]]:
         logs["gateway-auth"] = cm.enter_context(gateway_auth(out, tmp, auth_port, hosts))
         entry = {"web": web, "websecure": websecure, "ping": ping, "traefik": api}
         static = e2e.traefik_config(out, tmp, hosts, entry)
-        _forward_auth_on_loopback(tmp / "dynamic", auth_port)
+        forward_auth_on_loopback(tmp / "dynamic", auth_port)
         api_url = cm.enter_context(traefik(static, api))
         stack = e2e.Stack(out, DOMAIN, compose, web, websecure, api_url, hosts, logs)
         expected = sum(

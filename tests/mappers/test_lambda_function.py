@@ -1,11 +1,9 @@
-"""aws_lambda_function: where the code comes from as Terraform ships it; a function whose
-code is not found is not reported as working."""
+"""aws_lambda_function: a function whose code is not found is not reported as working
+(every shape of code Terraform ships: tests/mappers/test_lambda_code.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-
-import pytest
 
 from tests.mappers.helpers import stack_of, status
 
@@ -31,13 +29,6 @@ resource "aws_lambda_function" "fn" {
 """
 
 
-def test_code_uploaded_through_an_s3_object_is_the_archives_source(tmp_path: Path) -> None:
-    stack = stack_of(tmp_path, S3_UPLOAD)
-    code = stack.functions["api"].code
-    assert (code.kind, code.path) == ("dir", "tf/src")
-    assert status(stack, "aws_lambda_function.fn") == "mapped"
-
-
 def test_code_nobody_uploads_here_is_missing_and_blocking(tmp_path: Path) -> None:
     elsewhere = S3_UPLOAD.replace("s3_key        = aws_s3_object.zip.key", 's3_key = "v2/src.zip"')
     stack = stack_of(tmp_path, elsewhere)
@@ -48,61 +39,9 @@ def test_code_nobody_uploads_here_is_missing_and_blocking(tmp_path: Path) -> Non
     assert any("code-dirs" in message for _, message in stack.resource_notes)
 
 
-def test_the_build_context_is_the_code_not_the_terraform_directory(tmp_path: Path) -> None:
-    stack = stack_of(tmp_path, S3_UPLOAD)
-    assert stack.function_images["api"].code_root == "tf/src"
-
-
 def test_the_code_upload_is_not_data_to_migrate(tmp_path: Path) -> None:
     stack = stack_of(tmp_path, S3_UPLOAD)
     assert status(stack, "aws_s3_object.zip") == "not-needed"
-
-
-MODULE = """
-variable "function_name" { type = string }
-variable "source_path" {
-  type    = any
-  default = null
-}
-data "external" "archive_prepare" {
-  count   = 1
-  program = ["python3", "${path.module}/package.py", "prepare"]
-  query = {
-    source_path = try(tostring(var.source_path), jsonencode(var.source_path))
-  }
-}
-resource "aws_lambda_function" "this" {
-  function_name = var.function_name
-  runtime       = "python3.12"
-  handler       = "index.handler"
-  filename      = try(data.external.archive_prepare[0].result.filename, null)
-  s3_bucket     = null
-}
-"""
-
-
-@pytest.mark.parametrize(
-    ("source_path", "expected"),
-    [
-        ('"${path.module}/src/a"', ("dir", "tf/src/a")),
-        ('["${path.module}/src/a", "${path.module}/src/shared"]', ("dir", "tf/src/a")),
-        ('[{ path = "${path.module}/src/a", patterns = ["!.*/tests/.*"] }]', ("dir", "tf/src/a")),
-        ('"${path.module}/src/handler.py"', ("file", "tf/src/handler.py")),
-    ],
-)
-def test_terraform_aws_modules_lambda_source_path(
-    tmp_path: Path, source_path: str, expected: tuple[str, str]
-) -> None:
-    """The module packages var.source_path at apply time (package.py): its first path is the
-    code; the function's filename is unknown before apply and s3_bucket is null."""
-    module = tmp_path / "tf" / "modules" / "lambda"
-    module.mkdir(parents=True)
-    (module / "main.tf").write_text(MODULE, encoding="utf-8")
-    root = 'module "fn" {\n  source = "./modules/lambda"\n  function_name = "api"\n'
-    stack = stack_of(tmp_path, root + f"  source_path = {source_path}\n}}\n")
-    code = stack.functions["api"].code
-    assert (code.kind, code.path) == expected
-    assert not any("S3" in message for _, message in stack.resource_notes)
 
 
 UNKNOWN_REGION = """

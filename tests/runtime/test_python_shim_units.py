@@ -113,15 +113,20 @@ def build_event(config: dict[str, Any], request: dict[str, Any]) -> dict[str, An
     """Parse the raw request, route it and build its event, as Shim.dispatch does."""
     rfile = io.BufferedReader(io.BytesIO(contract.raw_request(request)))
     req = shim.read_request(rfile, contract.PEER)
-    found = shim.match_route(config["routes"], req["method"], req["path"])
+    url = shim.url_of(config["urls"], req)  # a function URL's Host first
+    found = (url[1], None) if url else shim.match_route(config["routes"], *_target(req))
     assert found is not None, "the request matches no route"
     route, params = found
-    api = config["api"]
+    api = url[0] if url else config["api"]
     build = shim.build_event_v2 if api["payloadVersion"] == "2.0" else shim.build_event_v1
     event: dict[str, Any] = build(
         api, req, route, dict(params) if params else None, EVENTS["nowMs"] / 1000
     )
     return event
+
+
+def _target(req: dict[str, Any]) -> tuple[str, str]:
+    return req["method"], req["path"]
 
 
 @pytest.mark.parametrize("case", EVENTS["cases"], ids=_ids("events", EVENTS["cases"]))

@@ -63,6 +63,11 @@ errors (200 when every handler loaded): the container's healthcheck
 (`--healthcheck`, exit 1) marks it unhealthy and Traefik's health check takes
 it out of the routes.
 
+Function URLs (config "urls": {host: {id, function}}): a request whose Host names
+one is that function's, before any API route: the payload 2.0 event of the
+$default route with requestContext.apiId the url-id and domainName the host, as a
+function URL sends it; results mapped as payload 2.0; x-amzn-RequestId added.
+
 Besides the API routes, `POST /__cloudexit/invoke/<function-name>` runs a
 function with a raw event (the request body, JSON) and answers with the
 handler's raw result as JSON: 200, 502 on an exception (body: errorType,
@@ -105,6 +110,7 @@ TEXT_TYPES = re.compile(
 JSON_HEADERS = [("Content-Type", ["application/json"])]
 # The Content-Type of a result with a statusCode and none of its own.
 DEFAULT_TYPE = {"rest": "application/json", "http": "text/plain; charset=utf-8"}
+URL_OWN = "x-amzn-requestid"  # a function URL's own response header
 _ID_POOL = []  # ready-made ids; list.pop() and list.extend() are atomic under the GIL
 _ID_BATCH = 256
 # Masks over _ID_BATCH 16-byte blocks: version nibble 4, RFC 4122 variant bits 10.
@@ -161,7 +167,23 @@ def load_config():
     api["defaultContentType"] = DEFAULT_TYPE["rest" if api["kind"] == "rest" else "http"]
     api["prefix"] = "/" + api["stage"] if api.get("stageInPath") else ""  # in the invoke URL
     routes = compile_routes(cfg.get("routes") or [])
-    return {"api": api, "functions": cfg.get("functions") or {}, "routes": routes}
+    urls = {}
+    for host, url in (cfg.get("urls") or {}).items():
+        front = {"id": url["id"], "kind": "url", "stage": "$default", "payloadVersion": "2.0"}
+        front.update(binaryMediaTypes=[], domainName=host, prefix="")
+        front["defaultContentType"] = DEFAULT_TYPE["http"]
+        route = compile_routes([{"method": "ANY", "path": "$default", "function": url["function"]}])
+        urls[host.lower()] = (front, route[0])
+    return {"api": api, "functions": cfg.get("functions") or {}, "routes": routes, "urls": urls}
+
+
+def url_of(urls, req):
+    """The (front, route) of the function URL the request's Host names (port aside), else None."""
+    host = (req["h"].get("host") or "").lower()
+    colon = host.rfind(":")
+    if colon > host.rfind("]"):
+        host = host[:colon]
+    return urls.get(host)
 
 
 # --------------------------------------------------------------- routing ---
@@ -698,6 +720,8 @@ def gateway_headers(kind, ctx, headers):
             ("x-amzn-RequestId", [ctx["requestId"]]),
             ("x-amz-apigw-id", [ctx["extendedRequestId"]]),
         ]
+    if kind == "url":
+        return headers + [("x-amzn-RequestId", [ctx["requestId"]])]
     return headers + [("apigw-requestid", [ctx["requestId"]])]
 
 
@@ -707,7 +731,8 @@ def _without_clash(kind, headers):
             ("x-amzn-Remapped-" + name, values) if name.lower() in REST_OWN else (name, values)
             for name, values in headers
         ]
-    return [h for h in headers if h[0].lower() != "apigw-requestid"]
+    own = URL_OWN if kind == "url" else "apigw-requestid"
+    return [h for h in headers if h[0].lower() != own]
 
 
 def gateway_error(kind, ctx, status):
@@ -957,7 +982,7 @@ class Shim:
         self.config = config
         self.functions = config["functions"]
         self.default_type = config["api"]["defaultContentType"]  # for v1 results
-        self.kind = config["api"]["kind"]  # which gateway headers (gateway_headers)
+        self.urls = config["urls"]  # function URLs by host
         self.names = list(self.functions)
         self.consolidated = len(self.names) > 1
         self.handlers = {}  # name -> callable or exception
@@ -1049,15 +1074,11 @@ class Shim:
                 return self.health(), None, None
             if path.startswith(INVOKE_PREFIX):
                 return self.invoke_direct(req, conn)
-        api = self.config["api"]
-        prefix = api["prefix"]
-        if prefix:  # served under /<stage>: routes match below it; v1's path has no stage
-            if not path.startswith(prefix + "/"):
-                return json_response(404, {"message": "Not Found"}), None, None
-            path = path[len(prefix) :]
-            if api["payloadVersion"] != "2.0":
-                req["path"] = path
-        route, params = self.route(req["method"], path)
+        url = url_of(self.urls, req) if self.urls else None
+        if url is not None:  # a function URL: its $default route, whatever the path
+            api, route, params = url[0], url[1], None
+        else:
+            api, route, params = self.api_route(req, path)
         if route is None:
             return json_response(404, {"message": "Not Found"}), None, None
         name = route["function"]
@@ -1080,7 +1101,21 @@ class Shim:
         except Exception as exc:
             log_error(request_id, name, error_info(exc))
             return gateway_error(kind, ctx, 502), request_id, name
-        return self.map_result(result, v2, ctx, name), request_id, name
+        return self.map_result(result, v2, ctx, name, kind), request_id, name
+
+    def api_route(self, req, path):
+        """(the API, route, path parameters) of a request on the API's domain; route None
+        when nothing matches."""
+        api = self.config["api"]
+        prefix = api["prefix"]
+        if prefix:  # served under /<stage>: routes match below it; v1's path has no stage
+            if not path.startswith(prefix + "/"):
+                return api, None, None
+            path = path[len(prefix) :]
+            if api["payloadVersion"] != "2.0":
+                req["path"] = path
+        route, params = self.route(req["method"], path)
+        return api, route, params
 
     def invoke_direct(self, req, conn):
         """POST /__cloudexit/invoke/<name>: raw event in, raw result out (module docstring)."""
@@ -1156,8 +1191,7 @@ class Shim:
                 if pending is not None and pending[0] <= now:
                     self.expire(conn, pending)
 
-    def map_result(self, result, v2, ctx, name):
-        kind = self.kind
+    def map_result(self, result, v2, ctx, name, kind):
         try:
             if v2:
                 status, headers, body = map_response_v2(result)

@@ -116,10 +116,12 @@ function buildEvent(config, request) {
         try {
           const q = req.url.indexOf('?');
           const raw = { path: q < 0 ? req.url : req.url.slice(0, q), query: q < 0 ? '' : req.url.slice(q + 1) };
-          const match = shim.matchRoute(config.routes, req.method, raw.path);
+          const url = shim.urlOf(config.urls, req); // a function URL's Host first
+          const match = url ? { route: url.route, params: {}, hasParams: false } : shim.matchRoute(config.routes, req.method, raw.path);
           assert.ok(match, 'the request matches no route');
-          const build = config.api.payloadVersion === '2.0' ? shim.buildEventV2 : shim.buildEventV1;
-          resolve(build(config.api, req, match, raw, Buffer.concat(chunks), events.nowMs));
+          const api = url ? url.api : config.api;
+          const build = api.payloadVersion === '2.0' ? shim.buildEventV2 : shim.buildEventV1;
+          resolve(build(api, req, match, raw, Buffer.concat(chunks), events.nowMs));
         } catch (err) {
           reject(err);
         } finally {

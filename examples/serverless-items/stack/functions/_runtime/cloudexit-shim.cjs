@@ -58,6 +58,11 @@
 // (200 when every handler loaded): the container's healthcheck (`--healthcheck`,
 // exit 1) marks it unhealthy and Traefik's health check takes it out of the routes.
 //
+// Function URLs (config "urls": {host: {id, function}}): a request whose Host names
+// one is that function's, before any API route: the payload 2.0 event of the
+// $default route with requestContext.apiId the url-id and domainName the host, as a
+// function URL sends it; results mapped as payload 2.0; x-amzn-RequestId added.
+//
 // Besides the API routes, `POST /__cloudexit/invoke/<function-name>` runs a
 // function with a raw event (the request body, JSON) and answers with the
 // handler's raw result as JSON: 200, 502 on an exception (body: errorType,
@@ -94,7 +99,21 @@ function loadConfig() {
   if (api.kind === 'rest') api.payloadVersion = '1.0'; // REST APIs only speak 1.0
   api.defaultContentType = DEFAULT_TYPE[api.kind === 'rest' ? 'rest' : 'http'];
   api.prefix = api.stageInPath ? `/${api.stage}` : ''; // a named stage is in the invoke URL
-  return { api, functions: cfg.functions || {}, routes: compileRoutes(cfg.routes || []) };
+  const urls = new Map(); // lower-case host -> { api, route } of a function URL
+  for (const [host, url] of Object.entries(cfg.urls || {})) {
+    const front = { id: url.id, kind: 'url', stage: '$default', payloadVersion: '2.0', binaryMediaTypes: [], domainName: host, prefix: '' };
+    front.defaultContentType = DEFAULT_TYPE.http;
+    urls.set(host.toLowerCase(), { api: front, route: compileRoutes([{ method: 'ANY', path: '$default', function: url.function }])[0] });
+  }
+  return { api, functions: cfg.functions || {}, routes: compileRoutes(cfg.routes || []), urls };
+}
+
+function urlOf(urls, req) {
+  // The { api, route } of the function URL the request's Host names (port aside).
+  let host = (req.headers.host || '').toLowerCase();
+  const colon = host.lastIndexOf(':');
+  if (colon > host.lastIndexOf(']')) host = host.slice(0, colon);
+  return urls.get(host);
 }
 
 // -------------------------------------------------------------- routing ---
@@ -765,9 +784,11 @@ function gatewayHeaders(kind, ctx, headers) {
     if (rest && (n === 16 || n === 14)) {
       const lower = name.toLowerCase();
       if (lower === 'x-amzn-requestid' || lower === 'x-amz-apigw-id') headers[i] = [REMAPPED + name, headers[i][1]];
-    } else if (!rest && n === 15 && name.toLowerCase() === 'apigw-requestid') headers.splice(i, 1);
+    } else if (kind === 'url' && n === 16 && name.toLowerCase() === 'x-amzn-requestid') headers.splice(i, 1);
+    else if (!rest && kind !== 'url' && n === 15 && name.toLowerCase() === 'apigw-requestid') headers.splice(i, 1);
   }
   if (rest) headers.push(['x-amzn-RequestId', [ctx.requestId]], ['x-amz-apigw-id', [ctx.extendedRequestId]]);
+  else if (kind === 'url') headers.push(['x-amzn-RequestId', [ctx.requestId]]);
   else headers.push(['apigw-requestid', [ctx.requestId]]);
   return headers;
 }
@@ -883,7 +904,8 @@ function invokeRoute(state, req, match, raw, body, log, finish) {
   const name = match.route.function;
   log.function = name;
   if (!state.config.functions[name]) return finish(jsonResponse(502, { message: 'Internal server error' }));
-  const api = state.config.api;
+  const api = match.api || state.config.api;
+  log.kind = api.kind;
   const v2 = api.payloadVersion === '2.0';
   const event = (v2 ? buildEventV2 : buildEventV1)(api, req, match, raw, body, Date.now());
   const ctx = event.requestContext;
@@ -975,6 +997,8 @@ function route(state, req, raw, body, log, finish) {
       invokeDirect(state, req, raw, body, log).then(finish, (err) => finish(internalError(log, err)));
       return undefined;
     }
+    const url = state.config.urls.size ? urlOf(state.config.urls, req) : undefined;
+    if (url !== undefined) return invokeRoute(state, req, { route: url.route, params: {}, hasParams: false, api: url.api }, raw, body, log, finish);
     const prefix = state.config.api.prefix;
     let path = raw.path;
     if (prefix) { // served under /<stage>: routes match below it; v1's path has no stage
@@ -996,7 +1020,7 @@ function respond(state, res, out, log, started) {
   } catch (err) { // e.g. an invalid header value from the handler
     logError(log.requestId, log.function, err);
     if (!res.headersSent) {
-      const failed = log.gateway ? gatewayError(state.config.api.kind, log.gateway, 502) : jsonResponse(502, { message: 'Internal server error' });
+      const failed = log.gateway ? gatewayError(log.kind, log.gateway, 502) : jsonResponse(502, { message: 'Internal server error' });
       send(res, failed, state.draining);
     }
   }
@@ -1053,6 +1077,7 @@ function dispatch(state, req, res) {
   const log = {
     time: isoNow(started), requestId: null, method: req.method, path: q < 0 ? url : url.slice(0, q),
     status: 0, durationMs: 0, function: null, query: q < 0 ? '' : url.slice(q + 1), gateway: null,
+    kind: null,
   };
   const raw = log;
   let answered = false;
@@ -1125,6 +1150,6 @@ if (require.main === module) {
   module.exports = {
     loadConfig, compileRoutes, matchRoute, parseQuery, singleAndMulti, commaJoined,
     isBinaryV1, isBinaryV2, buildEventV1, buildEventV2, mapResponseV1, mapResponseV2,
-    gatewayHeaders, gatewayError, requestTime, uuid4,
+    gatewayHeaders, gatewayError, requestTime, uuid4, urlOf,
   };
 }
