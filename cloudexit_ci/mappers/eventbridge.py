@@ -1,7 +1,7 @@
 """EventBridge buses, event-pattern rules and their targets → the ``eventbridge`` service.
 
 The service (templates/extras/eventbridge.py, standard library only, pinned python
-image) serves PutEvents at ``AWS_ENDPOINT_URL_EVENTS``, matches each event against the
+image) serves PutEvents at ``AWS_ENDPOINT_URL_EVENTBRIDGE``, matches each event against the
 rules of its bus (AWS's content filtering) and delivers it to the targets Terraform
 declares: functions through the ``lambda-invoke`` service (async), queues in ElasticMQ,
 topics of the ``sns`` fan-out, other buses. Schedule rules (``schedule_expression``)
@@ -238,9 +238,9 @@ def finish(ctx: MapContext) -> None:
     files[f"{SERVICE}/eventbridge.py"] = ExtraFile("static", None, sources, "extras/eventbridge.py")
     kinds = {t["kind"] for r in served for t in r.targets}
     ctx.stack.services[SERVICE] = _service(origins, kinds, ctx.stack.region)
-    ctx.stack.function_env["AWS_ENDPOINT_URL_EVENTS"] = ENDPOINT
+    ctx.stack.function_env["AWS_ENDPOINT_URL_EVENTBRIDGE"] = ENDPOINT
     ctx.stack.notes.append(
-        f"EventBridge: functions publish through AWS_ENDPOINT_URL_EVENTS={ENDPOINT} (the "
+        f"EventBridge: functions publish through AWS_ENDPOINT_URL_EVENTBRIDGE={ENDPOINT} (the "
         f"`{SERVICE}` service: PutEvents only). Deliveries are retried per retry_policy in "
         "memory: events not yet delivered when it stops are lost (see `docker compose logs "
         f"{SERVICE}`)."

@@ -173,7 +173,7 @@ def test_service_and_endpoint(tmp_path: Path) -> None:
     assert service["networks"] == ["backend"] and "ports" not in service
     assert service["stop_grace_period"] == "30s" and service["healthcheck"]["test"][0] == "CMD"
     assert set(service["depends_on"]) == {"elasticmq", "lambda-invoke", "sns"}
-    assert services["orders-handler"]["environment"]["AWS_ENDPOINT_URL_EVENTS"] == (
+    assert services["orders-handler"]["environment"]["AWS_ENDPOINT_URL_EVENTBRIDGE"] == (
         "http://eventbridge:9913"
     )
     edge = json.dumps([doc for doc, _ in traefik.dynamic_files(stack).values()])
@@ -194,7 +194,7 @@ def test_scheduler_keeps_schedule_rules(tmp_path: Path) -> None:
 def test_no_eventbridge_no_service(tmp_path: Path) -> None:
     stack = stack_of(tmp_path, HCL.split('resource "aws_sqs_queue" "audit"')[0])
     assert "eventbridge" not in stack.services
-    assert "AWS_ENDPOINT_URL_EVENTS" not in stack.function_env
+    assert "AWS_ENDPOINT_URL_EVENTBRIDGE" not in stack.function_env
 
 
 def test_rule_on_unknown_bus_and_bad_pattern(tmp_path: Path) -> None:
