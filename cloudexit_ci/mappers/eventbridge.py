@@ -96,7 +96,10 @@ def map_rule(resource: Resource, ctx: MapContext) -> Coverage:
     pattern = estate.structured(values, "event_pattern")
     if not isinstance(pattern, dict) or not pattern:
         return cover(resource, "unmapped", "event_pattern is not a JSON object", blocking=True)
-    enabled = values.get("state", "ENABLED") == "ENABLED" and values.get("is_enabled") is not False
+    problem = pattern_problem(pattern)
+    if problem:
+        return cover(resource, "unmapped", f"event_pattern: {problem}", blocking=True)
+    enabled = values.get("state", "ENABLED") != "DISABLED" and values.get("is_enabled") is not False
     rest = f"rule/{name}" if bus == "default" else f"rule/{bus}/{name}"
     arn = estate.arn(ctx, resource, "events", rest)
     estate.resolve(ctx, resource.address, "arn", arn)
@@ -113,6 +116,41 @@ def map_rule(resource: Resource, ctx: MapContext) -> Coverage:
     lost = lost if aws else []
     lost += [] if enabled else ["disabled in Terraform: generated disabled"]
     return mapped_or_partial(resource, f"rule `{name}` on bus `{bus}`", lost, SERVICE)
+
+
+_OPERATORS = {
+    "prefix", "suffix", "anything-but", "numeric", "exists", "equals-ignore-case", "wildcard",
+    "cidr",
+}  # fmt: skip
+
+
+def pattern_problem(pattern: Any) -> str | None:
+    """Why an event pattern is not one EventBridge accepts (None when it is): each field is an
+    object (nested fields, ``$or`` a list of them) or a list of values and operators."""
+    if not isinstance(pattern, dict):
+        return "a pattern level must be a JSON object"
+    for key, spec in pattern.items():
+        if key == "$or":
+            if not isinstance(spec, list) or len(spec) < 2:
+                return "$or needs a list of at least two patterns"
+            found = next((p for p in map(pattern_problem, spec) if p), None)
+        elif isinstance(spec, dict):
+            found = pattern_problem(spec)
+        elif isinstance(spec, list) and spec:
+            found = next((p for p in map(_matcher_problem, spec) if p), None)
+        else:
+            found = f"`{key}` must be a non-empty list of values or an object"
+        if found:
+            return found
+    return None
+
+
+def _matcher_problem(matcher: Any) -> str | None:
+    if not isinstance(matcher, dict):
+        return None if not isinstance(matcher, list) else "a value cannot be a list"
+    if len(matcher) != 1 or next(iter(matcher)) not in _OPERATORS:
+        return f"{sorted(matcher)} is not an EventBridge comparison operator"
+    return None
 
 
 def _sources(pattern: dict[str, Any]) -> list[Any]:

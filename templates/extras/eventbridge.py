@@ -86,8 +86,8 @@ def _nested(spec: dict[str, Any], value: Any) -> bool:
 
 
 def _leaf(spec: list[Any], value: Any) -> bool:
-    if value is MISSING:
-        values: list[Any] = []
+    if value is MISSING or value == []:  # an empty array has no leaf: as if absent
+        value, values = MISSING, []
     elif isinstance(value, list):
         values = value
     else:

@@ -213,3 +213,38 @@ resource "aws_cloudwatch_event_rule" "bad" {
     assert status(stack, "aws_cloudwatch_event_rule.elsewhere") == "unmapped"
     bad = next(c for c in stack.coverage if c.origin.address == "aws_cloudwatch_event_rule.bad")
     assert bad.status == "unmapped" and bad.blocking
+
+
+def test_pattern_problems_are_blocking(tmp_path: Path) -> None:
+    hcl = """
+resource "aws_cloudwatch_event_rule" "typo" {
+  name          = "typo"
+  event_pattern = jsonencode({ detail = { key = [{ prefx = "a" }] } })
+}
+resource "aws_cloudwatch_event_rule" "scalar" {
+  name          = "scalar"
+  event_pattern = jsonencode({ source = "shop" })
+}
+resource "aws_cloudwatch_event_rule" "cloudtrail" {
+  name          = "cloudtrail"
+  state         = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
+  event_pattern = jsonencode({
+    source = ["shop"], "$or" = [{ a = [1] }, { b = [{ exists = true }] }]
+  })
+}
+resource "aws_sqs_queue" "q" {
+  name = "q"
+}
+resource "aws_cloudwatch_event_target" "q" {
+  rule = aws_cloudwatch_event_rule.cloudtrail.name
+  arn  = aws_sqs_queue.q.arn
+}
+"""
+    stack = stack_of(tmp_path, hcl)
+    found = {c.origin.address: c for c in stack.coverage}
+    typo = found["aws_cloudwatch_event_rule.typo"]
+    assert typo.status == "unmapped" and typo.blocking and "prefx" in typo.reason
+    scalar = found["aws_cloudwatch_event_rule.scalar"]
+    assert scalar.status == "unmapped" and scalar.blocking and "`source`" in scalar.reason
+    assert found["aws_cloudwatch_event_rule.cloudtrail"].status == "mapped"
+    assert _rules(stack)["rules"][0]["enabled"] is True

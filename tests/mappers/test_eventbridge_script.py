@@ -176,6 +176,8 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], bool]] = [
     ("not-exists-miss", {"detail": {"state": [{"exists": False}]}}, EC2, False),
     ("not-exists-no-parent", {"detail": {"a": {"b": [{"exists": False}]}}}, EC2, True),
     ("exists-object", {"detail": [{"exists": True}]}, EC2, False),
+    ("exists-empty-array", {"detail": {"tags": [{"exists": True}]}}, _event(tags=[]), False),
+    ("not-exists-empty-array", {"detail": {"tags": [{"exists": False}]}}, _event(tags=[]), True),
     # equals-ignore-case, wildcard, cidr
     (
         "ignore-case",
