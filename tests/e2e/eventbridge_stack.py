@@ -43,7 +43,11 @@ class Estate:
         return boto3.client("events", endpoint_url=self.events_url, **KEYS)
 
 
-def _rules(invoke_url: str, queues: dict[str, str]) -> dict[str, Any]:
+TOPIC = "arn:aws:sns:us-east-1:000000000000:alerts"
+SNS_SCRIPT = REPO / "templates" / "extras" / "sns_fanout.py"
+
+
+def _rules(invoke_url: str, queues: dict[str, str], sns_url: str) -> dict[str, Any]:
     def lambda_target(function: str) -> dict[str, Any]:
         return {"id": "fn", "kind": "lambda", "function": function, "endpoint": invoke_url,
                 "arn": f"arn:aws:lambda:us-east-1:000000000000:function:{function}",
@@ -75,19 +79,25 @@ def _rules(invoke_url: str, queues: dict[str, str]) -> dict[str, Any]:
             {"name": "failing", "arn": "arn:aws:events:us-east-1:000000000000:rule/failing",
              "bus": "default", "pattern": {"source": ["shop.failing"]}, "enabled": True,
              "targets": [broken]},
+            {"name": "notify", "arn": "arn:aws:events:us-east-1:000000000000:rule/notify",
+             "bus": "default", "pattern": {"source": ["shop.notify"]}, "enabled": True,
+             "targets": [{"id": "t", "kind": "sns", "topic": TOPIC, "endpoint": sns_url,
+                          "arn": TOPIC, "inputPath": "$.detail", "retries": 2, "maxAge": 60}]},
         ],
     }  # fmt: skip
 
 
 @contextlib.contextmanager
-def _eventbridge(config: dict[str, Any], tmp: Path, port: int) -> Iterator[str]:
-    path = tmp / "rules.json"
+def _service(script: Path, config: dict[str, Any], tmp: Path, port: int) -> Iterator[str]:
+    """A generated stdlib service (eventbridge, sns fan-out) as a local process."""
+    path = tmp / f"{script.stem}.json"
     path.write_text(json.dumps(config))
-    env = dict(os.environ, PORT=str(port), HOST="127.0.0.1", EVENTS_RETRY_SCALE="0.02",
-               AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x")  # fmt: skip
-    with (tmp / "eventbridge.log").open("ab") as out:
+    env = dict(os.environ, PORT=str(port), HOST="127.0.0.1")
+    env.update(AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x")
+    env.update(EVENTS_RETRY_SCALE="0.02", SNS_RETRY_SCALE="0.02")
+    with (tmp / f"{script.stem}.log").open("ab") as out:
         proc = subprocess.Popen(
-            [sys.executable, str(SCRIPT), str(path)], env=env, stdout=out, stderr=out
+            [sys.executable, str(script), str(path)], env=env, stdout=out, stderr=out
         )
     try:
         wait_http(f"http://127.0.0.1:{port}/health", timeout=15)
@@ -105,12 +115,18 @@ def _eventbridge(config: dict[str, Any], tmp: Path, port: int) -> Iterator[str]:
 def running(tmp: Path) -> Iterator[Estate]:
     records = tmp / "records"
     records.mkdir()
-    sqs_port, invoke_port, events_port = free_port(), free_port(), free_port()
+    sqs_port, invoke_port, events_port, sns_port = (free_port() for _ in range(4))
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=sqs_port, verbose=False)
     moto.start()
     try:
         sqs = boto3.client("sqs", endpoint_url=f"http://127.0.0.1:{sqs_port}", **KEYS)
-        queues = {n: sqs.create_queue(QueueName=n)["QueueUrl"] for n in ("audit", "dlq")}
+        queues = {
+            n: sqs.create_queue(QueueName=n)["QueueUrl"] for n in ("audit", "dlq", "notified")
+        }
+        topics = {"topics": {TOPIC: {"name": "alerts", "fifo": False, "subscriptions": [
+            {"protocol": "sqs", "arn": f"{TOPIC}:s", "raw": True, "endpoint": queues["notified"]}
+        ]}}}  # fmt: skip
+        sns_url = f"http://127.0.0.1:{sns_port}"
         invoke_url = f"http://127.0.0.1:{invoke_port}"
         env = {
             "RECORD_DIR": str(records),
@@ -131,7 +147,10 @@ def running(tmp: Path) -> Iterator[Estate]:
             invoke_config = {"region": "us-east-1", "notifications": [], "functions": entries}
             with (
                 svc.start(invoke_config, tmp, invoke_port, tmp / "journal.sqlite3"),
-                _eventbridge(_rules(invoke_url, queues), tmp, events_port) as events_url,
+                _service(SNS_SCRIPT, topics, tmp, sns_port),
+                _service(
+                    SCRIPT, _rules(invoke_url, queues, sns_url), tmp, events_port
+                ) as events_url,
             ):
                 yield Estate(events_url, invoke_url, sqs, queues, records)
     finally:

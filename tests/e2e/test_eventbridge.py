@@ -142,3 +142,14 @@ def test_function_code_publishes_unchanged(estate: Estate) -> None:
         lambda: [e for e in svc.recorded(estate.records, "recorder") if e["id"] == event_id]
     )
     assert [json.loads(m["Body"])["order"] for m in _receive(estate, "audit")] == ["from-code"]
+
+
+def test_topic_target_through_the_sns_fanout(estate: Estate) -> None:
+    """Rule → SNS Publish on the sns fan-out (input_path) → its raw SQS subscriber."""
+    detail = {"alert": "disk", "level": 3}
+    reply = estate.events().put_events(
+        Entries=[{"Source": "shop.notify", "DetailType": "Alert", "Detail": json.dumps(detail)}]
+    )
+    assert reply["FailedEntryCount"] == 0
+    messages = _receive(estate, "notified", timeout=20)
+    assert [json.loads(m["Body"]) for m in messages] == [detail]
