@@ -164,7 +164,7 @@ def _aws_sources(pattern: dict[str, Any]) -> tuple[str, ...]:
 
 def map_target(resource: Resource, ctx: MapContext) -> Coverage:
     values = resource.values
-    rule_resource = estate.find_by(ctx, "aws_cloudwatch_event_rule", "name", values.raw("rule"))
+    rule_resource = _rule_of(ctx, values)
     if rule_resource is not None and rule_resource.values.string("schedule_expression"):
         return schedule.map_target(resource, ctx)
     rule = rules(ctx).get(rule_resource.address) if rule_resource else None
@@ -179,6 +179,9 @@ def map_target(resource: Resource, ctx: MapContext) -> Coverage:
         )
         return cover(resource, "unmapped", why, blocking=True)
     lost = _input(values, entry) + _retry(ctx, values, entry)
+    group = values.block("sqs_target")
+    if group is not None and group.string("message_group_id"):
+        entry["group"] = group.string("message_group_id")
     lost += list(_TARGET_LOST[a] for a in _TARGET_LOST if values.has(a))
     if entry["kind"] == "bus" and any(k in entry for k in ("input", "inputPath", "transformer")):
         lost.append("input of a bus target: the event is re-published unchanged")
@@ -188,11 +191,23 @@ def map_target(resource: Resource, ctx: MapContext) -> Coverage:
 
 
 _TARGET_LOST = {
-    "sqs_target": "SQS message group id of a FIFO target (one group)",
     "http_target": "HTTP target path/header parameters",
     "run_command_targets": "Run Command targets",
-    "role_arn": "the target's IAM role (delivery is not authorized)",
-}
+}  # role_arn only lets EventBridge deliver: the service delivers on the internal network
+
+
+def _rule_of(ctx: MapContext, values: Values) -> Resource | None:
+    """The target's rule: by reference, else by name on the target's bus."""
+    raw = values.raw("rule")
+    if estate.referenced(raw) is not None or not isinstance(raw, str):
+        return estate.find_by(ctx, "aws_cloudwatch_event_rule", "name", raw)
+    bus = _bus_of(ctx, values.raw("event_bus_name"))
+    for candidate in ctx.module.of_type("aws_cloudwatch_event_rule"):
+        found = candidate.values
+        same_bus = _bus_of(ctx, found.raw("event_bus_name")) == bus
+        if (found.string("name") or candidate.name) == raw and same_bus:
+            return candidate
+    return None
 
 
 def _destination(ctx: MapContext, arn: Any, entry: dict[str, Any]) -> str | None:

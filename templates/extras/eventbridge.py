@@ -474,7 +474,9 @@ class Bus:
 
 SENDERS: dict[str, Any] = {
     "lambda": to_lambda,
-    "sqs": lambda target, payload: send_message(target["queue"], payload, str(uuid.uuid4())),
+    "sqs": lambda target, payload: send_message(
+        target["queue"], payload, str(uuid.uuid4()), group=target.get("group")
+    ),
     "sns": to_sns,
 }
 

@@ -248,3 +248,44 @@ resource "aws_cloudwatch_event_target" "q" {
     assert scalar.status == "unmapped" and scalar.blocking and "`source`" in scalar.reason
     assert found["aws_cloudwatch_event_rule.cloudtrail"].status == "mapped"
     assert _rules(stack)["rules"][0]["enabled"] is True
+
+
+def test_target_finds_its_rule_by_name_on_its_bus(tmp_path: Path) -> None:
+    hcl = """
+resource "aws_cloudwatch_event_bus" "a" {
+  name = "a"
+}
+resource "aws_cloudwatch_event_bus" "b" {
+  name = "b"
+}
+resource "aws_cloudwatch_event_rule" "on_a" {
+  name           = "same"
+  event_bus_name = "a"
+  event_pattern  = jsonencode({ source = ["from-a"] })
+}
+resource "aws_cloudwatch_event_rule" "on_b" {
+  name           = "same"
+  event_bus_name = "b"
+  event_pattern  = jsonencode({ source = ["from-b"] })
+}
+resource "aws_sqs_queue" "q" {
+  name                        = "q.fifo"
+  fifo_queue                  = true
+  content_based_deduplication = true
+}
+resource "aws_cloudwatch_event_target" "t" {
+  rule           = "same"
+  event_bus_name = "b"
+  arn            = aws_sqs_queue.q.arn
+  role_arn       = "arn:aws:iam::123456789012:role/events"
+  sqs_target {
+    message_group_id = "orders"
+  }
+}
+"""
+    stack = stack_of(tmp_path, hcl)
+    assert status(stack, "aws_cloudwatch_event_target.t") == "mapped"  # role_arn loses nothing
+    (rule,) = _rules(stack)["rules"]
+    assert rule["bus"] == "b" and rule["pattern"] == {"source": ["from-b"]}
+    assert rule["targets"][0]["group"] == "orders"
+    assert status(stack, "aws_cloudwatch_event_rule.on_a") == "unmapped"  # no target
