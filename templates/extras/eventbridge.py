@@ -319,13 +319,13 @@ def send_message(url: str, body: str, event_id: str, attributes: dict[str, str] 
     _post(url, data, sigv4(url, data, "sqs"))
 
 
-def to_lambda(target: dict[str, Any], payload: str) -> None:
+def to_lambda(target: dict[str, Any], payload: str, event_id: str) -> None:
     url = f"{target['endpoint']}/2015-03-31/functions/{target['function']}/invocations"
     headers = {"Content-Type": "application/json", "X-Amz-Invocation-Type": "Event"}
     _post(url, payload.encode(), headers)
 
 
-def to_sns(target: dict[str, Any], payload: str) -> None:
+def to_sns(target: dict[str, Any], payload: str, event_id: str) -> None:
     form = {"Action": "Publish", "Version": SNS_VERSION, "TopicArn": target["topic"],
             "Message": payload}  # fmt: skip
     data = urllib.parse.urlencode(form).encode()
@@ -422,7 +422,7 @@ class Bus:
     def _attempt(self, delivery: Delivery) -> None:
         target = delivery.target
         try:
-            SENDERS[target["kind"]](target, delivery.payload)
+            SENDERS[target["kind"]](target, delivery.payload, delivery.event["id"])
             log.info("%s → %s delivered", delivery.event["id"], target["arn"])
             return
         except (OSError, ValueError) as exc:
@@ -474,8 +474,8 @@ class Bus:
 
 SENDERS: dict[str, Any] = {
     "lambda": to_lambda,
-    "sqs": lambda target, payload: send_message(
-        target["queue"], payload, str(uuid.uuid4()), group=target.get("group")
+    "sqs": lambda target, payload, event_id: send_message(
+        target["queue"], payload, event_id, group=target.get("group")
     ),
     "sns": to_sns,
 }

@@ -79,6 +79,11 @@ def _rules(invoke_url: str, queues: dict[str, str], sns_url: str) -> dict[str, A
             {"name": "failing", "arn": "arn:aws:events:us-east-1:000000000000:rule/failing",
              "bus": "default", "pattern": {"source": ["shop.failing"]}, "enabled": True,
              "targets": [broken]},
+            {"name": "ordered", "arn": "arn:aws:events:us-east-1:000000000000:rule/ordered",
+             "bus": "default", "pattern": {"source": ["shop.ordered"]}, "enabled": True,
+             "targets": [{"id": "f", "kind": "sqs", "queue": queues["ordered.fifo"],
+                          "arn": "arn:aws:sqs:us-east-1:000000000000:ordered.fifo",
+                          "group": "g1", "retries": 2, "maxAge": 60}]},
             {"name": "notify", "arn": "arn:aws:events:us-east-1:000000000000:rule/notify",
              "bus": "default", "pattern": {"source": ["shop.notify"]}, "enabled": True,
              "targets": [{"id": "t", "kind": "sns", "topic": TOPIC, "endpoint": sns_url,
@@ -123,6 +128,8 @@ def running(tmp: Path) -> Iterator[Estate]:
         queues = {
             n: sqs.create_queue(QueueName=n)["QueueUrl"] for n in ("audit", "dlq", "notified")
         }
+        fifo = sqs.create_queue(QueueName="ordered.fifo", Attributes={"FifoQueue": "true"})
+        queues["ordered.fifo"] = fifo["QueueUrl"]
         topics = {"topics": {TOPIC: {"name": "alerts", "fifo": False, "subscriptions": [
             {"protocol": "sqs", "arn": f"{TOPIC}:s", "raw": True, "endpoint": queues["notified"]}
         ]}}}  # fmt: skip

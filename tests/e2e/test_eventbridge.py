@@ -153,3 +153,21 @@ def test_topic_target_through_the_sns_fanout(estate: Estate) -> None:
     assert reply["FailedEntryCount"] == 0
     messages = _receive(estate, "notified", timeout=20)
     assert [json.loads(m["Body"]) for m in messages] == [detail]
+
+
+def test_fifo_queue_target_group_and_deduplication(estate: Estate) -> None:
+    """A FIFO queue target: sqs_target's message group, the event id as deduplication id."""
+    reply = estate.events().put_events(
+        Entries=[{"Source": "shop.ordered", "DetailType": "x", "Detail": '{"n": 1}'}]
+    )
+    event_id = reply["Entries"][0]["EventId"]
+    url = estate.queues["ordered.fifo"]
+    deadline = time.monotonic() + 15
+    got: list[dict[str, Any]] = []
+    while time.monotonic() < deadline and not got:
+        got = estate.sqs.receive_message(
+            QueueUrl=url, WaitTimeSeconds=1, MessageSystemAttributeNames=["All"]
+        ).get("Messages", [])
+    assert len(got) == 1 and json.loads(got[0]["Body"])["id"] == event_id
+    assert got[0]["Attributes"]["MessageGroupId"] == "g1"
+    assert got[0]["Attributes"]["MessageDeduplicationId"] == event_id
