@@ -367,3 +367,10 @@ def test_envelope() -> None:
     assert set(event) == {
         "version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail"
     }  # fmt: skip
+
+
+def test_replies_are_not_held_by_nagle() -> None:
+    """Headers and body are two writes: without TCP_NODELAY a keep-alive client (boto3) waited
+    ~40 ms per PutEvents for its delayed ACK (p50 47.6 ms → 2.5 ms, 50 calls, loopback)."""
+    bus = EB.Bus({"buses": {"default": {}}}, workers=0)
+    assert EB.make_handler(bus).disable_nagle_algorithm is True
