@@ -64,4 +64,5 @@ POLLER_BOTO3 = "boto3==1.40.30"
 KEYCLOAK = "quay.io/keycloak/keycloak:26.3.3"
 SNS_PYTHON = "python:3.12.11-slim-bookworm"  # the SNS fan-out script (standard library only)
 INVOKE_PYTHON = "python:3.12.11-slim-bookworm"  # the Lambda Invoke API (standard library only)
+EVENTS_PYTHON = "python:3.12.11-slim-bookworm"  # the EventBridge PutEvents service (stdlib)
 NGINX = "nginx:1.28.0-alpine"  # CloudFront S3 origins served from the object store

@@ -24,6 +24,7 @@ TREES = sorted(
         REPO / "tests" / "docker" / "fixtures" / "authz-edge" / "terraform",
         REPO / "tests" / "docker" / "fixtures" / "s3-events" / "terraform",  # notifications
         REPO / "tests" / "docker" / "fixtures" / "function-urls" / "terraform",
+        REPO / "tests" / "docker" / "fixtures" / "eventbridge" / "terraform",  # buses, rules
     ]
 )
 MODES = [

@@ -21,6 +21,7 @@ from cloudexit_ci.mappers import (
     dynamodb,
     ecs,
     elasticache,
+    eventbridge,
     function_url,
     integrations,
     invoke,
@@ -236,16 +237,25 @@ MAPPERS: dict[str, Entry] = {
         "delivery to an ElasticMQ queue, a function (shim invoke) or an HTTP(S) endpoint",
         ("filter policies", "email/SMS/mobile push/Firehose", "subscription DLQs"),
     ),
+    "aws_cloudwatch_event_bus": Entry(
+        eventbridge.map_bus,
+        "bus of the `eventbridge` service (PutEvents JSON API, pinned python image)",
+        ("partner event sources", "bus policies", "archives and replays"),
+        -1,
+    ),
     "aws_cloudwatch_event_rule": Entry(
-        schedule.map_rule,
-        "scheduler job (rate → interval, cron → 5-field UTC)",
-        ("event-pattern rules", "L/W/#", "specific years"),
+        eventbridge.map_rule,
+        "event pattern → `eventbridge` rule; schedule → scheduler job (rate → interval, "
+        "cron → 5-field UTC)",
+        ("events AWS services emit (aws.* sources)", "L/W/#", "specific years"),
         0,
     ),
     "aws_cloudwatch_event_target": Entry(
-        schedule.map_target,
-        "scheduler invokes the function shim",
-        ("non-Lambda targets", "input transformers", "retry/DLQ"),
+        eventbridge.map_target,
+        "delivery to a function (lambda-invoke, async), an ElasticMQ queue, an sns topic or "
+        "another bus, with input/input_path/input_transformer, retries and DLQ; schedule "
+        "targets: the scheduler invokes the function shim",
+        ("ECS/Step Functions/API destination targets", "deliveries pending at a stop"),
     ),
     "aws_scheduler_schedule": Entry(
         schedule.map_scheduler_schedule,
@@ -368,6 +378,7 @@ FINISHERS: tuple[Finisher, ...] = (
     loadbalancer.finish,
     sns.finish,
     invoke.finish,
+    eventbridge.finish,
     secrets.finish,
     keycloak.finish,
 )
