@@ -184,10 +184,11 @@ def function_process(
     task_root = tmp / "task" / name
     unpack_code(out, name, service, task_root)
     folder = out / "functions" / name
-    if (folder / "cloudexit-shim.cjs").exists():
-        cmd = ["node", str(folder / "cloudexit-shim.cjs")]
+    runtime = out / "functions" / "_runtime"  # the stack's one shim per runtime family
+    if "cloudexit-shim.cjs" in (folder / "Dockerfile").read_text():
+        cmd = ["node", str(runtime / "cloudexit-shim.cjs")]
     else:
-        cmd = [sys.executable, str(folder / "cloudexit_shim.py")]
+        cmd = [sys.executable, str(runtime / "cloudexit_shim.py")]
     env = {**base_env(), **service_env(service, endpoints)}
     env.update(PORT=str(port), CLOUDEXIT_CONFIG=str(folder / "config.json"))
     env.update(LAMBDA_TASK_ROOT=str(task_root), CLOUDEXIT_HOST="127.0.0.1")
