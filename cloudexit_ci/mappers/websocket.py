@@ -29,13 +29,13 @@ from cloudexit_ci.stack import (
     Backend,
     Build,
     Coverage,
-    Dependency,
     ExtraFile,
     HealthCheck,
     HttpRoute,
     Origin,
     PathMatch,
     Service,
+    Volume,
 )
 from cloudexit_ci.terraform.expressions import Computed, Interpolation
 from cloudexit_ci.terraform.model import Resource
@@ -44,7 +44,11 @@ from cloudexit_ci.values import Invoke
 SERVICE = "websocket"
 PORT = 8080  # the clients' WebSocket port (behind Traefik)
 MGMT_PORT = 9914  # the @connections management API, internal network only
+TLS_PORT = 8443  # the same API with TLS: handlers build https://{domainName}/{stage}
 ENDPOINT = f"http://{SERVICE}:{MGMT_PORT}"
+TLS_VOLUME = "websocket-tls"  # its certificate, made at the first start (functions trust it)
+TLS_DIR = "/var/lib/websocket-tls"
+FUNCTION_TLS_DIR = "/etc/cloudexit/websocket-tls"  # where function containers mount it
 NO_AUTHORIZER = (
     "authorization on a WebSocket route: the websocket gateway runs no authorizer and no IAM check"
 )
@@ -149,7 +153,6 @@ def map_stage(resource: Resource, ctx: MapContext) -> Coverage:
 def finish(ctx: MapContext) -> None:
     state = _state(ctx)
     served: dict[str, dict[str, dict[str, Any]]] = {a.key: {} for a in state.apis.values()}
-    needs: set[str] = set()
     origins: set[Origin] = set()
     for resource in state.routes:
         api = state.apis.get(resource.values.ref("api_id") or "")
@@ -157,7 +160,7 @@ def finish(ctx: MapContext) -> None:
         if api is None or entry is None:
             continue
         served[api.key][resource.values.string("route_key", "$default")] = entry
-        needs.add(entry["function"])
+        entry.pop("function")
         origins.update(entry.pop("origins"))
     for address, resource in state.responses:
         if any(o.address == address for o in origins):
@@ -177,7 +180,7 @@ def finish(ctx: MapContext) -> None:
         origins.update((api.origin, *api.sources))
         apis.append(_api_entry(ctx, api, served[api.key], {a["path"] for a in apis}))
     if apis:
-        _add_gateway(ctx, apis, tuple(sorted(origins)), sorted(needs))
+        _add_gateway(ctx, apis, tuple(sorted(origins)))
 
 
 def _route_entry(ctx: MapContext, resource: Resource) -> dict[str, Any] | None:
@@ -218,10 +221,7 @@ def _api_entry(
     path = f"/{api.stage}" if api.stage and api.stage != "$default" else f"/{api.key}"
     if path in taken:
         path = f"/{api.key}{path}"
-    entries = {
-        key: {k: v for k, v in entry.items() if k != "function"}
-        for key, entry in sorted(routes.items())
-    }
+    entries = {key: entry for key, entry in sorted(routes.items())}
     return {
         "key": api.key,
         "apiId": api.key,
@@ -232,12 +232,10 @@ def _api_entry(
     }
 
 
-def _add_gateway(
-    ctx: MapContext, apis: list[dict[str, Any]], origins: tuple[Origin, ...], needs: list[str]
-) -> None:
+def _add_gateway(ctx: MapContext, apis: list[dict[str, Any]], origins: tuple[Origin, ...]) -> None:
     stack = ctx.stack
     sources = tuple(o.address for o in origins)
-    config = {"domainName": SERVICE, "apis": apis}
+    config = {"domainName": f"{SERVICE}:{TLS_PORT}", "apis": apis}
     files = estate.extra_files(stack)
     files[f"{SERVICE}/config.json"] = ExtraFile("json", config, sources)
     files[f"{SERVICE}/websocket_gateway.py"] = ExtraFile(
@@ -249,7 +247,8 @@ def _add_gateway(
         sources,
         "extras/Dockerfile.websocket.j2",
     )
-    stack.services[SERVICE] = _service(origins, needs)
+    stack.services[SERVICE] = _service(origins)
+    stack.volumes[TLS_VOLUME] = Volume(TLS_VOLUME)
     stack.backends[SERVICE] = Backend(
         SERVICE, SERVICE, SERVICE, f"http://{SERVICE}:{PORT}", origins
     )
@@ -265,6 +264,9 @@ def _add_gateway(
         )
     )
     stack.function_env["AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI"] = ENDPOINT
+    # the functions mount the volume there (targets/functions.py) and trust its certificate
+    stack.function_env["AWS_CA_BUNDLE"] = f"{FUNCTION_TLS_DIR}/bundle.pem"
+    stack.function_env["NODE_EXTRA_CA_CERTS"] = f"{FUNCTION_TLS_DIR}/cert.pem"
     paths = ", ".join(f"wss://{stack.domain}{a['path']}" for a in apis)
     stack.notes.append(
         f"WebSocket APIs: clients connect to {paths} (the `websocket` gateway); functions "
@@ -273,21 +275,31 @@ def _add_gateway(
     )
 
 
-def _service(origins: tuple[Origin, ...], needs: list[str]) -> Service:
+def _service(origins: tuple[Origin, ...]) -> Service:
+    """The gateway (functions depend on it: they trust its certificate; it does not wait
+    for them: a $connect whose function is not up yet is refused with 500)."""
     return Service(
         name=SERVICE,
         origins=origins,
         role="worker",
         build=Build(context=SERVICE),
         command=("/opt/websocket/config.json",),
-        environment=(("PORT", str(PORT)), ("MGMT_PORT", str(MGMT_PORT))),
-        volumes=((f"./{SERVICE}/config.json", "/opt/websocket/config.json:ro"),),
+        environment=(
+            ("PORT", str(PORT)),
+            ("MGMT_PORT", str(MGMT_PORT)),
+            ("MGMT_TLS_PORT", str(TLS_PORT)),
+            ("MGMT_TLS_DIR", TLS_DIR),
+            ("MGMT_TLS_NAME", SERVICE),
+        ),
+        volumes=(
+            (f"./{SERVICE}/config.json", "/opt/websocket/config.json:ro"),
+            (TLS_VOLUME, TLS_DIR),
+        ),
         networks=("backend",),
-        expose=(PORT, MGMT_PORT),
+        expose=(PORT, MGMT_PORT, TLS_PORT),
         healthcheck=HealthCheck(
             ("CMD", "python", "/opt/websocket/websocket_gateway.py", "--healthcheck"), interval_s=10
         ),
-        depends_on=tuple(Dependency(key, "service_started", on_function=True) for key in needs),
         user="10001:10001",
         comment="API Gateway WebSocket APIs: routes to functions, @connections API",
     )

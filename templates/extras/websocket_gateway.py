@@ -15,9 +15,11 @@ Functions are invoked through their shim's raw endpoint ``/__cloudexit/invoke/<n
 The ``@connections`` management API (``POST``/``GET``/``DELETE
 /{stage}/@connections/{connectionId}``, as the SDKs' ApiGatewayManagementApi client calls it)
 listens on MGMT_PORT (plain HTTP, internal network only) and, when MGMT_TLS_CERT and
-MGMT_TLS_KEY name a certificate, on MGMT_TLS_PORT with TLS, so that handler code that builds
-``https://{domainName}/{stage}`` from its event reaches it unchanged. Unknown connections
-answer 410 GoneException.
+MGMT_TLS_KEY name a certificate (or MGMT_TLS_DIR names a directory where one is made at the
+first start: cert.pem for MGMT_TLS_NAME, key.pem, and bundle.pem = the system's authorities +
+cert.pem, for the functions' AWS_CA_BUNDLE), on MGMT_TLS_PORT with TLS, so that handler code
+that builds ``https://{domainName}/{stage}`` from its event (domainName = WS_DOMAIN_NAME,
+e.g. ``websocket:8443``) reaches it unchanged. Unknown connections answer 410 GoneException.
 
 Needs the ``websockets`` package (pinned in the service's Dockerfile).
 """
@@ -30,6 +32,7 @@ import json
 import os
 import secrets
 import ssl
+import subprocess
 import sys
 import time
 import urllib.error
@@ -45,7 +48,8 @@ from websockets.http11 import Request, Response
 
 PORT = int(os.environ.get("PORT", "8080"))
 MGMT_PORT = int(os.environ.get("MGMT_PORT", "9914"))
-MGMT_TLS_PORT = int(os.environ.get("MGMT_TLS_PORT", "443"))
+MGMT_TLS_PORT = int(os.environ.get("MGMT_TLS_PORT", "8443"))
+SYSTEM_CAS = "/etc/ssl/certs/ca-certificates.crt"
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 MAX_FRAME = 128 * 1024  # API Gateway's message size limit (frames of 32 KB are joined)
 TWO_XX = range(200, 300)
@@ -333,6 +337,29 @@ async def mgmt_client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter
         writer.close()
 
 
+def tls_files() -> tuple[str, str] | None:
+    """(cert, key) for the TLS listener: given, or made once in MGMT_TLS_DIR."""
+    cert, key = os.environ.get("MGMT_TLS_CERT"), os.environ.get("MGMT_TLS_KEY")
+    if cert and key:
+        return cert, key
+    folder = os.environ.get("MGMT_TLS_DIR")
+    if not folder:
+        return None
+    cert, key = os.path.join(folder, "cert.pem"), os.path.join(folder, "key.pem")
+    if not os.path.exists(cert):
+        name = os.environ.get("MGMT_TLS_NAME", "websocket")
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650",
+             "-subj", f"/CN={name}", "-addext", f"subjectAltName=DNS:{name}",
+             "-keyout", key, "-out", cert],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        system = open(SYSTEM_CAS, "rb").read() if os.path.exists(SYSTEM_CAS) else b""
+        with open(cert, "rb") as fh, open(os.path.join(folder, "bundle.pem"), "wb") as out:
+            out.write(system + b"\n" + fh.read())
+    return cert, key
+
+
 async def main(config_path: str) -> None:
     with open(config_path, encoding="utf-8") as fh:
         CONFIG.update(json.load(fh))
@@ -340,10 +367,10 @@ async def main(config_path: str) -> None:
     for api in CONFIG["apis"]:
         APIS[api["path"]] = api
     servers = [await asyncio.start_server(mgmt_client, "0.0.0.0", MGMT_PORT)]
-    cert, key = os.environ.get("MGMT_TLS_CERT"), os.environ.get("MGMT_TLS_KEY")
-    if cert and key:
+    tls = tls_files()
+    if tls is not None:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        context.load_cert_chain(cert, key)
+        context.load_cert_chain(*tls)
         servers.append(await asyncio.start_server(mgmt_client, "0.0.0.0", MGMT_TLS_PORT, ssl=context))
     async with serve(on_connection, "0.0.0.0", PORT, process_request=on_handshake,
                      max_size=MAX_FRAME, server_header=None):  # fmt: skip

@@ -31,30 +31,22 @@ FIXTURE = Path(__file__).resolve().parent / "fixtures" / "websocket"
 DOMAIN = "chat.test"
 
 
-def certificate(tmp: Path) -> tuple[Path, Path]:
-    """A self-signed certificate for localhost (the @connections TLS listener)."""
-    cert, key = tmp / "mgmt.pem", tmp / "mgmt.key"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    return cert, key
-
-
 @contextlib.contextmanager
-def gateway(out: Path, tmp: Path, ports: dict[str, int], hosts: dict[str, int]) -> Iterator[Path]:
-    """The generated websocket gateway as a process, its functions on loopback."""
+def gateway(
+    out: Path, compose: dict[str, Any], tmp: Path, ports: dict[str, int], hosts: dict[str, int]
+) -> Iterator[Path]:
+    """The generated websocket gateway as a process with its compose environment, its
+    functions on loopback; its certificate is made for localhost in ``tmp/tls``."""
     text = (out / "websocket" / "config.json").read_text()
     for host, port in hosts.items():
         text = text.replace(f"http://{host}:8080", f"http://127.0.0.1:{port}")
     config = tmp / "websocket.json"
     config.write_text(text)
-    cert, key = certificate(tmp)
-    env = {**e2e.base_env(), "PORT": str(ports["ws"]), "MGMT_PORT": str(ports["mgmt"])}
-    env |= {"MGMT_TLS_PORT": str(ports["tls"]), "MGMT_TLS_CERT": str(cert)}
-    env |= {"MGMT_TLS_KEY": str(key), "WS_DOMAIN_NAME": f"localhost:{ports['tls']}"}
+    (tmp / "tls").mkdir()
+    env = {**e2e.base_env(), **compose["services"]["websocket"]["environment"]}
+    env |= {"PORT": str(ports["ws"]), "MGMT_PORT": str(ports["mgmt"])}
+    env |= {"MGMT_TLS_PORT": str(ports["tls"]), "MGMT_TLS_DIR": str(tmp / "tls")}
+    env |= {"MGMT_TLS_NAME": "localhost", "WS_DOMAIN_NAME": f"localhost:{ports['tls']}"}
     log = tmp / "websocket.log"
     script = out / "websocket" / "websocket_gateway.py"
     with log.open("wb") as fh:
@@ -69,10 +61,9 @@ def gateway(out: Path, tmp: Path, ports: dict[str, int], hosts: dict[str, int]) 
 
 
 class Chat:
-    def __init__(self, stack: e2e.Stack, mgmt: int, cert: Path) -> None:
+    def __init__(self, stack: e2e.Stack, mgmt: int) -> None:
         self.stack = stack
         self.mgmt = mgmt
-        self.cert = cert
 
     def connect(self, path: str = "/production?name=alice") -> ClientConnection:
         """A client through Traefik's websecure entry point (plain here), Host = the domain."""
@@ -100,15 +91,15 @@ def chat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chat]:
     web, websecure, ping, api, ws, mgmt, tls = ports[-7:]
     gw_ports = {"ws": ws, "mgmt": mgmt, "tls": tls}
     endpoints = e2e.Endpoints(dynamodb="http://127.0.0.1:9", s3="http://127.0.0.1:9")
-    cert = tmp / "mgmt.pem"
+    hosts = dict(zip(functions, ports, strict=False))
     with contextlib.ExitStack() as cm:
-        logs = {}
+        logs = {"websocket": cm.enter_context(gateway(out, compose, tmp, gw_ports, hosts))}
         for (name, svc), port in zip(functions.items(), ports, strict=False):
-            svc["environment"]["AWS_CA_BUNDLE"] = str(cert)  # made below, before any push
+            env = svc["environment"]  # the generated trust of the gateway's certificate
+            for var in ("AWS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS"):
+                env[var] = env[var].replace("/etc/cloudexit/websocket-tls", str(tmp / "tls"))
             logs[name] = cm.enter_context(e2e.function_process(out, name, svc, endpoints, port,
                                                                tmp))  # fmt: skip
-        hosts = dict(zip(functions, ports, strict=False))
-        logs["websocket"] = cm.enter_context(gateway(out, tmp, gw_ports, hosts))
         hosts["websocket"] = ws
         entry = {"web": web, "websecure": websecure, "ping": ping, "traefik": api}
         static = e2e.traefik_config(out, tmp, hosts, entry)
@@ -119,7 +110,7 @@ def chat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chat]:
             for p in (out / "traefik" / "dynamic").glob("*.yml")
         )
         e2e.wait_routers(stack, expected)
-        yield Chat(stack, mgmt, cert)
+        yield Chat(stack, mgmt)
 
 
 def events(client: Connection) -> list[dict[str, Any]]:
