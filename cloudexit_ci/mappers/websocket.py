@@ -101,8 +101,12 @@ def map_api(resource: Resource, ctx: MapContext) -> Coverage:
     _state(ctx).apis[resource.address] = WsApi(key, name, resource.origin, selection)
     estate.resolve(ctx, resource.address, "id", key)
     estate.resolve(ctx, resource.address, "api_endpoint", f"wss://{ctx.stack.domain}")
+    lost = [] if selection.startswith("$request.body.") else [
+        f"route selection by {selection} (every message goes to $default)"
+    ]  # fmt: skip
+    lost += ["API keys"] if values.has("api_key_selection_expression") else []
     # settled by finish: mapped only when a route of it is served
-    return cover(resource, "mapped", f"websocket gateway: WebSocket API `{key}`", service=SERVICE)
+    return mapped_or_partial(resource, f"websocket gateway: WebSocket API `{key}`", lost, SERVICE)
 
 
 def map_integration(resource: Resource, ctx: MapContext) -> Coverage:
