@@ -299,7 +299,7 @@ def _service(origins: tuple[Origin, ...]) -> Service:
             (f"./{SERVICE}/config.json", "/opt/websocket/config.json:ro"),
             (TLS_VOLUME, TLS_DIR),
         ),
-        networks=("backend",),
+        networks=("frontend", "backend"),  # Traefik reaches it; it reaches the functions
         expose=(PORT, MGMT_PORT, TLS_PORT),
         healthcheck=HealthCheck(
             ("CMD", "python", "/opt/websocket/websocket_gateway.py", "--healthcheck"), interval_s=10

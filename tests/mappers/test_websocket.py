@@ -159,6 +159,7 @@ def test_functions_reach_and_trust_the_connections_api(stack: Stack) -> None:
     services = compose.compose_document(stack)["services"]
     gateway, chat = services["websocket"], services["chat"]
     assert gateway["build"]["context"] == "websocket" and "ports" not in gateway
+    assert set(gateway["networks"]) == {"frontend", "backend"}  # Traefik reaches it
     assert "websocket-tls:/etc/cloudexit/websocket-tls:ro" in chat["volumes"]
     assert chat["depends_on"]["websocket"]["condition"] == "service_healthy"
     env = chat["environment"]
