@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
+from websockets.sync.connection import Connection
 
 from tests.docker.checks import assert_all_up, assert_down_clean, assert_healthchecked
 from tests.docker.stack import ComposeStack
@@ -34,7 +35,7 @@ def client(stack: ComposeStack, path: str = "/production?name=alice") -> ClientC
     return connect(f"wss://{HOST}{path}", sock=sock, ssl=context, open_timeout=30)
 
 
-def events(conn: ClientConnection) -> list[dict[str, Any]]:
+def events(conn: Connection) -> list[dict[str, Any]]:
     conn.send(json.dumps({"action": "events"}))
     found: list[dict[str, Any]] = json.loads(conn.recv(timeout=30))
     return found
