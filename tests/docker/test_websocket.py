@@ -2,7 +2,8 @@
 connect through the Traefik container (wss, the websecure entry point), the chat handler's
 boto3 post_to_connection at https://{domainName}/{stage} reaches the websocket container's
 @connections API over TLS with the certificate it made (the function trusts it through the
-generated AWS_CA_BUNDLE and the websocket-tls volume), a $connect refused by the handler
+generated AWS_CA_BUNDLE and the websocket-tls volume), and so does a Node.js handler's AWS
+SDK v3 ApiGatewayManagementApiClient (NODE_EXTRA_CA_CERTS), a $connect refused by the handler
 or by a refused authorizer is refused, and $disconnect runs on close."""
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def events(conn: Connection) -> list[dict[str, Any]]:
 
 def test_every_service_healthy(compose_stack: ComposeStack) -> None:
     assert_all_up(compose_stack, one_shot=set())
-    assert_healthchecked(compose_stack, {"websocket", "ws-chat", "lambda-invoke"})
+    assert_healthchecked(compose_stack, {"websocket", "ws-chat", "ws-node-push", "lambda-invoke"})
 
 
 def test_handler_pushes_through_connections(compose_stack: ComposeStack) -> None:
@@ -51,6 +52,12 @@ def test_handler_pushes_through_connections(compose_stack: ComposeStack) -> None
         alice.send(json.dumps({"action": "sendmessage", "data": "hello over TLS"}))
         assert bob.recv(timeout=30) == "hello over TLS", compose_stack.logs("ws-chat")
         assert alice.recv(timeout=30) == "hello over TLS"
+
+
+def test_node_handler_pushes_with_sdk_v3(compose_stack: ComposeStack) -> None:
+    with client(compose_stack, "/production?name=erin") as erin:
+        erin.send(json.dumps({"action": "nodepush", "data": "hi"}))
+        assert erin.recv(timeout=30) == "node: hi", compose_stack.logs("ws-node-push")
 
 
 def test_refused_connections(compose_stack: ComposeStack) -> None:
