@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cloudexit_ci import images, precedence
-from cloudexit_ci.apiauth import RouteAuth
+from cloudexit_ci.apiauth import LambdaAuthorizer, RouteAuth
 from cloudexit_ci.ignores import public_opening
 from cloudexit_ci.mappers import authorizers, estate
 from cloudexit_ci.mappers.base import (
@@ -50,7 +50,8 @@ TLS_VOLUME = "websocket-tls"  # its certificate, made at the first start (functi
 TLS_DIR = "/var/lib/websocket-tls"
 FUNCTION_TLS_DIR = "/etc/cloudexit/websocket-tls"  # where function containers mount it
 NO_AUTHORIZER = (
-    "authorization on a WebSocket route: the websocket gateway runs no authorizer and no IAM check"
+    "authorization on a WebSocket route: the websocket gateway runs only Lambda REQUEST "
+    "authorizers on $connect, and no IAM check"
 )
 
 
@@ -197,25 +198,51 @@ def _route_entry(ctx: MapContext, resource: Resource) -> dict[str, Any] | None:
         why = "its integration reaches no function of this configuration: nothing serves it"
         ctx.restate(resource.origin, "unmapped", why, blocking=True)
         return None
-    kind = values.string("authorization_type", "NONE").upper() or "NONE"
-    denied = ""
-    opened = ""
-    if kind != "NONE":
-        opened = public_opening(ctx.module, resource.address)
-        if opened:
-            opened = f"{kind} authorization: NOT enforced, served publicly ({opened})"
-        else:
-            denied = f"{NO_AUTHORIZER} ({kind})"
+    denied, opened, authorizer, by = _protection(ctx, resource)
+    origins = [resource.origin, origin, *([by] if by else [])]
     auth = RouteAuth(denied=denied) if denied else None
     authorizers.settle(ctx, resource.origin, auth, opened)
     two_way = resource.address in state.two_way or values.has("route_response_selection_expression")
-    return {
+    entry = {
         "function": function,
         "endpoint": Invoke(function),
         "timeout": ctx.stack.functions[function].timeout_s + 5,
         "twoWay": two_way,
         "denied": denied,
-        "origins": (resource.origin, origin),
+        "origins": tuple(origins),
+    }
+    return entry | ({"authorizer": authorizer} if authorizer else {})
+
+
+def _protection(
+    ctx: MapContext, resource: Resource
+) -> tuple[str, str, dict[str, Any] | None, Origin | None]:
+    """(why refused, what an ignore opened, the Lambda authorizer's config, its origin)."""
+    values = resource.values
+    kind = values.string("authorization_type", "NONE").upper() or "NONE"
+    if kind == "NONE":
+        return "", "", None, None
+    why = f"{NO_AUTHORIZER} ({kind})"
+    if kind == "CUSTOM" and values.string("route_key") == "$connect":
+        found = authorizers.websocket_lambda(ctx, values.ref("authorizer_id") or "")
+        if not isinstance(found, str):
+            return "", "", _authorizer_entry(ctx, found[0]), found[1]
+        why = f"CUSTOM authorization: {found}"
+    opened = public_opening(ctx.module, resource.address)
+    if opened:
+        return "", f"{why}: NOT enforced, served publicly ({opened})", None, None
+    return why, "", None, None
+
+
+def _authorizer_entry(ctx: MapContext, found: LambdaAuthorizer) -> dict[str, Any]:
+    """A Lambda REQUEST authorizer on $connect: its function's endpoint and the identity
+    sources that must be present (``route.request.header.X`` / ``…querystring.x``)."""
+    sources = [s.removeprefix("route.request.").removeprefix("$request.") for s in
+               found.identity_sources]  # fmt: skip
+    return {
+        "endpoint": Invoke(found.function),
+        "timeout": ctx.stack.functions[found.function].timeout_s + 5,
+        "identitySources": sources,
     }
 
 
@@ -239,7 +266,12 @@ def _api_entry(
 def _add_gateway(ctx: MapContext, apis: list[dict[str, Any]], origins: tuple[Origin, ...]) -> None:
     stack = ctx.stack
     sources = tuple(o.address for o in origins)
-    config = {"domainName": f"{SERVICE}:{TLS_PORT}", "apis": apis}
+    config = {
+        "domainName": f"{SERVICE}:{TLS_PORT}",
+        "region": stack.region,
+        "account": stack.account,
+        "apis": apis,
+    }
     files = estate.extra_files(stack)
     files[f"{SERVICE}/config.json"] = ExtraFile("json", config, sources)
     files[f"{SERVICE}/websocket_gateway.py"] = ExtraFile(

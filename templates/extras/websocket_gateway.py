@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import fnmatch
 import json
 import os
 import secrets
@@ -39,7 +40,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from websockets.asyncio.server import ServerConnection, serve
@@ -65,7 +66,7 @@ class Conn:
     connected_at: int  # ms
     last_active: int = 0
     ws: ServerConnection | None = None
-    closing: bool = field(default=False)
+    authorizer: dict[str, Any] | None = None  # principalId + context, on every event
 
 
 CONFIG: dict[str, Any] = {}
@@ -86,9 +87,12 @@ def iso(ms: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms / 1000)) + f".{ms % 1000:03d}Z"
 
 
+ID_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
 def new_id() -> str:
-    """An id in API Gateway's style (12 base64 characters ending in '=')."""
-    return base64.b64encode(secrets.token_bytes(8)).decode()[:11] + "="
+    """An id in API Gateway's style (``L0SM9cOFvHcCIhw=``): letters and digits, then '='."""
+    return "".join(secrets.choice(ID_CHARS) for _ in range(15)) + "="
 
 
 def request_context(conn: Conn, route_key: str, event_type: str) -> dict[str, Any]:
@@ -111,6 +115,8 @@ def request_context(conn: Conn, route_key: str, event_type: str) -> dict[str, An
     }
     if event_type == "MESSAGE":
         context["messageId"] = new_id()
+    if conn.authorizer is not None:
+        context["authorizer"] = conn.authorizer
     return context
 
 
@@ -125,6 +131,12 @@ def invoke_sync(route: dict[str, Any], event: dict[str, Any]) -> tuple[bool, Any
     try:
         with urllib.request.urlopen(request, timeout=route.get("timeout", 30)) as response:
             body = response.read()
+    except urllib.error.HTTPError as exc:  # the handler threw (502) or timed out (504)
+        print(f"invoke {route['endpoint']}: {exc.code}", file=sys.stderr)
+        try:
+            return False, json.loads(exc.read() or b"null")
+        except ValueError:
+            return False, None
     except (urllib.error.URLError, OSError, ValueError) as exc:
         print(f"invoke {route['endpoint']} failed: {exc}", file=sys.stderr)
         return False, None
@@ -160,6 +172,57 @@ def connect_event(conn: Conn, query: str) -> dict[str, Any]:
     return event
 
 
+def identity_missing(sources: list[str], headers: Any, query: dict[str, list[str]]) -> bool:
+    """A Lambda authorizer's identity sources (``request.header.X``,
+    ``request.querystring.x``): any missing or empty refuses without invoking it."""
+    for source in sources:
+        kind, _, name = source.removeprefix("request.").partition(".")
+        value = headers.get(name, "") if kind == "header" else (query.get(name) or [""])[-1]
+        if kind in ("header", "querystring") and not value:
+            return True
+    return False
+
+
+def policy_allows(policy: Any, arn: str) -> bool:
+    """An IAM policy document: some Allow of execute-api:Invoke on ``arn`` and no Deny."""
+    statements = policy.get("Statement", []) if isinstance(policy, dict) else []
+    allowed = False
+    for st in statements if isinstance(statements, list) else [statements]:
+        actions = st.get("Action", [])
+        resources = st.get("Resource", [])
+        actions = [actions] if isinstance(actions, str) else actions
+        resources = [resources] if isinstance(resources, str) else resources
+        acts = any(fnmatch.fnmatchcase("execute-api:Invoke", a) for a in actions)
+        hits = any(fnmatch.fnmatchcase(arn, r) for r in resources)
+        if acts and hits and st.get("Effect") == "Deny":
+            return False
+        allowed = allowed or (acts and hits and st.get("Effect") == "Allow")
+    return allowed
+
+
+async def authorize(conn: Conn, auth: dict[str, Any], request: Request, query: str) -> int:
+    """The $connect Lambda REQUEST authorizer: 0 when allowed, else the refusal status."""
+    multi: dict[str, list[str]] = {}
+    for name, value in urllib.parse.parse_qsl(query, keep_blank_values=True):
+        multi.setdefault(name, []).append(value)
+    if identity_missing(auth.get("identitySources", []), request.headers, multi):
+        return 401
+    api = conn.api
+    arn = f"arn:aws:execute-api:{CONFIG.get('region', 'us-east-1')}:" \
+          f"{CONFIG.get('account', '000000000000')}:{api['apiId']}/{api['stage']}/$connect"
+    event = connect_event(conn, query) | {"type": "REQUEST", "methodArn": arn,
+                                          "stageVariables": None}  # fmt: skip
+    ok, result = await invoke(auth, event)
+    if not ok:
+        unauthorized = isinstance(result, dict) and result.get("errorMessage") == "Unauthorized"
+        return 401 if unauthorized else 500
+    if not isinstance(result, dict) or not policy_allows(result.get("policyDocument"), arn):
+        return 403
+    context = result.get("context") if isinstance(result.get("context"), dict) else {}
+    conn.authorizer = {**context, "principalId": result.get("principalId")}
+    return 0
+
+
 def refuse(connection: ServerConnection, status: int, message: str) -> Response:
     return connection.respond(status, json.dumps({"message": message}) + "\n")
 
@@ -188,6 +251,11 @@ async def on_handshake(connection: ServerConnection, request: Request) -> Respon
     if route is not None:
         if route.get("denied"):
             return refuse(connection, 403, "Forbidden")
+        if route.get("authorizer"):
+            refused = await authorize(conn, route["authorizer"], request, query)
+            if refused:
+                message = {401: "Unauthorized", 403: "Forbidden"}.get(refused, "Internal server error")
+                return refuse(connection, refused, message)
         ok, result = await invoke(route, connect_event(conn, query))
         if not ok:
             return refuse(connection, 500, "Internal server error")
@@ -286,10 +354,11 @@ def mgmt_answer(status: int, body: Any = None, error: str = "") -> bytes:
 
 
 async def mgmt_handle(method: str, target: str, body: bytes) -> bytes:
-    path = urllib.parse.unquote(target.split("?", 1)[0])
+    path = target.split("?", 1)[0].replace("%40", "@")
     if path == "/__health":
         return mgmt_answer(200, {"connections": len(CONNS)})
     head, marker, conn_id = path.rpartition("/@connections/")
+    conn_id = urllib.parse.unquote(conn_id)
     if not marker or "/" in conn_id:
         return mgmt_answer(404, {"message": "Not Found"}, "NotFoundException")
     conn = CONNS.get(conn_id)

@@ -3,8 +3,9 @@ connect through the Traefik container (wss, the websecure entry point), the chat
 boto3 post_to_connection at https://{domainName}/{stage} reaches the websocket container's
 @connections API over TLS with the certificate it made (the function trusts it through the
 generated AWS_CA_BUNDLE and the websocket-tls volume), and so does a Node.js handler's AWS
-SDK v3 ApiGatewayManagementApiClient (NODE_EXTRA_CA_CERTS), a $connect refused by the handler
-or by a refused authorizer is refused, and $disconnect runs on close."""
+SDK v3 ApiGatewayManagementApiClient (NODE_EXTRA_CA_CERTS), a $connect refused by the handler,
+by the Lambda REQUEST authorizer or by AWS_IAM (fail closed) is refused, and $disconnect
+runs on close."""
 
 from __future__ import annotations
 
@@ -61,10 +62,15 @@ def test_node_handler_pushes_with_sdk_v3(compose_stack: ComposeStack) -> None:
 
 
 def test_refused_connections(compose_stack: ComposeStack) -> None:
-    for path in ("/production?name=intruder", "/guarded?token=x"):
+    cases = {"/production?name=intruder": 403, "/locked": 403, "/guarded?token=x": 401,
+             "/guarded?token=deny": 403}  # fmt: skip
+    for path, status in cases.items():
         with pytest.raises(InvalidStatus) as refused:
             client(compose_stack, path)
-        assert refused.value.response.status_code == 403, path
+        assert refused.value.response.status_code == status, path
+    with client(compose_stack, "/guarded?token=letmein") as allowed:  # the Lambda authorizer
+        allowed.send("hello")
+        assert json.loads(allowed.recv(timeout=30)) == {"plan": "gold", "principalId": "alice"}
 
 
 def test_disconnect_runs_on_close(compose_stack: ComposeStack) -> None:

@@ -127,16 +127,31 @@ def test_sendmessage_reaches_every_client_through_connections(chat: Chat) -> Non
         assert alice.recv(timeout=15) == "hello from alice"
 
 
-def test_connect_refused_by_the_handler_and_by_a_refused_authorizer(chat: Chat) -> None:
+def test_connect_refused_by_the_handler_and_by_a_refused_authorization(chat: Chat) -> None:
     with pytest.raises(InvalidStatus) as refused:
         chat.connect("/production?name=intruder")
     assert refused.value.response.status_code == 403
-    with pytest.raises(InvalidStatus) as guarded:  # CUSTOM authorizer: fail closed
-        chat.connect("/guarded?token=anything")
-    assert guarded.value.response.status_code == 403
+    with pytest.raises(InvalidStatus) as locked:  # AWS_IAM: fail closed
+        chat.connect("/locked")
+    assert locked.value.response.status_code == 403
     with pytest.raises(InvalidStatus) as unknown:
         chat.connect("/nowhere")
     assert unknown.value.response.status_code in (403, 404)
+
+
+@pytest.mark.parametrize(
+    ("query", "status"), [("", 401), ("?token=wrong", 401), ("?token=deny", 403)]
+)
+def test_lambda_request_authorizer_on_connect_refuses(chat: Chat, query: str, status: int) -> None:
+    with pytest.raises(InvalidStatus) as refused:
+        chat.connect(f"/guarded{query}")
+    assert refused.value.response.status_code == status
+
+
+def test_lambda_request_authorizer_allows_and_its_context_reaches_the_routes(chat: Chat) -> None:
+    with chat.connect("/guarded?token=letmein") as client:
+        client.send("anything")
+        assert json.loads(client.recv(timeout=15)) == {"plan": "gold", "principalId": "alice"}
 
 
 def test_events_have_api_gateway_shapes_and_disconnect_runs(chat: Chat) -> None:

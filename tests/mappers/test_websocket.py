@@ -74,6 +74,23 @@ resource "aws_apigatewayv2_route_response" "ask" {
     + route("orphan", "orphan_default", "$default")
     + API.format(name="locked", uri="aws_lambda_function.chat.invoke_arn", stage="locked")
     + route("locked", "locked_connect", "$connect", 'authorization_type = "AWS_IAM"')
+    + FUNCTION.format(name="gatekeeper")
+    + API.format(name="guarded", uri="aws_lambda_function.chat.invoke_arn", stage="guarded")
+    + """
+resource "aws_apigatewayv2_authorizer" "gate" {
+  api_id           = aws_apigatewayv2_api.guarded.id
+  authorizer_type  = "REQUEST"
+  authorizer_uri   = aws_lambda_function.gatekeeper.invoke_arn
+  identity_sources = ["route.request.querystring.token", "route.request.header.Auth"]
+  name             = "gate"
+}
+"""
+    + route(
+        "guarded",
+        "guarded_connect",
+        "$connect",
+        'authorization_type = "CUSTOM"\n  authorizer_id = aws_apigatewayv2_authorizer.gate.id',
+    )
     + API.format(name="opened", uri="aws_lambda_function.chat.invoke_arn", stage="open")
     + route(
         "opened",
@@ -174,3 +191,19 @@ def test_no_websocket_api_no_gateway(tmp_path: Path) -> None:
     assert "websocket" not in found.services
     assert "volumes" not in compose.compose_document(found)["services"]["solo"]
     assert yamlio.dump(compose.compose_document(found)).count("websocket") == 0
+
+
+def test_a_lambda_request_authorizer_on_connect_runs_in_the_gateway(stack: Stack) -> None:
+    apis = {a["key"]: a for a in config(stack)["apis"]}
+    connect = apis["guarded"]["routes"]["$connect"]
+    assert connect["denied"] == ""
+    assert connect["authorizer"] == {
+        "endpoint": "http://gatekeeper:8080/__cloudexit/invoke/gatekeeper",
+        "timeout": 12,
+        "identitySources": ["querystring.token", "header.Auth"],
+    }
+    assert entry(stack, "aws_apigatewayv2_route.guarded_connect")[0] == "mapped"
+    assert entry(stack, "aws_apigatewayv2_api.guarded")[0] == "mapped"
+    status, _, reason = entry(stack, "aws_apigatewayv2_authorizer.gate")
+    assert status == "mapped" and "websocket gateway" in reason
+    assert config(stack)["region"] == "us-east-1" and config(stack)["account"]
