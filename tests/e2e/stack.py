@@ -184,7 +184,8 @@ def function_process(
     task_root = tmp / "task" / name
     unpack_code(out, name, service, task_root)
     folder = out / "functions" / name
-    runtime = out / "functions" / "_runtime"  # the stack's one shim per runtime family
+    # the stack's one shim per runtime, the image's named context "cloudexit-runtime"
+    runtime = out / service["build"]["additional_contexts"]["cloudexit-runtime"]
     if "cloudexit-shim.cjs" in (folder / "Dockerfile").read_text():
         cmd = ["node", str(runtime / "cloudexit-shim.cjs")]
     else:
