@@ -19,8 +19,9 @@ TREES = sorted(
     [
         *(REPO / "tests" / "fixtures" / "terraform" / "mappers").iterdir(),
         *(p / "terraform" for p in (REPO / "examples").iterdir() if (p / "terraform").is_dir()),
-        REPO / "tests" / "e2e" / "fixtures" / "authz",  # API Gateway protections (issue 13)
         REPO / "tests" / "e2e" / "fixtures" / "websocket",  # WebSocket APIs (issue 17)
+        REPO / "tests" / "docker" / "fixtures" / "websocket" / "terraform",
+        REPO / "tests" / "e2e" / "fixtures" / "authz",  # API Gateway protections (issue 13)
         REPO / "tests" / "docker" / "fixtures" / "authz-edge" / "terraform",
         REPO / "tests" / "docker" / "fixtures" / "s3-events" / "terraform",  # notifications
     ]
