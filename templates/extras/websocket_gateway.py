@@ -72,6 +72,13 @@ class Conn:
 CONFIG: dict[str, Any] = {}
 APIS: dict[str, dict[str, Any]] = {}  # path -> api
 CONNS: dict[str, Conn] = {}
+TASKS: set[asyncio.Task[None]] = set()  # running message handlers (kept: the loop holds weak refs)
+
+
+def spawn(coro: Any) -> None:
+    task = asyncio.ensure_future(coro)
+    TASKS.add(task)
+    task.add_done_callback(TASKS.discard)
 
 
 def now_ms() -> int:
@@ -80,7 +87,8 @@ def now_ms() -> int:
 
 def request_time(ms: int) -> str:
     t = time.gmtime(ms / 1000)
-    return f"{t.tm_mday:02d}/{MONTHS[t.tm_mon - 1]}/{t.tm_year}:{time.strftime('%H:%M:%S', t)} +0000"
+    day = f"{t.tm_mday:02d}/{MONTHS[t.tm_mon - 1]}/{t.tm_year}"
+    return f"{day}:{time.strftime('%H:%M:%S', t)} +0000"
 
 
 def iso(ms: int) -> str:
@@ -218,8 +226,9 @@ async def authorize(conn: Conn, auth: dict[str, Any], request: Request, query: s
         return 401 if unauthorized else 500
     if not isinstance(result, dict) or not policy_allows(result.get("policyDocument"), arn):
         return 403
-    context = result.get("context") if isinstance(result.get("context"), dict) else {}
-    conn.authorizer = {**context, "principalId": result.get("principalId")}
+    context = result.get("context")
+    conn.authorizer = {**(context if isinstance(context, dict) else {}),
+                       "principalId": result.get("principalId")}  # fmt: skip
     return 0
 
 
@@ -254,8 +263,8 @@ async def on_handshake(connection: ServerConnection, request: Request) -> Respon
         if route.get("authorizer"):
             refused = await authorize(conn, route["authorizer"], request, query)
             if refused:
-                message = {401: "Unauthorized", 403: "Forbidden"}.get(refused, "Internal server error")
-                return refuse(connection, refused, message)
+                names = {401: "Unauthorized", 403: "Forbidden"}
+                return refuse(connection, refused, names.get(refused, "Internal server error"))
         ok, result = await invoke(route, connect_event(conn, query))
         if not ok:
             return refuse(connection, 500, "Internal server error")
@@ -323,7 +332,7 @@ async def on_connection(ws: ServerConnection) -> None:
     conn.ws = ws
     try:
         async for message in ws:
-            asyncio.ensure_future(on_message(conn, ws, message))
+            spawn(on_message(conn, ws, message))
     except ConnectionClosed:
         pass
     finally:
@@ -357,7 +366,7 @@ async def mgmt_handle(method: str, target: str, body: bytes) -> bytes:
     path = target.split("?", 1)[0].replace("%40", "@")
     if path == "/__health":
         return mgmt_answer(200, {"connections": len(CONNS)})
-    head, marker, conn_id = path.rpartition("/@connections/")
+    _, marker, conn_id = path.rpartition("/@connections/")
     conn_id = urllib.parse.unquote(conn_id)
     if not marker or "/" in conn_id:
         return mgmt_answer(404, {"message": "Not Found"}, "NotFoundException")
@@ -381,7 +390,7 @@ async def mgmt_handle(method: str, target: str, body: bytes) -> bytes:
         return mgmt_answer(200, info)
     if method == "DELETE":
         CONNS.pop(conn.id, None)  # gone at once, as on AWS; $disconnect runs once it closed
-        asyncio.ensure_future(conn.ws.close(1000, "Going away"))
+        spawn(conn.ws.close(1000, "Going away"))
         return mgmt_answer(204)
     return mgmt_answer(400, {"message": f"method {method} not supported"}, "BadRequestException")
 
@@ -423,7 +432,10 @@ def tls_files() -> tuple[str, str] | None:
              "-keyout", key, "-out", cert],
             check=True, capture_output=True,
         )  # fmt: skip
-        system = open(SYSTEM_CAS, "rb").read() if os.path.exists(SYSTEM_CAS) else b""
+        system = b""
+        if os.path.exists(SYSTEM_CAS):
+            with open(SYSTEM_CAS, "rb") as fh:
+                system = fh.read()
         with open(cert, "rb") as fh, open(os.path.join(folder, "bundle.pem"), "wb") as out:
             out.write(system + b"\n" + fh.read())
     return cert, key
@@ -440,7 +452,8 @@ async def main(config_path: str) -> None:
     if tls is not None:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(*tls)
-        servers.append(await asyncio.start_server(mgmt_client, "0.0.0.0", MGMT_TLS_PORT, ssl=context))
+        tls_server = await asyncio.start_server(mgmt_client, "0.0.0.0", MGMT_TLS_PORT, ssl=context)
+        servers.append(tls_server)
     async with serve(on_connection, "0.0.0.0", PORT, process_request=on_handshake,
                      max_size=MAX_FRAME, server_header=None):  # fmt: skip
         print(f"websocket gateway: {len(APIS)} API(s) on :{PORT}, @connections on :{MGMT_PORT}")
