@@ -141,6 +141,7 @@ def _image_service(function: Function, stack: Stack) -> Service:
         environment=tuple([*_platform_env(stack), *function.environment]),
         networks=("frontend", "backend"),
         expose=(8080,),
+        volumes=_volumes(stack),  # AWS_CA_BUNDLE names a file there: it must exist
         depends_on=_depends(stack),
         memory_mb=function.memory_mb,
         replicas=1,

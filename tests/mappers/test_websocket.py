@@ -56,8 +56,17 @@ resource "aws_apigatewayv2_route" "{name}" {{
 """
 
 
+IMAGE_FUNCTION = """
+resource "aws_lambda_function" "boxed" {
+  function_name = "boxed"
+  package_type  = "Image"
+  image_uri     = "registry.example.com/boxed:1.0"
+}
+"""
+
 CHAT = (
     FUNCTION.format(name="chat")
+    + IMAGE_FUNCTION
     + API.format(name="chat", uri="aws_lambda_function.chat.invoke_arn", stage="prod")
     + route("chat", "connect", "$connect")
     + route("chat", "disconnect", "$disconnect")
@@ -182,6 +191,8 @@ def test_functions_reach_and_trust_the_connections_api(stack: Stack) -> None:
     env = chat["environment"]
     assert env["AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI"] == "http://websocket:9914"
     assert env["AWS_CA_BUNDLE"] == "/etc/cloudexit/websocket-tls/bundle.pem"
+    boxed = services["boxed"]  # an image function gets AWS_CA_BUNDLE too: the file must exist
+    assert "websocket-tls:/etc/cloudexit/websocket-tls:ro" in boxed["volumes"]
     dockerfile, _ = extra_files(stack, "header")["websocket/Dockerfile"]
     assert b"websockets==15.0.1" in dockerfile
 
