@@ -72,6 +72,7 @@ class _WsState:
     routes: list[Resource] = field(default_factory=list)
     two_way: set[str] = field(default_factory=set)  # addresses of routes with a response
     responses: list[tuple[str, Resource]] = field(default_factory=list)  # (route addr, res)
+    members: dict[str, list[Resource]] = field(default_factory=dict)  # api address -> its parts
 
 
 def _state(ctx: MapContext) -> _WsState:
@@ -90,7 +91,11 @@ def integration_address(target: object) -> str | None:
 
 def owns(ctx: MapContext, resource: Resource) -> bool:
     """Whether ``resource`` (an integration, route, stage…) belongs to a WebSocket API."""
-    return (resource.values.ref("api_id") or "") in _state(ctx).apis
+    api = resource.values.ref("api_id") or ""
+    if api not in _state(ctx).apis:
+        return False
+    _state(ctx).members.setdefault(api, []).append(resource)
+    return True
 
 
 def map_api(resource: Resource, ctx: MapContext) -> Coverage:
@@ -136,6 +141,7 @@ def map_route(resource: Resource, ctx: MapContext) -> Coverage:
 def map_route_response(resource: Resource, ctx: MapContext) -> Coverage:
     """aws_apigatewayv2_route_response: the route is two-way (its answer goes back)."""
     route = resource.values.ref("route_id") or ""
+    owns(ctx, resource)
     _state(ctx).two_way.add(route)
     _state(ctx).responses.append((route, resource))
     return cover(
@@ -174,18 +180,28 @@ def finish(ctx: MapContext) -> None:
             why = "its route is not served (see the route's entry)"
             ctx.restate(resource.origin, "unmapped", why, blocking=False)
     apis: list[dict[str, Any]] = []
-    for api in sorted(state.apis.values(), key=lambda a: a.key):
+    for address, api in sorted(state.apis.items(), key=lambda item: item[1].key):
         if not served[api.key]:
             why = "no route of it reaches a function of this configuration: nothing serves it"
             ctx.restate(api.origin, "unmapped", why, blocking=True)
             continue
         if served[api.key].get("$connect", {}).get("denied"):
-            why = "every connection is refused: its $connect route's authorization is refused"
-            ctx.restate(api.origin, "unmapped", why, blocking=True)
+            _refuse_api(ctx, api, state.members.get(address, []))
         origins.update((api.origin, *api.sources))
         apis.append(_api_entry(ctx, api, served[api.key], {a["path"] for a in apis}))
     if apis:
         _add_gateway(ctx, apis, tuple(sorted(origins)))
+
+
+def _refuse_api(ctx: MapContext, api: WsApi, members: list[Resource]) -> None:
+    """A WebSocket API whose $connect is refused serves nothing: it is unmapped and blocking,
+    and so are, without a finding of their own, its other routes, integrations, stage…"""
+    why = "every connection is refused: its $connect route's authorization is refused"
+    ctx.restate(api.origin, "unmapped", why, blocking=True)
+    for resource in members:
+        if resource.values.string("route_key") != "$connect":
+            why = f"its WebSocket API `{api.key}` refuses every connection (see its $connect)"
+            ctx.restate(resource.origin, "unmapped", why, blocking=False)
 
 
 def _route_entry(ctx: MapContext, resource: Resource) -> dict[str, Any] | None:

@@ -165,6 +165,8 @@ def test_authorization_on_connect_is_refused_unless_opened(stack: Stack) -> None
     status, blocking, reason = entry(stack, "aws_apigatewayv2_route.locked_connect")
     assert (status, blocking) == ("unmapped", True) and "cloudexit:ignore public" in reason
     assert entry(stack, "aws_apigatewayv2_api.locked")[:2] == ("unmapped", True)
+    for part in ("aws_apigatewayv2_stage.locked", "aws_apigatewayv2_integration.locked"):
+        assert entry(stack, part)[:2] == ("unmapped", False), part  # nothing reaches them
     apis = {a["key"]: a for a in config(stack)["apis"]}
     assert apis["locked"]["routes"]["$connect"]["denied"]  # the gateway answers 403
     status, blocking, reason = entry(stack, "aws_apigatewayv2_route.opened_connect")
