@@ -59,6 +59,8 @@ MARIADB_DEFAULT = "10.11"
 VALKEY = "valkey/valkey:8.1.3-alpine"
 MEMCACHED = "memcached:1.6.39-alpine"
 ELASTICMQ = "softwaremill/elasticmq-native:1.6.14"
+WEBSOCKET_PYTHON = "python:3.12.11-slim-bookworm"  # the WebSocket gateway (+ websockets)
+WEBSOCKETS_PACKAGE = "websockets==15.0.1"  # pinned; installed in the gateway's image
 POLLER_PYTHON = "python:3.12.11-slim-bookworm"
 POLLER_BOTO3 = "boto3==1.40.30"
 KEYCLOAK = "quay.io/keycloak/keycloak:26.3.3"

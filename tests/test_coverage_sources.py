@@ -19,6 +19,8 @@ TREES = sorted(
     [
         *(REPO / "tests" / "fixtures" / "terraform" / "mappers").iterdir(),
         *(p / "terraform" for p in (REPO / "examples").iterdir() if (p / "terraform").is_dir()),
+        REPO / "tests" / "e2e" / "fixtures" / "websocket",  # WebSocket APIs (issue 17)
+        REPO / "tests" / "docker" / "fixtures" / "websocket" / "terraform",
         REPO / "tests" / "e2e" / "fixtures" / "authz",  # API Gateway protections (issue 13)
         REPO / "tests" / "e2e" / "fixtures" / "urls",  # function URLs (issue 14)
         REPO / "tests" / "docker" / "fixtures" / "authz-edge" / "terraform",

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from cloudexit_ci.apiauth import HttpProxy
-from cloudexit_ci.mappers import authorizers, estate
+from cloudexit_ci.mappers import authorizers, estate, websocket
 from cloudexit_ci.mappers.apigateway import DEFAULT_THROTTLE, throttle_from
 from cloudexit_ci.mappers.base import MapContext, cover, mapped_or_partial, safe_name, unique_name
 from cloudexit_ci.mappers.routes import function_in
+from cloudexit_ci.mappers.websocket import integration_address
 from cloudexit_ci.stack import Api, Cors, Coverage, Origin, Route
-from cloudexit_ci.terraform.expressions import Computed, Interpolation
 from cloudexit_ci.terraform.model import Resource, Values
 
 
@@ -32,10 +32,10 @@ def _state(ctx: MapContext) -> _HttpState:
 def map_api(resource: Resource, ctx: MapContext) -> Coverage:
     values = resource.values
     protocol = values.string("protocol_type", "HTTP")
+    if protocol == "WEBSOCKET":
+        return websocket.map_api(resource, ctx)
     if protocol != "HTTP":
-        return cover(
-            resource, "unmapped", f"{protocol} APIs (WebSocket) are not converted", blocking=True
-        )
+        return cover(resource, "unmapped", f"{protocol} APIs are not converted", blocking=True)
     name = values.string("name") or resource.name
     key = unique_name(safe_name(name, "api"), ctx.stack.apis)
     cors_block = values.block("cors_configuration")
@@ -76,6 +76,8 @@ def cors_of(block: Values) -> Cors:
 
 
 def map_integration(resource: Resource, ctx: MapContext) -> Coverage:
+    if websocket.owns(ctx, resource):
+        return websocket.map_integration(resource, ctx)
     values = resource.values
     kind = values.string("integration_type", "AWS_PROXY")
     function = function_in(ctx, values, "integration_uri")
@@ -94,12 +96,14 @@ def map_integration(resource: Resource, ctx: MapContext) -> Coverage:
             resource, "unmapped", "its function is not in this configuration", blocking=True
         )
     if (values.ref("api_id") or "") not in _state(ctx).apis:
-        why = "its API is not converted (WebSocket APIs are not) or not in this configuration"
+        why = "its API is not in this configuration"
         return cover(resource, "unmapped", why, blocking=True)
     return cover(resource, "mapped", f"payload {version} to `{function}`", service=function)
 
 
 def map_route(resource: Resource, ctx: MapContext) -> Coverage:
+    if websocket.owns(ctx, resource):
+        return websocket.map_route(resource, ctx)
     _state(ctx).routes.append(resource)
     values = resource.values
     # the protection is settled by finish (authorizers.settle)
@@ -107,6 +111,8 @@ def map_route(resource: Resource, ctx: MapContext) -> Coverage:
 
 
 def map_stage(resource: Resource, ctx: MapContext) -> Coverage:
+    if websocket.owns(ctx, resource):
+        return websocket.map_stage(resource, ctx)
     values = resource.values
     api_key = _state(ctx).apis.get(values.ref("api_id") or "")
     if api_key is None:
@@ -155,7 +161,7 @@ def _add_route(ctx: MapContext, resource: Resource) -> bool:
     values = resource.values
     state = _state(ctx)
     api_key = state.apis.get(values.ref("api_id") or "")
-    integration = _integration_address(values.raw("target")) or ""
+    integration = integration_address(values.raw("target")) or ""
     function, version, origin = state.integrations.get(integration, (None, "1.0", resource.origin))
     proxy = state.proxies.get(integration)
     if api_key is None or (function is None and proxy is None):
@@ -173,15 +179,6 @@ def _add_route(ctx: MapContext, resource: Resource) -> bool:
     elif version == "2.0" and api.payload_version != "2.0":
         ctx.stack.apis[api_key] = replace(api, payload_version="2.0")
     return True
-
-
-def _integration_address(target: object) -> str | None:
-    """``target = "integrations/${aws_apigatewayv2_integration.x.id}"`` → its address."""
-    if isinstance(target, Computed):
-        return target.address
-    if isinstance(target, Interpolation):  # the template's typed parts
-        return next((p.address for p in target.parts if isinstance(p, Computed)), None)
-    return None
 
 
 def _split(route_key: str) -> tuple[str, str]:

@@ -34,6 +34,7 @@ class _State:
     resources: dict[str, Resource] = field(default_factory=dict)  # by address
     keys: dict[str, str] = field(default_factory=dict)  # address -> Authorizer.key
     denied: dict[str, str] = field(default_factory=dict)  # address -> why not reproducible
+    websocket: set[str] = field(default_factory=set)  # addresses the websocket gateway runs
 
 
 def _state(ctx: MapContext) -> _State:
@@ -66,11 +67,27 @@ def unused(ctx: MapContext) -> None:
     nothing here (its routes reach no function, or none names it): not-needed."""
     used = {r.auth.authorizer for r in ctx.stack.routes if r.auth and r.auth.authorizer}
     for address, key in sorted(_state(ctx).keys.items()):
-        if key not in used:
+        if key not in used and address not in _state(ctx).websocket:
             resource = _state(ctx).resources[address]
             why = "no route served here uses it (the routes it protects are not converted)"
             ctx.restate(resource.origin, "not-needed", why, blocking=False)
             ctx.stack.authorizers.pop(key, None)
+
+
+def websocket_lambda(ctx: MapContext, address: str) -> tuple[LambdaAuthorizer, Origin] | str:
+    """The Lambda REQUEST authorizer at ``address`` for a WebSocket $connect (run by the
+    websocket gateway, mappers/websocket.py), or why it cannot be reproduced."""
+    state = _state(ctx)
+    found = ctx.stack.authorizers.get(state.keys.get(address, ""))
+    if address in state.denied:
+        return state.denied[address]
+    if not isinstance(found, LambdaAuthorizer) or found.kind != "REQUEST":
+        return "its authorizer is not a Lambda REQUEST authorizer of this configuration"
+    state.websocket.add(address)
+    resource = state.resources[address]
+    why = "enforced on $connect by the websocket gateway (Lambda REQUEST authorizer)"
+    ctx.restate(resource.origin, "mapped", why, blocking=False)
+    return found, resource.origin
 
 
 def _authorizer(ctx: MapContext, resource: Resource) -> Authorizer | str:

@@ -37,6 +37,7 @@ from cloudexit_ci.mappers import (
     secrets,
     sns,
     sqs,
+    websocket,
 )
 from cloudexit_ci.mappers.base import Finisher, Mapper
 from cloudexit_ci.mappers.not_needed import REASONS, map_not_needed
@@ -151,8 +152,9 @@ MAPPERS: dict[str, Entry] = {
     ),
     "aws_apigatewayv2_api": Entry(
         apigatewayv2.map_api,
-        "Traefik routers (payload 2.0/1.0) + CORS middleware",
-        ("WebSocket APIs", "mTLS"),
+        "Traefik routers (payload 2.0/1.0) + CORS middleware; WebSocket APIs: the websocket "
+        "gateway ($connect/$disconnect/$default/custom routes, @connections API)",
+        ("mTLS", "authorizers on WebSocket routes (refused)"),
         0,
     ),
     "aws_apigatewayv2_integration": Entry(
@@ -164,6 +166,9 @@ MAPPERS: dict[str, Entry] = {
         apigatewayv2.map_route,
         "Traefik router; JWT/Lambda authorizers enforced by gateway-auth",
         ("AWS_IAM (refused)",),
+    ),
+    "aws_apigatewayv2_route_response": Entry(
+        websocket.map_route_response, "two-way WebSocket route: the answer goes to the client"
     ),
     "aws_apigatewayv2_stage": Entry(
         apigatewayv2.map_stage, "Traefik rateLimit middleware", ("per-route throttling",)
@@ -371,6 +376,7 @@ FINISHERS: tuple[Finisher, ...] = (
     authorizers.finish,
     apigateway.finish,
     apigatewayv2.finish,
+    websocket.finish,
     authorizers.unused,
     sqs.finish,
     pollers.finish,

@@ -28,6 +28,10 @@ SHIM_CMD = {"node": "node", "python": "python"}
 # (naming.safe_name starts every name with a letter), so it never clashes.
 RUNTIME_DIR = "functions/_runtime"
 RUNTIME_CONTEXT = "cloudexit-runtime"
+# The websocket gateway (mappers/websocket.py) and its certificate's volume and mount point.
+WEBSOCKET = "websocket"
+WEBSOCKET_TLS_VOLUME = "websocket-tls"
+WEBSOCKET_TLS_DIR = "/etc/cloudexit/websocket-tls"
 # Never in a function image, wherever it lies in the code (a directory, a zip's content):
 # VCS and Terraform data, state, variable files, .env files, keys.
 EXCLUDED_FROM_IMAGES = (
@@ -113,6 +117,7 @@ def _service(name: str, functions: list[Function], stack: Stack, context: str) -
             start_period_s=30,
         ),
         depends_on=_depends(stack),
+        volumes=_volumes(stack),
         memory_mb=memory,
         replicas=1,
         user="10001:10001",
@@ -137,6 +142,7 @@ def _image_service(function: Function, stack: Stack) -> Service:
         environment=tuple([*_platform_env(stack), *function.environment]),
         networks=("frontend", "backend"),
         expose=(8080,),
+        volumes=_volumes(stack),  # AWS_CA_BUNDLE names a file there: it must exist
         depends_on=_depends(stack),
         memory_mb=function.memory_mb,
         replicas=1,
@@ -200,8 +206,18 @@ def _function_env(functions: list[Function], stack: Stack) -> list[tuple[str, Va
     return sorted(merged.items())
 
 
+def _volumes(stack: Stack) -> tuple[tuple[str, str], ...]:
+    """The websocket gateway's certificate, which the functions trust (AWS_CA_BUNDLE,
+    NODE_EXTRA_CA_CERTS: mappers/websocket.py), so https://{domainName}/{stage} reaches it."""
+    if WEBSOCKET not in stack.services:
+        return ()
+    return ((WEBSOCKET_TLS_VOLUME, f"{WEBSOCKET_TLS_DIR}:ro"),)
+
+
 def _depends(stack: Stack) -> tuple[Dependency, ...]:
     deps = []
+    if WEBSOCKET in stack.services:  # its certificate exists once it is healthy
+        deps.append(Dependency(WEBSOCKET, "service_healthy"))
     if "scylladb" in stack.services:
         deps += [
             Dependency("scylladb", "service_healthy"),
