@@ -22,6 +22,7 @@ TREES = sorted(
         REPO / "tests" / "e2e" / "fixtures" / "authz",  # API Gateway protections (issue 13)
         REPO / "tests" / "docker" / "fixtures" / "authz-edge" / "terraform",
         REPO / "tests" / "docker" / "fixtures" / "s3-events" / "terraform",  # notifications
+        REPO / "tests" / "docker" / "fixtures" / "dynamodb-streams" / "terraform",  # streams
     ]
 )
 MODES = [
