@@ -15,6 +15,7 @@ BENCHES = {
     "migrate_data": "bench.migrate_data_bench",
     "real_terraform": "bench.real_terraform",
     "authz": "bench.authz_bench",
+    "streams": "bench.streams_bench",
 }
 
 
