@@ -423,13 +423,16 @@ def start_latest(reader: Reader, shards: list[dict[str, Any]]) -> None:
 
 
 def collect(reader: Reader, shard_id: str, config: Config) -> tuple[list[dict[str, Any]], bool]:
-    """One batch from a shard: up to batch_size records within the batching window."""
+    """One batch from a shard: up to batch_size records within the batching window (which
+    starts with the first record: an idle shard does not hold up the others)."""
     deadline = time.monotonic() + config.window_s
     batch: list[dict[str, Any]] = []
     while True:
         records, closed = reader.read(shard_id, config.batch_size - len(batch))
         batch.extend(records)
-        if closed or len(batch) >= config.batch_size or time.monotonic() >= deadline:
+        if not batch or closed or len(batch) >= config.batch_size:
+            return batch, closed
+        if time.monotonic() >= deadline:
             return batch, closed
         if not records:
             time.sleep(min(0.25, max(0.0, deadline - time.monotonic())))
