@@ -190,3 +190,70 @@ def test_report_batch_item_failures_retries_from_the_first_failure(estate: Estat
     assert sorted(batches) == sorted([["ok1", "bad", "ok2"], ["bad", "ok2"]])
     state = poller.checkpoint(estate.tmp / f"cp-{name}" / f"{name}.json")
     assert all(s["seq"] for s in state["shards"].values())  # given up: checkpointed past
+
+
+def _batches(estate: Estate, table: str) -> list[list[str]]:
+    found = [
+        e["Records"]
+        for e in estate.events()
+        if e["Records"][0]["eventSourceARN"].split("/")[1] == table
+    ]
+    ordered = sorted(found, key=lambda rs: int(rs[0]["dynamodb"]["SequenceNumber"]))
+    return [[r["dynamodb"]["Keys"]["pk"]["S"] for r in rs] for rs in ordered]
+
+
+def test_batch_size_and_batching_window(estate: Estate) -> None:
+    table = _table(estate, "KEYS_ONLY")
+    name = table.name
+    for i in range(5):
+        table.put_item(Item={"pk": f"k{i}"})
+    checkpoints = estate.tmp / f"cp-{name}"
+    env = poller.env_for(
+        name,
+        estate.endpoint,
+        estate.invoke_url,
+        checkpoints,
+        STARTING_POSITION="TRIM_HORIZON",
+        BATCH_SIZE="2",
+    )
+    with poller.start(env, estate.tmp / f"{name}.log"):
+        _wait(lambda: len(estate.records_of(name)) >= 5)
+    assert _batches(estate, name) == [["k0", "k1"], ["k2", "k3"], ["k4"]]
+    assert all(set(r["dynamodb"]) >= {"Keys"} for r in estate.records_of(name))
+    assert not any("NewImage" in r["dynamodb"] for r in estate.records_of(name))
+    env.update(BATCH_SIZE="10", BATCHING_WINDOW_SECONDS="3")
+    with poller.start(env, estate.tmp / f"{name}.log"):
+        for i in range(5, 8):  # spread over ~1 s: the window gathers them into one batch
+            table.put_item(Item={"pk": f"k{i}"})
+            time.sleep(0.4)
+        _wait(lambda: len(estate.records_of(name)) >= 8)
+    assert _batches(estate, name)[3:] == [["k5", "k6", "k7"]]
+
+
+def test_function_errors_bisect_then_give_up(estate: Estate) -> None:
+    table = _table(estate, "NEW_IMAGE")
+    name = table.name
+    for pk, extra in (("a", {}), ("b", {}), ("c", {}), ("poison", {"fail": "crash"})):
+        table.put_item(Item={"pk": pk, **extra})
+    env = poller.env_for(
+        name,
+        estate.endpoint,
+        estate.invoke_url,
+        estate.tmp / f"cp-{name}",
+        STARTING_POSITION="TRIM_HORIZON",
+        BISECT_BATCH_ON_FUNCTION_ERROR="true",
+        MAX_RETRY_ATTEMPTS="2",
+    )
+    log = estate.tmp / f"{name}.log"
+    with poller.start(env, log):
+        _wait(lambda: "gave up 1 record(s): RetryAttemptsExhausted" in log.read_text())
+    batches = sorted(
+        [
+            [r["dynamodb"]["Keys"]["pk"]["S"] for r in e["Records"]]
+            for e in estate.events()
+            if e["Records"][0]["eventSourceARN"].split("/")[1] == name
+        ]
+    )
+    assert batches == sorted(
+        [["a", "b", "c", "poison"], ["a", "b"], ["c", "poison"], ["c"], ["poison"]]
+    )
