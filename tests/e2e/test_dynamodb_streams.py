@@ -18,6 +18,7 @@ import pytest
 
 from tests.e2e import stream_poller_proc as poller
 from tests.runtime import harness
+from tests.servers import free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.servers]
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "streams"
@@ -257,3 +258,45 @@ def test_function_errors_bisect_then_give_up(estate: Estate) -> None:
     assert batches == sorted(
         [["a", "b", "c", "poison"], ["a", "b"], ["c", "poison"], ["c"], ["poison"]]
     )
+
+
+def test_records_given_up_reach_the_on_failure_queue(estate: Estate) -> None:
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
+    server.start()
+    try:
+        sqs_url = f"http://127.0.0.1:{port}"
+        sqs = boto3.client("sqs", endpoint_url=sqs_url, region_name="eu-west-1")
+        queue = sqs.create_queue(QueueName="stream-failures")["QueueUrl"]
+        table = _table(estate, "NEW_IMAGE")
+        name = table.name
+        table.put_item(Item={"pk": "ok"})
+        table.put_item(Item={"pk": "poison", "fail": "crash"})
+        env = poller.env_for(
+            name,
+            estate.endpoint,
+            estate.invoke_url,
+            estate.tmp / f"cp-{name}",
+            STARTING_POSITION="TRIM_HORIZON",
+            MAX_RETRY_ATTEMPTS="1",
+            ON_FAILURE_QUEUE_URL=queue,
+            AWS_ENDPOINT_URL_SQS=sqs_url,
+            FUNCTION_ARN="arn:aws:lambda:eu-west-1:123456789012:function:on-change",
+        )
+        with poller.start(env, estate.tmp / f"{name}.log"):
+            reply = _wait(
+                lambda: sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1).get("Messages")
+            )
+        message = json.loads(reply[0]["Body"])
+    finally:
+        server.stop()
+    assert message["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert message["requestContext"]["approximateInvokeCount"] == 2
+    assert message["requestContext"]["functionArn"].endswith(":function:on-change")
+    assert message["responseContext"]["functionError"] == "Unhandled"
+    info = message["DDBStreamBatchInfo"]
+    assert info["batchSize"] == 2 and info["streamArn"] == env["STREAM_ARN"]
+    assert info["shardId"]
+    assert int(info["startSequenceNumber"]) < int(info["endSequenceNumber"])
