@@ -21,6 +21,7 @@ from cloudexit_ci.stack import (
     Coverage,
     Dependency,
     ExtraFile,
+    HealthCheck,
     Origin,
     Service,
     Table,
@@ -177,6 +178,7 @@ def _service(ctx: MapContext, poller: StreamPoller) -> Service:
         ("FUNCTION_ARN", estate.arn(ctx, None, "lambda", f"function:{function.function_name}")),
         ("INVOKE_TIMEOUT_SECONDS", str(function.timeout_s + 5)),
         ("CHECKPOINT_DIR", CHECKPOINTS),
+        ("HEALTH_MAX_AGE_SECONDS", str(function.timeout_s + 60)),
         ("AWS_ENDPOINT_URL_DYNAMODB", "http://scylladb:8000"),
         ("AWS_REGION", ctx.stack.region),
         ("AWS_ACCESS_KEY_ID", "alternator"),
@@ -202,6 +204,9 @@ def _service(ctx: MapContext, poller: StreamPoller) -> Service:
         environment=tuple(environment),
         volumes=((f"{poller.name}-checkpoints", CHECKPOINTS),),
         depends_on=tuple(depends),
+        healthcheck=HealthCheck(
+            ("CMD", "python", "/opt/cloudexit/stream_poller.py", "--healthcheck"), interval_s=15
+        ),
         user="10001:10001",
         comment=f"DynamoDB stream event source: {poller.table.name} → {function.function_name}",
         stop_grace_s=max(10, function.timeout_s + 10),  # the batch in flight finishes first

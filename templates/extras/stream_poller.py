@@ -42,11 +42,28 @@ from typing import Any
 from event_pattern import matches_any, parse
 
 _running = True
+HEARTBEAT = os.environ.get("HEARTBEAT_FILE", "/tmp/cloudexit-stream-poller.heartbeat")
 
 
 def _stop(*_: object) -> None:
     global _running
     _running = False
+
+
+def beat() -> None:
+    """The poll loop is alive (``--healthcheck`` reads the file's age)."""
+    with open(HEARTBEAT, "w", encoding="utf-8") as handle:
+        handle.write(str(time.time()))
+
+
+def healthcheck(max_age_s: float) -> int:
+    """0 when the loop beat within ``max_age_s`` (a batch in flight takes up to the
+    function's timeout), else 1."""
+    try:
+        age = time.time() - os.path.getmtime(HEARTBEAT)
+    except OSError:
+        return 1
+    return 0 if age <= max_age_s else 1
 
 
 @dataclass
@@ -212,6 +229,7 @@ class Delivery:
         self, segment: list[dict[str, Any]], attempts: int
     ) -> list[tuple[list[dict[str, Any]], int]]:
         """Invoke once; what is left to try (in order) afterwards."""
+        beat()
         segment = self._drop_expired(segment, attempts)
         if not segment:
             return []
@@ -483,6 +501,7 @@ def run(config: Config, dynamodb: Any, streams: Any, sqs: Any) -> None:
 
     print(f"streaming {config.table} ({arn}) → {config.invoke_url}", file=sys.stderr)
     while _running:
+        beat()
         try:
             if not poll_once(reader, config, delivery):
                 time.sleep(config.poll_s)
@@ -493,6 +512,8 @@ def run(config: Config, dynamodb: Any, streams: Any, sqs: Any) -> None:
 
 
 def main() -> int:
+    if "--healthcheck" in sys.argv:
+        return healthcheck(float(os.environ.get("HEALTH_MAX_AGE_SECONDS", "120")))
     import boto3
 
     signal.signal(signal.SIGTERM, _stop)
@@ -503,6 +524,7 @@ def main() -> int:
     streams = boto3.client("dynamodbstreams", region_name=config.region, endpoint_url=endpoint)
     sqs = boto3.client("sqs", region_name=config.region) if config.on_failure_queue_url else None
     while _running:
+        beat()
         try:
             run(config, dynamodb, streams, sqs)
         except Exception as exc:  # the table may not exist yet (init job still running)

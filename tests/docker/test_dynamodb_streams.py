@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tests.docker.checks import assert_all_up, assert_down_clean
+from tests.docker.checks import assert_all_up, assert_down_clean, assert_healthchecked
 from tests.docker.stack import ComposeStack
 
 pytestmark = pytest.mark.docker
@@ -57,8 +57,9 @@ def summary(found: list[dict[str, object]]) -> list[tuple[str, str]]:
     return out
 
 
-def test_every_service_up(compose_stack: ComposeStack) -> None:
+def test_every_service_up_and_healthy(compose_stack: ComposeStack) -> None:
     assert_all_up(compose_stack, one_shot={"dynamodb-init"})
+    assert_healthchecked(compose_stack, {POLLER, "on-change"})
 
 
 def test_items_reach_the_function_across_a_restart(compose_stack: ComposeStack) -> None:

@@ -6,6 +6,8 @@ is lost or replayed."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -300,3 +302,27 @@ def test_records_given_up_reach_the_on_failure_queue(estate: Estate) -> None:
     assert info["batchSize"] == 2 and info["streamArn"] == env["STREAM_ARN"]
     assert info["shardId"]
     assert int(info["startSequenceNumber"]) < int(info["endSequenceNumber"])
+
+
+def test_healthcheck_follows_the_poll_loop(estate: Estate) -> None:
+    table = _table(estate, "KEYS_ONLY")
+    heartbeat = estate.tmp / f"{table.name}.heartbeat"
+    env = poller.env_for(
+        table.name,
+        estate.endpoint,
+        estate.invoke_url,
+        estate.tmp / f"cp-{table.name}",
+        HEARTBEAT_FILE=str(heartbeat),
+    )
+
+    def check(max_age: str) -> int:
+        cmd = [sys.executable, str(poller.SCRIPT), "--healthcheck"]
+        found = {**env, "HEALTH_MAX_AGE_SECONDS": max_age}
+        return subprocess.run(cmd, env=found, check=False, timeout=30).returncode
+
+    assert check("60") == 1  # never ran
+    with poller.start(env, estate.tmp / f"{table.name}.log"):
+        _wait(heartbeat.exists)
+        assert check("5") == 0
+    time.sleep(1.5)
+    assert check("1") == 1  # the loop stopped beating
