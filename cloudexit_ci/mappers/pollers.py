@@ -44,7 +44,9 @@ def map_event_source(resource: Resource, ctx: MapContext) -> Coverage:
     source = values.raw("event_source_arn")
     queue_address = estate.referenced(source) or ""
     queue = sqs.queues(ctx).get(queue_address)
-    table = streams.table_of(ctx, queue_address) if queue_address else None
+    table = (
+        streams.table_of(ctx, queue_address) if queue_address else streams.table_by_arn(ctx, source)
+    )
     if table is not None:
         return streams.map_stream_source(resource, ctx, table)
     if queue is None:

@@ -68,6 +68,15 @@ def table_of(ctx: MapContext, address: str) -> Table | None:
     return None
 
 
+def table_by_arn(ctx: MapContext, source: object) -> Table | None:
+    """The mapped table a literal stream ARN (``arn:aws:dynamodb:…:table/NAME/stream/…``)
+    names."""
+    if not isinstance(source, str) or ":dynamodb:" not in source or "/stream/" not in source:
+        return None
+    name = source.split(":table/", 1)[-1].split("/stream/", 1)[0]
+    return ctx.stack.tables.get(name)
+
+
 def map_stream_source(resource: Resource, ctx: MapContext, table: Table) -> Coverage:
     values = resource.values
     if not table.stream_view_type:

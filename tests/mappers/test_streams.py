@@ -125,3 +125,14 @@ def test_unresolvable_filter_and_other_destinations(tmp_path: Path) -> None:
     stack = stack_of(tmp_path, hcl.replace("filter_criteria", "dynamic_unused"))
     entry = next(c for c in stack.coverage if c.origin.address.endswith("mapping.orders"))
     assert entry.status == "partial" and any("other than an SQS" in x for x in entry.lost)
+
+
+def test_a_literal_stream_arn_names_the_table(tmp_path: Path) -> None:
+    arn = '"arn:aws:dynamodb:us-east-1:1:table/orders/stream/2026-01-01T00:00:00.000"'
+    stack = stack_of(tmp_path, HCL.replace("aws_dynamodb_table.orders.stream_arn", arn))
+    assert status(stack, "aws_lambda_event_source_mapping.orders") == "mapped"
+    assert dict(stack.services["stream-on-order"].environment)["TABLE_NAME"] == "orders"
+    other = arn.replace("orders/", "elsewhere/")
+    stack = stack_of(tmp_path, HCL.replace("aws_dynamodb_table.orders.stream_arn", other))
+    entry = next(c for c in stack.coverage if c.origin.address.endswith("mapping.orders"))
+    assert entry.status == "unmapped" and "not in this configuration" in entry.reason
