@@ -91,7 +91,7 @@ def map_stream_source(resource: Resource, ctx: MapContext, table: Table) -> Cove
         return cover(resource, "not-needed", "the mapping is disabled in Terraform")
     filters = _filters(values)
     if filters is None:
-        why = "a filter_criteria pattern cannot be resolved to a JSON object"
+        why = "a filter_criteria pattern cannot be resolved, or is not Lambda's filter syntax"
         return cover(resource, "unmapped", why, blocking=True)
     lost = [text for arg, text in _LOST.items() if values.has(arg)]
     failure_queue = _failure_queue(ctx, values, lost)
@@ -138,10 +138,39 @@ def _filters(values: Values) -> list[str] | None:
     for criteria in values.blocks("filter_criteria"):
         for block in criteria.blocks("filter"):
             pattern: Any = estate.structured(block, "pattern")
-            if not isinstance(pattern, dict) or "${" in json.dumps(pattern, default=str):
+            if not valid_pattern(pattern) or "${" in json.dumps(pattern, default=str):
                 return None
             patterns.append(json.dumps(pattern, sort_keys=True, separators=(",", ":")))
     return patterns
+
+
+OPERATORS = frozenset(
+    {"prefix", "suffix", "equals-ignore-case", "anything-but", "numeric", "exists", "wildcard",
+     "cidr"}
+)  # fmt: skip
+
+
+def valid_pattern(pattern: object) -> bool:
+    """Lambda's filter grammar: objects nest, leaves are arrays of literals or one-operator
+    objects of a known operator, ``$or`` holds a list of patterns (AWS refuses the rest)."""
+    if not isinstance(pattern, dict) or not pattern:
+        return False
+    for key, rule in pattern.items():
+        if key == "$or":
+            if not isinstance(rule, list) or not all(valid_pattern(p) for p in rule):
+                return False
+        elif isinstance(rule, dict):
+            if not valid_pattern(rule):
+                return False
+        elif not isinstance(rule, list) or not all(_valid_leaf(x) for x in rule):
+            return False
+    return True
+
+
+def _valid_leaf(rule: object) -> bool:
+    if isinstance(rule, dict):
+        return len(rule) == 1 and next(iter(rule)) in OPERATORS
+    return rule is None or isinstance(rule, (str, int, float, bool))
 
 
 def _failure_queue(ctx: MapContext, values: Values, lost: list[str]) -> str | None:

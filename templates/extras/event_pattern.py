@@ -28,8 +28,29 @@ def parse(patterns: list[str]) -> list[dict[str, Any]]:
         value = json.loads(text)
         if not isinstance(value, dict):
             raise ValueError(f"a filter pattern must be a JSON object: {text}")
+        _check(value)
         parsed.append(value)
     return parsed
+
+
+OPERATORS = ("prefix", "suffix", "equals-ignore-case", "anything-but", "numeric", "exists",
+             "wildcard", "cidr")  # fmt: skip
+
+
+def _check(pattern: dict[str, Any]) -> None:
+    """Refuse what Lambda refuses: a scalar where an array belongs, an unknown operator."""
+    for key, rule in pattern.items():
+        if key == "$or":
+            for alternative in rule:
+                _check(alternative)
+        elif isinstance(rule, dict):
+            _check(rule)
+        elif not isinstance(rule, list):
+            raise ValueError(f"{key}: a filter leaf must be an array, not {rule!r}")
+        else:
+            for item in rule:
+                if isinstance(item, dict) and (len(item) != 1 or next(iter(item)) not in OPERATORS):
+                    raise ValueError(f"{key}: unknown filter operator {item!r}")
 
 
 def matches_any(patterns: list[dict[str, Any]], event: dict[str, Any]) -> bool:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cloudexit_ci.mappers.streams import KINESIS_REASON
+import pytest
+
+from cloudexit_ci.mappers.streams import KINESIS_REASON, valid_pattern
 from tests.mappers.helpers import stack_of, status, view
 
 HCL = """
@@ -136,3 +138,20 @@ def test_a_literal_stream_arn_names_the_table(tmp_path: Path) -> None:
     stack = stack_of(tmp_path, HCL.replace("aws_dynamodb_table.orders.stream_arn", other))
     entry = next(c for c in stack.coverage if c.origin.address.endswith("mapping.orders"))
     assert entry.status == "unmapped" and "not in this configuration" in entry.reason
+
+
+@pytest.mark.parametrize(
+    ("pattern", "valid"),
+    [
+        ({"eventName": ["INSERT"]}, True),
+        ({"dynamodb": {"NewImage": {"n": {"N": [{"numeric": [">", 1]}]}}}}, True),
+        ({"$or": [{"a": ["x"]}, {"b": [{"exists": True}]}]}, True),
+        ({"eventName": "INSERT"}, False),  # a scalar where AWS wants an array
+        ({"eventName": [{"startswith": "I"}]}, False),  # unknown operator
+        ({"eventName": [{"prefix": "I", "suffix": "T"}]}, False),
+        ({}, False),
+        (["INSERT"], False),
+    ],
+)
+def test_filter_patterns_are_checked_at_generation(pattern: object, valid: bool) -> None:
+    assert valid_pattern(pattern) is valid

@@ -133,8 +133,9 @@ def test_filters_are_ored_and_empty_means_all() -> None:
     filters = pattern.parse(['{"eventName": ["REMOVE"]}', '{"eventName": ["INSERT"]}'])
     assert pattern.matches_any(filters, EVENT) and pattern.matches_any([], EVENT)
     assert not pattern.matches_any(filters[:1], EVENT)
-    with pytest.raises(ValueError):
-        pattern.parse(['["not an object"]'])
+    for bad in ('["not an object"]', '{"a": "scalar"}', '{"a": [{"startswith": "x"}]}'):
+        with pytest.raises(ValueError):
+            pattern.parse([bad])
 
 
 def test_filtered_out_records_are_skipped_but_checkpointed() -> None:
