@@ -222,7 +222,8 @@ class Delivery:
                 return False
             segment, attempts = pending.pop(0)
             pending[:0] = self._attempt(segment, attempts)
-        self.commit(records[-1]["dynamodb"]["SequenceNumber"])
+        if kept[-1] is not records[-1]:  # past the filtered-out tail
+            self.commit(records[-1]["dynamodb"]["SequenceNumber"])
         return True
 
     def _attempt(
@@ -230,11 +231,14 @@ class Delivery:
     ) -> list[tuple[list[dict[str, Any]], int]]:
         """Invoke once; what is left to try (in order) afterwards."""
         beat()
+        last = segment[-1]["dynamodb"]["SequenceNumber"]
         segment = self._drop_expired(segment, attempts)
         if not segment:
+            self.commit(last)
             return []
         try:
-            failed = first_failure(segment, self.invoke({"Records": segment}))
+            result = self.invoke({"Records": segment})
+            failed = first_failure(segment, result) if self.config.report_failures else None
             whole = False
         except Unavailable:
             self.sleep(self.config.retry_delay_s)
@@ -249,6 +253,7 @@ class Delivery:
         rest, attempts = segment[failed:], attempts + 1
         if 0 <= self.config.max_retries < attempts:
             self.report(rest, "RetryAttemptsExhausted", attempts)
+            self.commit(last)
             return []
         if whole and self.config.bisect and len(rest) > 1:
             half = len(rest) // 2

@@ -169,6 +169,12 @@ def test_report_batch_item_failures_checkpoints_before_the_first_failure() -> No
     assert commits[0] == "1" and reports == [(["2", "3", "4"], "RetryAttemptsExhausted", 1)]
 
 
+def test_batch_item_failures_are_ignored_unless_the_mapping_reports_them() -> None:
+    records = [_record(1), _record(2, soft="y")]
+    function, commits, reports = _deliver(records, max_retries=0)
+    assert function.batches == [["1", "2"]] and commits[-1] == "2" and reports == []
+
+
 def test_an_unknown_item_identifier_fails_the_whole_batch() -> None:
     batch = [_record(1)["dynamodb"] and _record(1), _record(2)]
     assert poller.first_failure(batch, {"batchItemFailures": [{"itemIdentifier": "9"}]}) == 0
@@ -182,6 +188,8 @@ def test_records_older_than_the_maximum_age_are_given_up() -> None:
     function, commits, reports = _deliver(records, max_age_s=60)
     assert function.batches == [["2"]] and reports == [(["1"], "RecordAgeExceeded", 0)]
     assert commits[-1] == "2"
+    function, commits, reports = _deliver(records[:1], max_age_s=60)
+    assert function.batches == [] and commits == ["1"]
 
 
 def test_on_failure_message_as_lambda_sends_it() -> None:
