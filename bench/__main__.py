@@ -16,6 +16,7 @@ BENCHES = {
     "real_terraform": "bench.real_terraform",
     "authz": "bench.authz_bench",
     "eventbridge": "bench.eventbridge_bench",
+    "streams": "bench.streams_bench",
 }
 
 

@@ -27,6 +27,7 @@ TREES = sorted(
         REPO / "tests" / "docker" / "fixtures" / "s3-events" / "terraform",  # notifications
         REPO / "tests" / "docker" / "fixtures" / "function-urls" / "terraform",
         REPO / "tests" / "docker" / "fixtures" / "eventbridge" / "terraform",  # buses, rules
+        REPO / "tests" / "docker" / "fixtures" / "dynamodb-streams" / "terraform",  # streams
     ]
 )
 MODES = [

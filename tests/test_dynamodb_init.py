@@ -8,6 +8,7 @@ DynamoDB Local stands in for ScyllaDB Alternator.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import uuid
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 
 from cloudexit_ci.main import main
+from tests import servers
 from tests.servers import REPO
 
 pytestmark = pytest.mark.servers
@@ -108,6 +110,30 @@ def test_init_script_creates_each_table_and_ttl_and_is_valid_sh(tmp_path: Path) 
     text = script.read_text()
     assert "create_table orders tables/orders.json" in text
     assert "enable_ttl orders ttl/orders.json" in text
+    assert "enable_stream orders NEW_AND_OLD_IMAGES" in text
+
+
+def test_init_script_enables_the_stream_of_an_existing_table(tmp_path: Path) -> None:
+    """A table created before Terraform enabled its stream gets it when init runs again
+    (the aws CLI against a DynamoDB Local of its own: the script names tables as they are)."""
+    init = _generate(TABLE, tmp_path / "stack")
+    with servers.dynamodb_local() as endpoint:
+        client = _client(endpoint)
+        request = json.loads((init / "tables" / "orders.json").read_text())
+        request.pop("StreamSpecification")
+        client.create_table(**request)
+        env = {**os.environ, "AWS_ENDPOINT_URL_DYNAMODB": endpoint}
+        for expected in ("stream NEW_AND_OLD_IMAGES enabled", "stream NEW_AND_OLD_IMAGES"):
+            done = subprocess.run(
+                ["sh", str(init / "init.sh")], env=env, capture_output=True, text=True, check=False
+            )
+            assert done.returncode == 0, done.stderr
+            assert f"table orders: {expected}\n" in done.stdout
+        table = client.describe_table(TableName="orders")["Table"]
+        assert table["StreamSpecification"] == {
+            "StreamEnabled": True,
+            "StreamViewType": "NEW_AND_OLD_IMAGES",
+        }
 
 
 def test_pitr_is_reported_partial_with_what_is_lost(capsys: pytest.CaptureFixture[str]) -> None:
@@ -116,5 +142,6 @@ def test_pitr_is_reported_partial_with_what_is_lost(capsys: pytest.CaptureFixtur
     assert [(e["address"], e["status"]) for e in entries] == [
         ("aws_dynamodb_table.orders", "partial")
     ]
-    assert entries[0]["lost"] == ["point-in-time recovery (use ScyllaDB snapshots / backups)"]
+    assert entries[0]["lost"][0] == "point-in-time recovery (use ScyllaDB snapshots / backups)"
+    assert "a PutItem is a REMOVE then a MODIFY" in entries[0]["lost"][1]  # docs/STREAMS.md
     assert (entries[0]["file"], entries[0]["line"]) == ("tests/fixtures/terraform/table/main.tf", 1)

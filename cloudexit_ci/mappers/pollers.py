@@ -1,4 +1,5 @@
-"""aws_lambda_event_source_mapping (SQS) → a poller service invoking the function's shim.
+"""aws_lambda_event_source_mapping (SQS) → a poller service invoking the function's shim
+(DynamoDB streams: mappers/streams.py).
 
 The poller (templates/extras/sqs_poller.py, boto3 installed at build) receives
 up to ``batch_size`` messages, POSTs an SQS event to the shim's
@@ -12,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cloudexit_ci import images
-from cloudexit_ci.mappers import estate, sqs
+from cloudexit_ci.mappers import estate, sqs, streams
 from cloudexit_ci.mappers.base import MapContext, cover, mapped_or_partial, safe_name, unique_name
 from cloudexit_ci.stack import Build, Coverage, Dependency, ExtraFile, Origin, Service
 from cloudexit_ci.terraform.model import Resource
@@ -43,13 +44,13 @@ def map_event_source(resource: Resource, ctx: MapContext) -> Coverage:
     source = values.raw("event_source_arn")
     queue_address = estate.referenced(source) or ""
     queue = sqs.queues(ctx).get(queue_address)
+    table = (
+        streams.table_of(ctx, queue_address) if queue_address else streams.table_by_arn(ctx, source)
+    )
+    if table is not None:
+        return streams.map_stream_source(resource, ctx, table)
     if queue is None:
-        kind = queue_address.split(".")[0] if queue_address else "this event source"
-        stream = kind in _STREAMS or "stream" in str(source)
-        why = "Kinesis/DynamoDB Streams/Kafka triggers" if stream else f"{kind} triggers"
-        return cover(
-            resource, "unmapped", f"{why} have no self-hosted poller (SQS only)", blocking=True
-        )
+        return _unserved(resource, queue_address, str(source))
     function = estate.function_key(ctx, values.raw("function_name"))
     if function is None:
         return cover(resource, "unmapped", "the target function is not mapped", blocking=True)
@@ -69,6 +70,19 @@ def map_event_source(resource: Resource, ctx: MapContext) -> Coverage:
     )
     lost = [text for arg, text in _LOST.items() if values.has(arg)]
     return mapped_or_partial(resource, f"poller `{name}`: {queue.name} → {function}", lost, name)
+
+
+def _unserved(resource: Resource, address: str, source: str) -> Coverage:
+    kind = address.split(".")[0] if address else "this event source"
+    if kind == "aws_kinesis_stream" or ":kinesis:" in source:
+        return cover(resource, "unmapped", streams.KINESIS_REASON, blocking=True)
+    if kind == "aws_dynamodb_table" or ":dynamodb:" in source:
+        why = "the stream's table is not in this configuration or has no stream"
+        return cover(resource, "unmapped", why, blocking=True)
+    stream = kind in _STREAMS or "stream" in source
+    why = "Kafka/MQ triggers" if stream else f"{kind} triggers"
+    why += " have no self-hosted poller (SQS and DynamoDB streams only)"
+    return cover(resource, "unmapped", why, blocking=True)
 
 
 def finish(ctx: MapContext) -> None:

@@ -37,6 +37,7 @@ from cloudexit_ci.mappers import (
     secrets,
     sns,
     sqs,
+    streams,
     websocket,
 )
 from cloudexit_ci.mappers.base import Finisher, Mapper
@@ -228,8 +229,8 @@ MAPPERS: dict[str, Entry] = {
     ),
     "aws_lambda_event_source_mapping": Entry(
         pollers.map_event_source,
-        "SQS poller invoking the function shim",
-        ("Kinesis / DynamoDB Streams / Kafka triggers", "filter criteria", "max concurrency"),
+        "SQS or DynamoDB stream poller invoking the function shim",
+        ("Kinesis / Kafka / MQ triggers", "SQS filter criteria", "max concurrency"),
     ),
     "aws_sns_topic": Entry(
         sns.map_topic,
@@ -380,6 +381,7 @@ FINISHERS: tuple[Finisher, ...] = (
     authorizers.unused,
     sqs.finish,
     pollers.finish,
+    streams.finish,
     schedule.finish,
     loadbalancer.finish,
     sns.finish,

@@ -70,6 +70,7 @@ def dynamodb_files(stack: Stack, options: Options, header: str) -> Files:
         src = (table.origin.address,)
         files[f"init/dynamodb/tables/{slug}.json"] = (_json(create_table_input(table)), src)
         entry = {"name": name, "file": f"tables/{slug}.json", "ttl_file": ""}
+        entry["stream"] = table.stream_view_type or ""
         if table.ttl_attribute:
             files[f"init/dynamodb/ttl/{slug}.json"] = (_json(ttl_input(table)), src)
             entry["ttl_file"] = f"ttl/{slug}.json"
