@@ -184,6 +184,9 @@ def finish(ctx: MapContext) -> None:
         if not served[api.key]:
             why = "no route of it reaches a function of this configuration: nothing serves it"
             ctx.restate(api.origin, "unmapped", why, blocking=True)
+            for origin in api.sources:  # its stage: nothing is served on it
+                unserved = f"its WebSocket API `{api.key}` is not served"
+                ctx.restate(origin, "unmapped", unserved, blocking=False)
             continue
         if served[api.key].get("$connect", {}).get("denied"):
             _refuse_api(ctx, api, state.members.get(address, []))

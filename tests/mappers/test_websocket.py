@@ -159,6 +159,8 @@ def test_gateway_config_routes_to_the_invoke_endpoint(stack: Stack) -> None:
 def test_an_api_whose_routes_reach_no_function_is_unmapped(stack: Stack) -> None:
     assert entry(stack, "aws_apigatewayv2_api.orphan")[:2] == ("unmapped", True)
     assert entry(stack, "aws_apigatewayv2_route.orphan_default")[:2] == ("unmapped", True)
+    status, blocking, reason = entry(stack, "aws_apigatewayv2_stage.orphan")
+    assert (status, blocking) == ("unmapped", False) and "not served" in reason  # nothing on it
 
 
 def test_authorization_on_connect_is_refused_unless_opened(stack: Stack) -> None:
