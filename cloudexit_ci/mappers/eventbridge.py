@@ -6,8 +6,10 @@ rules of its bus (AWS's content filtering) and delivers it to the targets Terraf
 declares: functions through the ``lambda-invoke`` service (async), queues in ElasticMQ,
 topics of the ``sns`` fan-out, other buses. Schedule rules (``schedule_expression``)
 stay the scheduler's (mappers/schedule.py): this module hands them over, so one rule
-is never claimed twice. Rules that match events AWS services emit (``source`` =
-``aws.*``) are reported: nothing in the stack emits them.
+is never claimed twice. Rules matching ``aws.s3`` events are served when a bucket's
+notification has ``eventbridge = true`` (mappers/s3events.py: lambda-invoke posts those
+events to the service's token-guarded ingest path); rules matching other events AWS
+services emit (``source`` = ``aws.*``) are reported: nothing in the stack emits them.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from cloudexit_ci.mappers import estate, invoke, schedule, sns, sqs
 from cloudexit_ci.mappers.base import MapContext, cover, mapped_or_partial
 from cloudexit_ci.stack import Coverage, Dependency, ExtraFile, HealthCheck, Origin, Service
 from cloudexit_ci.terraform.model import Resource, Values
+from cloudexit_ci.values import EnvRef
 
 SERVICE = "eventbridge"
 PORT = 9913
@@ -103,17 +106,19 @@ def map_rule(resource: Resource, ctx: MapContext) -> Coverage:
     rest = f"rule/{name}" if bus == "default" else f"rule/{bus}/{name}"
     arn = estate.arn(ctx, resource, "events", rest)
     estate.resolve(ctx, resource.address, "arn", arn)
-    aws = _aws_sources(pattern)
+    fed, aws = _fed_sources(ctx, bus, pattern)
     only_aws = bool(aws) and len(aws) == len(_sources(pattern))
     rules(ctx)[resource.address] = Rule(
         name, arn, bus, pattern, enabled, resource.origin, aws, served=not only_aws
     )
     if only_aws:
         why = (f"matches only events AWS services emit ({', '.join(aws)}): nothing in the stack "
-               "emits them and PutEvents refuses aws.* sources")  # fmt: skip
+               f"emits them{_S3_HINT if 'aws.s3' in aws else ''} and PutEvents refuses aws.* "
+               "sources")  # fmt: skip
         return cover(resource, "unmapped", why)
     lost = [f"events AWS services emit ({', '.join(aws)}): nothing in the stack emits them"]
     lost = lost if aws else []
+    lost += _s3_lost(pattern) if fed else []
     lost += [] if enabled else ["disabled in Terraform: generated disabled"]
     return mapped_or_partial(resource, f"rule `{name}` on bus `{bus}`", lost, SERVICE)
 
@@ -151,6 +156,30 @@ def _matcher_problem(matcher: Any) -> str | None:
     if len(matcher) != 1 or next(iter(matcher)) not in _OPERATORS:
         return f"{sorted(matcher)} is not an EventBridge comparison operator"
     return None
+
+
+_S3_HINT = (
+    " (aws.s3 events come from buckets whose aws_s3_bucket_notification has eventbridge = true"
+    " on the default bus: none here)"
+)
+S3_TYPES = ("Object Created", "Object Deleted")
+
+
+def _fed_sources(
+    ctx: MapContext, bus: str, pattern: dict[str, Any]
+) -> tuple[bool, tuple[str, ...]]:
+    """(whether the stack feeds the pattern's ``aws.s3`` source, the aws.* sources it does not
+    feed): ``aws.s3`` reaches the default bus when a bucket sends its events to EventBridge."""
+    aws = _aws_sources(pattern)
+    fed = "aws.s3" in aws and bus == "default" and bool(invoke.eventbridge_buckets(ctx))
+    return fed, tuple(s for s in aws if not (fed and s == "aws.s3"))
+
+
+def _s3_lost(pattern: dict[str, Any]) -> list[str]:
+    kinds = pattern.get("detail-type")
+    if isinstance(kinds, list) and kinds and all(k in S3_TYPES for k in kinds):
+        return []
+    return ["aws.s3 events other than Object Created / Object Deleted are never emitted"]
 
 
 def _sources(pattern: dict[str, Any]) -> list[Any]:
@@ -274,6 +303,8 @@ def finish(ctx: MapContext) -> None:
             ctx.restate(rule.origin, "unmapped", "no target of this rule is served", blocking=False)
     served = [r for r in found if r.targets]
     bus_origins = [o for _, o in buses(ctx).values() if o is not None]
+    bridged = invoke.eventbridge_buckets(ctx)
+    bus_origins += list(bridged.values())
     if not served and not bus_origins:
         return
     config = {
@@ -290,7 +321,8 @@ def finish(ctx: MapContext) -> None:
     files[f"{SERVICE}/rules.json"] = ExtraFile("json", config, sources)
     files[f"{SERVICE}/eventbridge.py"] = ExtraFile("static", None, sources, "extras/eventbridge.py")
     kinds = {t["kind"] for r in served for t in r.targets}
-    ctx.stack.services[SERVICE] = _service(origins, kinds, ctx.stack.region)
+    token = invoke.ingest_token(ctx, min(bridged.values())) if bridged else None
+    ctx.stack.services[SERVICE] = _service(origins, kinds, ctx.stack.region, token)
     ctx.stack.function_env["AWS_ENDPOINT_URL_EVENTBRIDGE"] = ENDPOINT
     ctx.stack.notes.append(
         f"EventBridge: functions publish through AWS_ENDPOINT_URL_EVENTBRIDGE={ENDPOINT} (the "
@@ -311,7 +343,9 @@ def _rule_config(rule: Rule) -> dict[str, Any]:
     }
 
 
-def _service(origins: tuple[Origin, ...], kinds: set[str], region: str) -> Service:
+def _service(
+    origins: tuple[Origin, ...], kinds: set[str], region: str, token: EnvRef | None
+) -> Service:
     check = f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{PORT}/health')"
     needs = {"lambda": invoke.SERVICE, "sqs": "elasticmq", "sns": "sns"}
     depends = sorted({needs[k] for k in kinds if k in needs})
@@ -327,7 +361,9 @@ def _service(origins: tuple[Origin, ...], kinds: set[str], region: str) -> Servi
             ("AWS_REGION", region),  # SendMessage/Publish are signed: any key is accepted
             ("AWS_ACCESS_KEY_ID", "elasticmq"),
             ("AWS_SECRET_ACCESS_KEY", "elasticmq"),
+            *((("EVENTS_INGEST_TOKEN", token),) if token is not None else ()),
         ),
+        secrets=(token.name,) if token is not None else (),
         volumes=((f"./{SERVICE}", "/app:ro"),),
         networks=("backend",),
         expose=(PORT,),

@@ -30,7 +30,7 @@ from cloudexit_ci.stack import (
     Volume,
 )
 from cloudexit_ci.terraform.model import Resource
-from cloudexit_ci.values import Invoke
+from cloudexit_ci.values import EnvRef, Invoke, Value
 
 SERVICE = "lambda-invoke"
 PORT = 9912
@@ -39,6 +39,8 @@ VOLUME = f"{SERVICE}-data"
 JOURNAL_DIR = "/var/lib/lambda-invoke"
 DEFAULT_RETRIES = 2
 DEFAULT_MAX_AGE_S = 21600
+EVENTS_INGEST = "http://eventbridge:9913/__cloudexit/aws-events"  # mappers/eventbridge.py
+INGEST_TOKEN = "EVENTS_INGEST_TOKEN"
 _IMAGE = "it runs a container image without the cloudexit shim: Invoke cannot reach its handler"
 
 
@@ -67,6 +69,24 @@ def notification_origins(ctx: MapContext) -> set[Origin]:
     return found
 
 
+def eventbridge_buckets(ctx: MapContext) -> dict[str, Origin]:
+    """Buckets whose notification has ``eventbridge = true`` → that notification's origin."""
+    found: dict[str, Origin] = ctx.family("lambda.s3_eventbridge", dict)
+    return found
+
+
+def ingest_token(ctx: MapContext, origin: Origin | None) -> EnvRef:
+    """The token lambda-invoke shows the eventbridge service's ingest path (operator's .env)."""
+    estate.secret_var(
+        ctx,
+        INGEST_TOKEN,
+        "shared by lambda-invoke and eventbridge: only a holder may post aws.s3 events to the "
+        "eventbridge service's ingest path (any long random string)",
+        origin,
+    )
+    return EnvRef(INGEST_TOKEN, required=True)
+
+
 def map_event_invoke_config(resource: Resource, ctx: MapContext) -> Coverage:
     values = resource.values
     key = estate.function_key(ctx, values.raw("function_name"))
@@ -90,7 +110,8 @@ def map_event_invoke_config(resource: Resource, ctx: MapContext) -> Coverage:
 
 def finish(ctx: MapContext) -> None:
     functions = ctx.stack.functions
-    if not functions:
+    bridged = eventbridge_buckets(ctx)
+    if not functions and not bridged:
         return
     configs = async_configs(ctx)
     entries: dict[str, Any] = {}
@@ -109,7 +130,15 @@ def finish(ctx: MapContext) -> None:
         dict(rule, function=functions[rule["function"]].function_name)
         for rule in notification_rules(ctx)
     ]
-    config = {"region": ctx.stack.region, "functions": entries, "notifications": rules}
+    config: dict[str, Any] = {
+        "region": ctx.stack.region, "functions": entries, "notifications": rules
+    }  # fmt: skip
+    environment: list[tuple[str, Value]] = []
+    if bridged:
+        config["eventbridge"] = {"url": EVENTS_INGEST, "account": ctx.stack.account,
+                                 "buckets": sorted(bridged)}  # fmt: skip
+        first = min(bridged.values())
+        environment.append((INGEST_TOKEN, ingest_token(ctx, first)))
     origins = tuple(
         sorted(
             {f.origin for f in functions.values()}
@@ -127,7 +156,7 @@ def finish(ctx: MapContext) -> None:
         "template", {"image": images.INVOKE_PYTHON}, sources, "extras/Dockerfile.invoke.j2"
     )
     ctx.stack.volumes[VOLUME] = Volume(VOLUME)
-    ctx.stack.services[SERVICE] = _service(origins, sorted(functions))
+    ctx.stack.services[SERVICE] = _service(origins, sorted(functions), environment)
     ctx.stack.function_env["AWS_ENDPOINT_URL_LAMBDA"] = ENDPOINT
     ctx.stack.notes.append(
         f"Lambda: functions invoke each other through AWS_ENDPOINT_URL_LAMBDA={ENDPOINT} "
@@ -137,7 +166,9 @@ def finish(ctx: MapContext) -> None:
     )
 
 
-def _service(origins: tuple[Origin, ...], functions: list[str]) -> Service:
+def _service(
+    origins: tuple[Origin, ...], functions: list[str], extra: list[tuple[str, Value]]
+) -> Service:
     check = f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{PORT}/health')"
     return Service(
         name=SERVICE,
@@ -145,12 +176,17 @@ def _service(origins: tuple[Origin, ...], functions: list[str]) -> Service:
         role="worker",
         build=Build(context=SERVICE),
         command=("/app/functions.json",),
-        environment=(("PORT", str(PORT)), ("INVOKE_JOURNAL", f"{JOURNAL_DIR}/journal.sqlite3")),
+        environment=(
+            ("PORT", str(PORT)),
+            ("INVOKE_JOURNAL", f"{JOURNAL_DIR}/journal.sqlite3"),
+            *extra,
+        ),
         volumes=((f"./{SERVICE}/functions.json", "/app/functions.json:ro"), (VOLUME, JOURNAL_DIR)),
         networks=("backend",),
         expose=(PORT,),
         healthcheck=HealthCheck(("CMD", "python", "-c", check), interval_s=10),
         depends_on=tuple(Dependency(key, "service_started", on_function=True) for key in functions),
+        secrets=tuple(name for name, _ in extra),
         user="10001:10001",
         comment="Lambda Invoke API (AWS_ENDPOINT_URL_LAMBDA): sync, async (journaled), dry run",
         stop_grace_s=30,  # running async invocations finish; the rest stay in the journal

@@ -96,8 +96,13 @@ MAPPERS: dict[str, Entry] = {
     "aws_s3_bucket_versioning": Entry(s3.map_versioning, "bucket versioning (init step)"),
     "aws_s3_bucket_notification": Entry(
         s3events.map_notification,
-        "object events from the store's webhook to functions (async, through lambda-invoke)",
-        ("SQS/SNS/EventBridge targets", "events raised while lambda-invoke is down"),
+        "object events from the store's webhook to functions (async, through lambda-invoke) "
+        "and, with eventbridge = true, as aws.s3 events to the `eventbridge` service",
+        (
+            "SQS/SNS targets",
+            "events raised while lambda-invoke is down",
+            "S3 events to EventBridge other than Object Created/Deleted",
+        ),
     ),
     "aws_s3_bucket_cors_configuration": Entry(
         s3.map_cors, "bucket CORS", ("per-bucket rules on MinIO (server-wide allow-list)",)
@@ -253,8 +258,8 @@ MAPPERS: dict[str, Entry] = {
         eventbridge.map_rule,
         "event pattern → `eventbridge` rule; schedule → scheduler job (rate → interval, "
         "cron → 5-field UTC)",
-        ("events AWS services emit (aws.* sources)", "L/W/#", "specific years"),
-        0,
+        ("aws.* sources (but aws.s3 of notified buckets)", "L/W/#", "specific years"),
+        2,  # after the bucket notifications (phase 1) that feed aws.s3 rules
     ),
     "aws_cloudwatch_event_target": Entry(
         eventbridge.map_target,
@@ -262,6 +267,7 @@ MAPPERS: dict[str, Entry] = {
         "another bus, with input/input_path/input_transformer, retries and DLQ; schedule "
         "targets: the scheduler invokes the function shim",
         ("ECS/Step Functions/API destination targets", "deliveries pending at a stop"),
+        3,  # after their rule
     ),
     "aws_scheduler_schedule": Entry(
         schedule.map_scheduler_schedule,

@@ -6,7 +6,10 @@ The object store sends every object creation and removal of a notified bucket to
 notification (filer events, turned into S3 event records there). That service applies
 each ``lambda_function`` block's event types, ``filter_prefix`` and ``filter_suffix`` and
 queues one ``Event`` invocation per matching record: retried and kept across restarts like
-any async invoke. SQS/SNS targets and EventBridge delivery are not converted.
+any async invoke. With ``eventbridge = true`` the same records also become the events S3
+sends to EventBridge (``aws.s3``, ``Object Created`` / ``Object Deleted``), which
+lambda-invoke posts to the ``eventbridge`` service's internal ingest path
+(mappers/eventbridge.py). SQS/SNS targets are not converted.
 """
 
 from __future__ import annotations
@@ -27,6 +30,10 @@ _ALWAYS_LOST = (
     "an event raised while the lambda-invoke service is down is lost (the store's webhook "
     "retries briefly and keeps no queue); once accepted it is kept until the function ran",
 )
+_BRIDGE_LOST = (
+    "EventBridge: only Object Created and Object Deleted events are sent (no restore, tagging, "
+    "ACL or storage-class events); requester is the stack's account"
+)
 _SEAWEEDFS_LOST = (
     "SeaweedFS names every creation ObjectCreated:Put (copies, POST uploads and multipart "
     "completions included) and every removal ObjectRemoved:Delete"
@@ -39,15 +46,17 @@ def map_notification(resource: Resource, ctx: MapContext) -> Coverage:
     if bucket is None:
         return cover(resource, "unmapped", "its bucket is not in this configuration")
     lost: list[str] = []
-    if values.boolean("eventbridge"):
-        lost.append("EventBridge delivery (eventbridge = true): no event bus self-hosted")
+    bridged = values.boolean("eventbridge")
     for kind in ("queue", "topic"):
         if values.blocks(kind):
             lost.append(f"{kind} notifications: only lambda_function targets are delivered")
     rules = _rules(resource, ctx, bucket.name, lost)
-    if not rules:
+    if not rules and not bridged:
         why = "; ".join(lost) or "no lambda_function target"
         return cover(resource, "unmapped", f"nothing delivered: {why}")
+    if bridged:
+        invoke.eventbridge_buckets(ctx)[bucket.name] = resource.origin
+        lost.append(_BRIDGE_LOST)
     invoke.notification_rules(ctx).extend(rules)
     invoke.notification_origins(ctx).add(resource.origin)
     ctx.stack.buckets[bucket.name] = replace(
@@ -56,8 +65,9 @@ def map_notification(resource: Resource, ctx: MapContext) -> Coverage:
     lost += _ALWAYS_LOST
     if ctx.options.object_store == "seaweedfs":
         lost.append(_SEAWEEDFS_LOST)
-    names = ", ".join(sorted({ctx.stack.functions[r["function"]].function_name for r in rules}))
-    reason = f"`{bucket.name}` object events → {names} (async, through lambda-invoke)"
+    names = sorted({ctx.stack.functions[r["function"]].function_name for r in rules})
+    names += ["the default bus of the `eventbridge` service (aws.s3)"] if bridged else []
+    reason = f"`{bucket.name}` object events → {', '.join(names)} (async, through lambda-invoke)"
     return mapped_or_partial(resource, reason, sorted(set(lost)), invoke.SERVICE)
 
 

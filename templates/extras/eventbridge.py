@@ -22,8 +22,15 @@ publishing events works:
   is one (message attributes RULE_ARN, TARGET_ARN, ERROR_CODE, ERROR_MESSAGE), else
   it is dropped with a log line. Deliveries are kept in memory only.
 
-Requests are not authenticated: the service is only on the stack's internal network
-(as the SNS fan-out and ElasticMQ). Standard library only.
+Events AWS services emit arrive only at ``POST /__cloudexit/aws-events`` (``{"Events":
+[...]}``, complete envelopes published on the default bus): the lambda-invoke service posts
+there the ``aws.s3`` events of the buckets whose notification sends to EventBridge. That
+path needs the ``X-Cloudexit-Ingest-Token`` header equal to ``EVENTS_INGEST_TOKEN`` (the
+operator's .env; when unset the path refuses everything), so application code cannot
+forge ``aws.*`` events through it; PutEvents keeps refusing them.
+
+PutEvents requests are not authenticated: the service is only on the stack's internal
+network (as the SNS fan-out and ElasticMQ). Standard library only.
 """
 
 from __future__ import annotations
@@ -54,6 +61,9 @@ MISSING = object()
 SQS_VERSION = "2012-11-05"
 SNS_VERSION = "2010-03-31"
 ENTRY_LIMIT = 10
+INGEST_PATH = "/__cloudexit/aws-events"
+INGEST_HEADER = "X-Cloudexit-Ingest-Token"
+AWS_SOURCES = ("aws.s3",)  # what the ingest path accepts
 SIZE_LIMIT = 256 * 1024
 
 
@@ -526,6 +536,24 @@ def put_events(bus: Bus, request: Any) -> dict[str, Any]:
     return {"FailedEntryCount": failed, "Entries": results}
 
 
+def ingest(bus: Bus, token: str, sent: str | None, request: Any) -> dict[str, Any]:
+    """Events AWS services emit, from the stack's own emitters (lambda-invoke): each a complete
+    envelope with an ``aws.s3`` source, published on the default bus."""
+    if not token or not hmac.compare_digest(token.encode(), (sent or "").encode()):
+        raise Failure("AccessDeniedException", "ingest token missing or wrong", 403)
+    events = request.get("Events") if isinstance(request, dict) else None
+    if not isinstance(events, list):
+        raise Failure("ValidationException", "Events must be a list")
+    for event in events:
+        if not isinstance(event, dict) or event.get("source") not in AWS_SOURCES:
+            raise Failure("ValidationException", f"only {', '.join(AWS_SOURCES)} events")
+        if not isinstance(event.get("detail"), dict) or not event.get("id"):
+            raise Failure("ValidationException", "an event needs an id and a detail object")
+    for event in events:
+        bus.publish("default", event, depth=0)
+    return {"Accepted": len(events)}
+
+
 def make_handler(bus: Bus) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -543,6 +571,15 @@ def make_handler(bus: Bus) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             action = self.headers.get("X-Amz-Target", "")
             try:
+                if self.path == INGEST_PATH:
+                    token = os.environ.get("EVENTS_INGEST_TOKEN", "")
+                    sent = self.headers.get(INGEST_HEADER)
+                    try:
+                        request = json.loads(body or b"{}")
+                    except ValueError as exc:
+                        raise Failure("SerializationException", "not JSON") from exc
+                    self._send(200, ingest(bus, token, sent, request))
+                    return
                 if action != "AWSEvents.PutEvents":
                     raise Failure("UnknownOperationException", f"{action or '(none)'} is not "
                                   "served here: only PutEvents")  # fmt: skip

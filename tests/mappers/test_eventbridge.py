@@ -289,3 +289,75 @@ resource "aws_cloudwatch_event_target" "t" {
     assert rule["bus"] == "b" and rule["pattern"] == {"source": ["from-b"]}
     assert rule["targets"][0]["group"] == "orders"
     assert status(stack, "aws_cloudwatch_event_rule.on_a") == "unmapped"  # no target
+
+
+FED = """
+resource "aws_s3_bucket" "uploads" {
+  bucket = "uploads"
+}
+resource "aws_s3_bucket_notification" "uploads" {
+  bucket      = aws_s3_bucket.uploads.id
+  eventbridge = true
+}
+resource "aws_cloudwatch_event_rule" "ec2" {
+  name          = "ec2-state"
+  event_pattern = jsonencode({ source = ["aws.ec2"] })
+}
+resource "aws_cloudwatch_event_target" "ec2fn" {
+  rule = aws_cloudwatch_event_rule.ec2.name
+  arn  = aws_lambda_function.handler.arn
+}
+resource "aws_cloudwatch_event_rule" "s3_on_orders" {
+  name           = "s3-on-orders"
+  event_bus_name = aws_cloudwatch_event_bus.orders.name
+  event_pattern  = jsonencode({ source = ["aws.s3"] })
+}
+resource "aws_cloudwatch_event_target" "s3_on_orders" {
+  rule           = aws_cloudwatch_event_rule.s3_on_orders.name
+  event_bus_name = aws_cloudwatch_event_bus.orders.name
+  arn            = aws_lambda_function.handler.arn
+}
+"""
+
+
+def test_aws_s3_rules_are_fed_by_bucket_notifications(tmp_path: Path) -> None:
+    """A bucket notification with eventbridge = true makes aws.s3 rules of the default bus
+    served; other aws.* sources and aws.s3 on another bus stay reported."""
+    stack = stack_of(tmp_path, HCL + FED)
+    expected = {
+        "aws_cloudwatch_event_rule.s3": "mapped",  # detail-type Object Created: all emitted
+        "aws_cloudwatch_event_target.s3fn": "mapped",
+        "aws_cloudwatch_event_rule.forward": "partial",  # other aws.s3 event types
+        "aws_cloudwatch_event_rule.ec2": "unmapped",
+        "aws_cloudwatch_event_target.ec2fn": "unmapped",
+        "aws_cloudwatch_event_rule.s3_on_orders": "unmapped",  # S3 sends to the default bus
+        "aws_s3_bucket_notification.uploads": "partial",
+    }
+    assert {a: status(stack, a) for a in expected} == expected
+    reasons = {c.origin.address: (c.reason, c.lost) for c in stack.coverage}
+    assert "Object Created" in reasons["aws_cloudwatch_event_rule.forward"][1][0]
+    assert "aws.ec2" in reasons["aws_cloudwatch_event_rule.ec2"][0]
+    assert "eventbridge = true" in reasons["aws_cloudwatch_event_rule.s3_on_orders"][0]
+    assert "s3-created" in {r["name"] for r in _rules(stack)["rules"]}
+    data, sources = extra_files(stack, "header")["lambda-invoke/functions.json"]
+    assert json.loads(data)["eventbridge"] == {
+        "url": "http://eventbridge:9913/__cloudexit/aws-events",
+        "account": "000000000000",
+        "buckets": ["uploads"],
+    }
+    assert "aws_s3_bucket_notification.uploads" in sources
+    assert stack.buckets["uploads"].notify_url.endswith("/__cloudexit/s3-events")
+    services = compose.compose_document(stack)["services"]
+    for name in ("eventbridge", "lambda-invoke"):  # the token from .env, never a value
+        assert services[name]["environment"]["EVENTS_INGEST_TOKEN"].startswith(
+            "${EVENTS_INGEST_TOKEN:?"
+        )
+    assert stack.env_vars["EVENTS_INGEST_TOKEN"].secret
+    assert "EVENTS_INGEST_TOKEN" not in services["orders-handler"]["environment"]
+
+
+def test_without_fed_bucket_no_token(tmp_path: Path) -> None:
+    stack = stack_of(tmp_path, HCL)
+    assert "EVENTS_INGEST_TOKEN" not in stack.env_vars
+    data, _ = extra_files(stack, "header")["lambda-invoke/functions.json"]
+    assert "eventbridge" not in json.loads(data)

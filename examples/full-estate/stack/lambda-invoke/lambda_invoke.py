@@ -25,7 +25,11 @@ JavaScript v3) can call one function from another:
 S3 bucket notifications arrive at ``POST /__cloudexit/s3-events`` (the MinIO
 webhook body, whose ``Records`` are in AWS's format, or the SeaweedFS notifier's):
 each record is matched against the configured notifications (bucket, event types,
-prefix, suffix) and queued as an ``Event`` invocation with that one record.
+prefix, suffix) and queued as an ``Event`` invocation with that one record. Records of
+the buckets listed under ``eventbridge`` (``aws_s3_bucket_notification`` with
+``eventbridge = true``) also become the event S3 sends to EventBridge (source ``aws.s3``,
+``Object Created`` / ``Object Deleted``), journaled like an invocation and posted to the
+eventbridge service's internal ingest path with the shared token (``EVENTS_INGEST_TOKEN``).
 
 The function is reached through its shim's ``POST /__cloudexit/invoke/<name>``
 (raw event in, raw result out; 502 + ``X-Amz-Function-Error`` when the handler
@@ -58,6 +62,8 @@ from typing import Any
 PREFIX = "/2015-03-31/functions/"
 SUFFIX = "/invocations"
 S3_EVENTS = "/__cloudexit/s3-events"
+BRIDGE = "@eventbridge"  # journal name of the events posted to the eventbridge service
+INGEST_HEADER = "X-Cloudexit-Ingest-Token"
 SYNC_LIMIT = 6 * 1024 * 1024  # RequestResponse payload quota
 ASYNC_LIMIT = 1024 * 1024  # Event payload quota
 NAME_PATTERN = re.compile(
@@ -104,11 +110,12 @@ class Outcome:
     body: bytes
 
 
-def call_shim(url: str, payload: bytes, timeout: float) -> Outcome:
+def call_shim(
+    url: str, payload: bytes, timeout: float, headers: dict[str, str] | None = None
+) -> Outcome:
     """POST the raw event to the shim's invoke endpoint; never raises."""
-    request = urllib.request.Request(
-        url, data=payload or b"{}", headers={"Content-Type": "application/json"}, method="POST"
-    )
+    sent = {"Content-Type": "application/json", **(headers or {})}
+    request = urllib.request.Request(url, data=payload or b"{}", headers=sent, method="POST")
     try:
         with urllib.request.urlopen(request, timeout=timeout) as reply:
             return Outcome("ok", reply.status, reply.read())
@@ -180,6 +187,7 @@ class Invoker:
         self.functions: dict[str, dict[str, Any]] = config["functions"]
         self.notifications: list[dict[str, Any]] = config.get("notifications", [])
         self.region = str(config.get("region", "us-east-1"))
+        self.bridge: dict[str, Any] = config.get("eventbridge") or {}
         self.journal = journal
         self.scale = float(os.environ.get("INVOKE_RETRY_SCALE", "1"))
         self.pool = ThreadPoolExecutor(max_workers=workers)
@@ -237,12 +245,13 @@ class Invoker:
     def _attempt(
         self, event_id: str, name: str, payload: bytes, received: float, retries: int, failures: int
     ) -> None:
-        spec = self.functions.get(name)
+        spec = self.bridge_spec() if name == BRIDGE else self.functions.get(name)
         if spec is None:
             log.error("event %s: function %s is no longer configured, dropped", event_id, name)
             self.journal.done(event_id)
             return
-        outcome = call_shim(spec["url"], payload, float(spec.get("timeout", 3)) + 10)
+        timeout = float(spec.get("timeout", 3)) + 10
+        outcome = call_shim(spec["url"], payload, timeout, spec.get("headers"))
         if outcome.kind == "ok":
             log.info("event %s → %s: done", event_id, name)
             self.journal.done(event_id)
@@ -285,6 +294,14 @@ class Invoker:
         )
         self.journal.done(event_id)
 
+    def bridge_spec(self) -> dict[str, Any] | None:
+        """How journaled ``aws.s3`` events reach the eventbridge service's ingest path."""
+        if not self.bridge.get("url"):
+            return None
+        token = os.environ.get("EVENTS_INGEST_TOKEN", "")
+        return {"url": self.bridge["url"], "timeout": 5, "maxEventAge": 86400,
+                "headers": {INGEST_HEADER: token}}  # fmt: skip
+
     def stop(self) -> None:
         self.running = False
         self.wake.set()
@@ -308,7 +325,28 @@ class Invoker:
                 seed = json.dumps([rule["function"], one], sort_keys=True)
                 self.accept(rule["function"], payload, str(uuid.uuid5(uuid.NAMESPACE_URL, seed)))
                 queued += 1
+        return queued + self.to_eventbridge(records)
+
+    def to_eventbridge(self, records: list[dict[str, Any]]) -> int:
+        """Journal the EventBridge event of each record of a bucket sending to EventBridge."""
+        buckets = set(self.bridge.get("buckets") or [])
+        queued = 0
+        for record in records:
+            if str(record["s3"]["bucket"]["name"]) not in buckets:
+                continue
+            event = eventbridge_event(record, self.account_id(), self.region)
+            if event is None:
+                continue
+            detail = event["detail"]  # not the request id: random for a SeaweedFS event
+            seed = json.dumps(["eventbridge", event["detail-type"], detail["bucket"],
+                               detail["object"]], sort_keys=True)  # fmt: skip
+            event["id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, seed))
+            self.accept(BRIDGE, json.dumps({"Events": [event]}).encode(), event["id"])
+            queued += 1
         return queued
+
+    def account_id(self) -> str:
+        return str(self.bridge.get("account") or self.account())
 
     def matching(self, record: dict[str, Any]) -> list[str]:
         return [rule["function"] for rule in self.matching_rules(record)]
@@ -328,6 +366,62 @@ class Invoker:
             and key.endswith(rule.get("suffix", ""))
             and any(event_matches(event, pattern) for pattern in rule["events"])
         ]
+
+
+def eventbridge_event(record: dict[str, Any], account: str, region: str) -> dict[str, Any] | None:
+    """The event S3 sends to EventBridge for an object created or deleted (AWS's "EventBridge
+    event message structure"), from the S3 event record of the same change; None for others."""
+    name = str(record.get("eventName", ""))
+    if not name.startswith(("ObjectCreated:", "ObjectRemoved:")):
+        return None
+    s3 = record["s3"]
+    bucket = str(s3["bucket"]["name"])
+    source = s3.get("object") or {}
+    created = name.startswith("ObjectCreated:")
+    obj: dict[str, Any] = {"key": source.get("key", "")}
+    if created:
+        obj.update(size=int(source.get("size", 0)), etag=str(source.get("eTag", "")))
+    if source.get("versionId"):
+        obj["version-id"] = source["versionId"]
+    obj["sequencer"] = str(source.get("sequencer", ""))
+    detail: dict[str, Any] = {
+        "version": "0",
+        "bucket": {"name": bucket},
+        "object": obj,
+        "request-id": str((record.get("responseElements") or {}).get("x-amz-request-id", "")),
+        "requester": account,
+        "source-ip-address": str(
+            (record.get("requestParameters") or {}).get("sourceIPAddress", "")
+        ),
+        "reason": _REASONS.get(name, "PutObject" if created else "DeleteObject"),
+    }
+    if not created:
+        detail["deletion-type"] = (
+            "Delete Marker Created"
+            if name.endswith("DeleteMarkerCreated")
+            else "Permanently Deleted"
+        )
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Object Created" if created else "Object Deleted",
+        "source": "aws.s3",
+        "account": account,
+        "time": str(record.get("eventTime", ""))[:19] + "Z",
+        "region": region,
+        "resources": [f"arn:aws:s3:::{bucket}"],
+        "detail": detail,
+    }
+
+
+_REASONS = {
+    "ObjectCreated:Put": "PutObject",
+    "ObjectCreated:Post": "POST Object",
+    "ObjectCreated:Copy": "CopyObject",
+    "ObjectCreated:CompleteMultipartUpload": "CompleteMultipartUpload",
+    "ObjectRemoved:Delete": "DeleteObject",
+    "ObjectRemoved:DeleteMarkerCreated": "DeleteObject",
+}
 
 
 def aws_key(key: str) -> str:
