@@ -320,6 +320,7 @@ def finish(ctx: MapContext) -> None:
     files = estate.extra_files(ctx.stack)
     files[f"{SERVICE}/rules.json"] = ExtraFile("json", config, sources)
     files[f"{SERVICE}/eventbridge.py"] = ExtraFile("static", None, sources, "extras/eventbridge.py")
+    files[f"{SERVICE}/aws_sigv4.py"] = ExtraFile("static", None, sources, "extras/aws_sigv4.py")
     kinds = {t["kind"] for r in served for t in r.targets}
     token = invoke.ingest_token(ctx, min(bridged.values())) if bridged else None
     ctx.stack.services[SERVICE] = _service(origins, kinds, ctx.stack.region, token)

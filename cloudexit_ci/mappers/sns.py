@@ -160,6 +160,7 @@ def finish(ctx: MapContext) -> None:
     files = estate.extra_files(ctx.stack)
     files["sns/topics.json"] = ExtraFile("json", config, sources)
     files["sns/sns_fanout.py"] = ExtraFile("static", None, sources, "extras/sns_fanout.py")
+    files["sns/aws_sigv4.py"] = ExtraFile("static", None, sources, "extras/aws_sigv4.py")
     external = any(s["protocol"] in ("http", "https") for t in found for s in t.subscriptions)
     ctx.stack.services["sns"] = _service(origins, needs, external, ctx.stack.region)
     ctx.stack.function_env["AWS_ENDPOINT_URL_SNS"] = ENDPOINT

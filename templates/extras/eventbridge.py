@@ -36,7 +36,6 @@ network (as the SNS fan-out and ElasticMQ). Standard library only.
 from __future__ import annotations
 
 import datetime
-import hashlib
 import hmac
 import ipaddress
 import json
@@ -55,6 +54,8 @@ import uuid
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from aws_sigv4 import post, sigv4  # beside this script (templates/extras/aws_sigv4.py)
 
 log = logging.getLogger("eventbridge")
 MISSING = object()
@@ -278,43 +279,6 @@ def target_input(target: dict[str, Any], event: dict[str, Any], rule: dict[str, 
 # -- delivery ------------------------------------------------------------------------------
 
 
-def _post(url: str, data: bytes, headers: dict[str, str], timeout: float = 30) -> None:
-    request = urllib.request.Request(url, data=data, headers=headers, method="POST")
-    with urllib.request.urlopen(request, timeout=timeout) as reply:
-        reply.read()
-
-
-def sigv4(url: str, body: bytes, service: str) -> dict[str, str]:
-    """SigV4 headers for a form POST (ElasticMQ accepts any key; moto routes by the scope)."""
-    parts = urllib.parse.urlsplit(url)
-    stamp = datetime.datetime.now(datetime.timezone.utc)
-    amz_date, day = stamp.strftime("%Y%m%dT%H%M%SZ"), stamp.strftime("%Y%m%d")
-    region = os.environ.get("AWS_REGION", "us-east-1")
-    key_id = os.environ.get("AWS_ACCESS_KEY_ID", "elasticmq")
-    secret = os.environ.get("AWS_SECRET_ACCESS_KEY", "elasticmq")
-    kind = "application/x-www-form-urlencoded; charset=utf-8"
-    signed = "content-type;host;x-amz-date"
-    canonical = "\n".join(
-        ["POST", parts.path or "/", parts.query, f"content-type:{kind}",
-         f"host:{parts.netloc}", f"x-amz-date:{amz_date}", "", signed,
-         hashlib.sha256(body).hexdigest()]
-    )  # fmt: skip
-    scope = f"{day}/{region}/{service}/aws4_request"
-    to_sign = "\n".join(
-        ["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()]
-    )
-    key = ("AWS4" + secret).encode()
-    for part in (day, region, service, "aws4_request"):
-        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
-    signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-    return {
-        "Content-Type": kind,
-        "X-Amz-Date": amz_date,
-        "Authorization": f"AWS4-HMAC-SHA256 Credential={key_id}/{scope}, "
-        f"SignedHeaders={signed}, Signature={signature}",
-    }
-
-
 def send_message(url: str, body: str, event_id: str, attributes: dict[str, str] | None = None,
                  group: str | None = None) -> None:  # fmt: skip
     form = {"Action": "SendMessage", "Version": SQS_VERSION, "MessageBody": body}
@@ -326,20 +290,20 @@ def send_message(url: str, body: str, event_id: str, attributes: dict[str, str] 
         form["MessageGroupId"] = group or "default"
         form["MessageDeduplicationId"] = event_id
     data = urllib.parse.urlencode(form).encode()
-    _post(url, data, sigv4(url, data, "sqs"))
+    post(url, data, sigv4(url, data, "sqs"))
 
 
 def to_lambda(target: dict[str, Any], payload: str, event_id: str) -> None:
     url = f"{target['endpoint']}/2015-03-31/functions/{target['function']}/invocations"
     headers = {"Content-Type": "application/json", "X-Amz-Invocation-Type": "Event"}
-    _post(url, payload.encode(), headers)
+    post(url, payload.encode(), headers)
 
 
 def to_sns(target: dict[str, Any], payload: str, event_id: str) -> None:
     form = {"Action": "Publish", "Version": SNS_VERSION, "TopicArn": target["topic"],
             "Message": payload}  # fmt: skip
     data = urllib.parse.urlencode(form).encode()
-    _post(target["endpoint"], data, sigv4(target["endpoint"], data, "sns"))
+    post(target["endpoint"], data, sigv4(target["endpoint"], data, "sns"))
 
 
 @dataclass

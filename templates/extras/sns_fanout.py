@@ -23,8 +23,6 @@ Standard library only: runs in a plain pinned python image.
 from __future__ import annotations
 
 import datetime
-import hashlib
-import hmac
 import json
 import logging
 import os
@@ -39,6 +37,8 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from xml.sax.saxutils import escape
+
+from aws_sigv4 import post, sigv4  # beside this script (templates/extras/aws_sigv4.py)
 
 NS = "http://sns.amazonaws.com/doc/2010-03-31/"
 SQS_VERSION = "2012-11-05"
@@ -102,45 +102,6 @@ def envelope(topic: str, sub: dict[str, Any], params: dict[str, str], msg_id: st
     return body
 
 
-def _post(url: str, data: bytes, headers: dict[str, str], timeout: float = 30) -> None:
-    request = urllib.request.Request(url, data=data, headers=headers, method="POST")
-    with urllib.request.urlopen(request, timeout=timeout) as reply:
-        reply.read()
-
-
-def sigv4(url: str, body: bytes, service: str) -> dict[str, str]:
-    """SigV4 headers for a form POST. ElasticMQ accepts any credentials; servers that
-    route by the signature's scope (moto) need one. Keys from the environment."""
-    parts = urllib.parse.urlsplit(url)
-    stamp = datetime.datetime.now(datetime.timezone.utc)
-    amz_date, day = stamp.strftime("%Y%m%dT%H%M%SZ"), stamp.strftime("%Y%m%d")
-    region = os.environ.get("AWS_REGION", "us-east-1")
-    key_id = os.environ.get("AWS_ACCESS_KEY_ID", "elasticmq")
-    secret = os.environ.get("AWS_SECRET_ACCESS_KEY", "elasticmq")
-    kind = "application/x-www-form-urlencoded; charset=utf-8"
-    signed = "content-type;host;x-amz-date"
-    canonical = "\n".join(
-        ["POST", parts.path or "/", parts.query, f"content-type:{kind}",
-         f"host:{parts.netloc}", f"x-amz-date:{amz_date}", "", signed,
-         hashlib.sha256(body).hexdigest()]
-    )  # fmt: skip
-    scope = f"{day}/{region}/{service}/aws4_request"
-    to_sign = "\n".join(
-        ["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()]
-    )
-    key = ("AWS4" + secret).encode()
-    for part in (day, region, service, "aws4_request"):
-        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
-    signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-    return {
-        "Content-Type": kind,
-        "Host": parts.netloc,
-        "X-Amz-Date": amz_date,
-        "Authorization": f"AWS4-HMAC-SHA256 Credential={key_id}/{scope}, "
-        f"SignedHeaders={signed}, Signature={signature}",
-    }
-
-
 def to_sqs(topic: str, sub: dict[str, Any], params: dict[str, str], msg_id: str,
            stamp: str) -> None:  # fmt: skip
     message = message_for(params, "sqs")
@@ -156,7 +117,7 @@ def to_sqs(topic: str, sub: dict[str, Any], params: dict[str, str], msg_id: str,
         form["MessageGroupId"] = params.get("MessageGroupId", "default")
         form["MessageDeduplicationId"] = params.get("MessageDeduplicationId", msg_id)
     data = urllib.parse.urlencode(form).encode()
-    _post(sub["endpoint"], data, sigv4(sub["endpoint"], data, "sqs"))
+    post(sub["endpoint"], data, sigv4(sub["endpoint"], data, "sqs"))
 
 
 def to_lambda(topic: str, sub: dict[str, Any], params: dict[str, str], msg_id: str,
@@ -177,7 +138,7 @@ def to_lambda(topic: str, sub: dict[str, Any], params: dict[str, str], msg_id: s
         ]
     }
     headers = {"Content-Type": "application/json"}  # no X-Forwarded-For: the shim refuses it
-    _post(
+    post(
         sub["endpoint"], json.dumps(event).encode(), headers, timeout=float(sub.get("timeout", 60))
     )
 
@@ -196,7 +157,7 @@ def to_http(topic: str, sub: dict[str, Any], params: dict[str, str], msg_id: str
     }
     if raw:
         headers["x-amz-sns-rawdelivery"] = "true"
-    _post(sub["endpoint"], body.encode(), headers)
+    post(sub["endpoint"], body.encode(), headers)
 
 
 SENDERS = {"sqs": to_sqs, "lambda": to_lambda, "http": to_http, "https": to_http}

@@ -34,6 +34,8 @@ SCRIPT = REPO / "templates" / "extras" / "eventbridge.py"
 
 
 def _module() -> ModuleType:
+    if str(SCRIPT.parent) not in sys.path:  # aws_sigv4 beside it, as in its container
+        sys.path.insert(0, str(SCRIPT.parent))
     spec = importlib.util.spec_from_file_location("eventbridge_service", SCRIPT)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)

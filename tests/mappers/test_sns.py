@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -103,6 +104,8 @@ def test_sns_mapping(tmp_path: Path) -> None:
 
 def _fanout() -> ModuleType:
     path = REPO / "templates" / "extras" / "sns_fanout.py"
+    if str(path.parent) not in sys.path:  # aws_sigv4 beside it, as in its container
+        sys.path.insert(0, str(path.parent))
     spec = importlib.util.spec_from_file_location("sns_fanout", path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
