@@ -61,7 +61,7 @@ def base_url_of(given: str | None, domain: str, manifest_path: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
         raise UserError(f"{given!r} is not an http(s) URL", where="--base-url", hint=URL_HINT)
     try:
-        parts.port  # noqa: B018 - raises on a port that is not a number
+        _ = parts.port  # raises ValueError on a port that is not a number
     except ValueError:
         raise UserError(f"{given!r} has a bad port", where="--base-url", hint=URL_HINT) from None
     return given

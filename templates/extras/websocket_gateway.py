@@ -72,6 +72,7 @@ class Conn:
 CONFIG: dict[str, Any] = {}
 APIS: dict[str, dict[str, Any]] = {}  # path -> api
 CONNS: dict[str, Conn] = {}
+ACCEPTED: dict[uuid.UUID, str] = {}  # websockets connection id -> ours, from handshake to handler
 TASKS: set[asyncio.Task[None]] = set()  # running message handlers (kept: the loop holds weak refs)
 
 
@@ -272,7 +273,7 @@ async def on_handshake(connection: ServerConnection, request: Request) -> Respon
         if status not in TWO_XX:
             return refuse(connection, status, "Forbidden")
     CONNS[conn.id] = conn
-    connection.cloudexit_id = conn.id  # type: ignore[attr-defined]
+    ACCEPTED[connection.id] = conn.id
     return None
 
 
@@ -311,7 +312,7 @@ async def on_message(conn: Conn, ws: ServerConnection, message: str | bytes) -> 
         error = {"message": "Forbidden", "connectionId": conn.id, "requestId": context["requestId"]}
         await ws.send(json.dumps(error))
         return
-    body = text if text is not None else base64.b64encode(message).decode()  # type: ignore[arg-type]
+    body = message if isinstance(message, str) else base64.b64encode(message).decode()
     event = {"requestContext": context, "body": body, "isBase64Encoded": text is None}
     ok, result = await invoke(route, event)
     if not ok:
@@ -328,7 +329,7 @@ async def on_message(conn: Conn, ws: ServerConnection, message: str | bytes) -> 
 
 
 async def on_connection(ws: ServerConnection) -> None:
-    conn = CONNS[ws.cloudexit_id]  # type: ignore[attr-defined]
+    conn = CONNS[ACCEPTED.pop(ws.id)]
     conn.ws = ws
     try:
         async for message in ws:
