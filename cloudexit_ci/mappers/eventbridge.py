@@ -199,7 +199,8 @@ def map_target(resource: Resource, ctx: MapContext) -> Coverage:
     rule = rules(ctx).get(rule_resource.address) if rule_resource else None
     if rule is None or not rule.served:
         return cover(resource, "unmapped", "target of a rule that is not served")
-    target_id = values.string("target_id") or resource.name
+    # AWS makes up an id when none is given: the name with its instance key, unique per rule
+    target_id = values.string("target_id") or resource.address.split(f"{resource.type}.", 1)[-1]
     entry: dict[str, Any] = {"id": target_id}
     where = _destination(ctx, values.raw("arn"), entry)
     if where is None:

@@ -361,3 +361,21 @@ def test_without_fed_bucket_no_token(tmp_path: Path) -> None:
     assert "EVENTS_INGEST_TOKEN" not in stack.env_vars
     data, _ = extra_files(stack, "header")["lambda-invoke/functions.json"]
     assert "eventbridge" not in json.loads(data)
+
+
+def test_targets_without_target_id_of_one_for_each_keep_their_keys(tmp_path: Path) -> None:
+    """Instances of one target resource with no target_id are told apart by their keys."""
+    hcl = """
+resource "aws_sqs_queue" "q" { name = "q" }
+resource "aws_cloudwatch_event_rule" "r" {
+  name          = "r"
+  event_pattern = jsonencode({ source = ["app"] })
+}
+resource "aws_cloudwatch_event_target" "t" {
+  for_each = toset(["a", "b"])
+  rule     = aws_cloudwatch_event_rule.r.name
+  arn      = aws_sqs_queue.q.arn
+}
+"""
+    config = _rules(stack_of(tmp_path, hcl))
+    assert [t["id"] for t in config["rules"][0]["targets"]] == ['t["a"]', 't["b"]']
