@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from cloudexit_ci.options import WRITE_ISOLATION
+from cloudexit_ci.options import PLATFORMS, WRITE_ISOLATION
 
 Scope = Literal["stack", "check", "command"]
 Kind = Literal["str", "bool", "int", "float", "size", "path", "paths", "list", "map"]
@@ -44,6 +44,20 @@ def host_name(value: str) -> str | None:
 
 def email(value: str) -> str | None:
     return None if not value or _EMAIL.match(value) else f"{value!r} is not an e-mail address"
+
+
+_REGISTRY = re.compile(r"^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)*\Z")
+_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\Z")
+
+
+def registry_name(value: str) -> str | None:
+    return None if _REGISTRY.match(value) else f"{value!r} is not a registry (host[:port][/path])"
+
+
+def image_tag(value: str) -> str | None:
+    if value == "latest":
+        return "'latest' is not a pinned tag"
+    return None if _TAG.match(value) else f"{value!r} is not an image tag"
 
 
 def parse_size(text: str) -> int:
@@ -150,6 +164,14 @@ _STACK = (
             example="ops@example.com"),
     Setting("alternator-write-isolation", "Alternator's write isolation", GENERATE, "stack",
             choices=WRITE_ISOLATION, default="only_rmw_uses_lwt"),
+    Setting("platform", "where the stack runs: one host (Compose), Docker Swarm or "
+            "Kubernetes (docs/PLATFORMS.md)", GENERATE, "stack", choices=PLATFORMS,
+            default="compose"),
+    Setting("registry", "swarm/kubernetes: the image registry the built images are pushed to",
+            GENERATE, "stack", default="localhost:5000", check=registry_name,
+            example="registry.example.com/team"),
+    Setting("image-tag", "swarm/kubernetes: the tag of the built images", GENERATE, "stack",
+            default="v1", check=image_tag, example="v1.4.2"),
     Setting("var-files", "a .tfvars file (repeatable; the file's list first)", GENERATE,
             "stack", "paths", flags=("--var-file",), env=False, metavar="FILE", append=True),
     Setting("vars", "a Terraform variable NAME=VALUE (repeatable; the file's mapping first)",

@@ -58,6 +58,9 @@ def target_of(
         write_isolation=values["alternator-write-isolation"],
         stack_name=safe_name(str(name), "stack"),
         output_dir=str(output),
+        platform=values["platform"],
+        registry=values["registry"],
+        image_tag=values["image-tag"],
     )
     if values["code-dirs"]:
         options = replace(options, code_dirs=_code_dirs(values["code-dirs"], stack))

@@ -28,19 +28,19 @@ def render_tree(stack: Stack, options: Options) -> Tree:
     terraform_dir = stack.paths["terraform-dir"]
     head = header(terraform_dir)
     files: Files = {}
-    files.update(_compose_files(stack, head))
     files.update(_traefik_files(stack, options, head))
     files.update(functions.function_files(stack))
     files.update(init.dynamodb_files(stack, options, head))
     files.update(init.s3_files(stack, options, head))
     files.update(_scripts(stack, head))
     files.update(extras.extra_files(stack, head))
+    files.update(_platform_files(stack, options, head, files))
     every = tuple(sorted({c.origin.address for c in stack.coverage}))
     declared = {v.origin.address for v in stack.env_vars.values() if v.origin is not None}
     files[".env.example"] = (docs.env_example(stack, head).encode(), tuple(sorted(declared)))
     files["README.md"] = (docs.readme(stack, head, terraform_dir).encode(), every)
     tree = {PurePosixPath(path): data for path, (data, _) in sorted(files.items())}
-    tree[MANIFEST] = _manifest(stack, terraform_dir, files)
+    tree[MANIFEST] = _manifest(stack, options, terraform_dir, files)
     return tree
 
 
@@ -51,6 +51,17 @@ def _yaml(data: Any, head: str) -> bytes:
 def _compose_files(stack: Stack, head: str) -> Files:
     sources = tuple(sorted({o.address for s in stack.services.values() for o in s.origins}))
     return {"docker-compose.yml": (_yaml(compose.compose_document(stack), head), sources)}
+
+
+def _platform_files(stack: Stack, options: Options, head: str, common: Files) -> Files:
+    """The files that run the stack on its platform (docs/PLATFORMS.md)."""
+    if options.platform == "compose":
+        return _compose_files(stack, head)
+    raise UserError(
+        f"--platform {options.platform} is not available yet",
+        where="--platform",
+        hint="--platform compose",
+    )
 
 
 def _traefik_files(stack: Stack, options: Options, head: str) -> Files:
@@ -103,7 +114,17 @@ def _routes(stack: Stack) -> list[manifest.RouteEntry]:
     ]
 
 
-def _manifest(stack: Stack, terraform_dir: str, files: Files) -> bytes:
+def _platform_options(options: Options) -> dict[str, str]:
+    if options.platform == "compose":
+        return {}
+    return {
+        "platform": options.platform,
+        "registry": options.registry,
+        "image-tag": options.image_tag,
+    }
+
+
+def _manifest(stack: Stack, options: Options, terraform_dir: str, files: Files) -> bytes:
     moves = (
         manifest.DataMove(m.origin.address, m.kind, dict(m.source), dict(m.target))
         for m in stack.data_plan
@@ -112,7 +133,8 @@ def _manifest(stack: Stack, terraform_dir: str, files: Files) -> bytes:
         manifest.build(
             stack=stack.name,
             terraform=terraform_dir,
-            options=dict(sorted(stack.options.items())) | {"domain": stack.domain},
+            options=dict(sorted((stack.options | _platform_options(options)).items()))
+            | {"domain": stack.domain},
             files=files,
             data_plan=moves,
             routes=_routes(stack),
