@@ -43,8 +43,8 @@ def value_text(value: Value) -> str:
 def compose_document(stack: Stack) -> dict[str, Any]:
     secret_vars = {v for svc in stack.services.values() for v in svc.secrets}
     services = {
-        name: _service(svc, secrets_of(svc, secret_vars))
-        for name, svc in sorted(stack.services.items(), key=_order)
+        name: service_document(svc, secrets_of(svc, secret_vars))
+        for name, svc in sorted(stack.services.items(), key=service_order)
     }
     doc: dict[str, Any] = {"name": stack.name, "services": services}
     networks = sorted({n for s in stack.services.values() for n in s.networks})
@@ -70,11 +70,11 @@ def secrets_of(svc: Service, secret_vars: set[str]) -> tuple[str, ...]:
 _ROLE_ORDER = {"gateway": 0, "function": 1, "worker": 2, "data": 3, "init": 4}
 
 
-def _order(item: tuple[str, Service]) -> tuple[int, str]:
+def service_order(item: tuple[str, Service]) -> tuple[int, str]:
     return _ROLE_ORDER[item[1].role], item[0]
 
 
-def _service(svc: Service, secrets: tuple[str, ...] = ()) -> dict[str, Any]:
+def service_document(svc: Service, secrets: tuple[str, ...] = ()) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if svc.image:
         out["image"] = value_text(svc.image)

@@ -33,11 +33,16 @@ TLS = {"certResolver": "letsencrypt"}
 NOWHERE = "noop@internal"  # a router refused by its middlewares reaches no service
 
 
-def static_config(acme_email: str) -> dict[str, Any]:
+def static_config(acme_email: str, *, balanced_backends: bool = False) -> dict[str, Any]:
+    """``balanced_backends``: every backend is a load-balanced virtual address (a Swarm or
+    Kubernetes Service in front of replicas): a new connection per request, so that the
+    orchestrator's per-connection balancing spreads requests (a kept-alive connection
+    would pin one Traefik to one replica)."""
     acme: dict[str, Any] = {"storage": "/acme/acme.json", "tlsChallenge": {}}
     if acme_email:
         acme = {"email": acme_email, **acme}
-    return {
+    transport = {"serversTransport": {"maxIdleConnsPerHost": -1}} if balanced_backends else {}
+    return transport | {
         "global": {"checkNewVersion": False, "sendAnonymousUsage": False},  # no calls home
         "entryPoints": {
             "web": {

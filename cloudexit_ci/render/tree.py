@@ -12,7 +12,7 @@ from cloudexit_ci import __version__, manifest, yamlio
 from cloudexit_ci.errors import UserError
 from cloudexit_ci.manifest import MANIFEST_PATH as MANIFEST
 from cloudexit_ci.options import Options
-from cloudexit_ci.render import compose, docs, extras, functions, init, traefik
+from cloudexit_ci.render import compose, docs, extras, functions, init, swarm, traefik
 from cloudexit_ci.stack import Stack
 from cloudexit_ci.tree import Files, Tree
 
@@ -57,6 +57,8 @@ def _platform_files(stack: Stack, options: Options, head: str, common: Files) ->
     """The files that run the stack on its platform (docs/PLATFORMS.md)."""
     if options.platform == "compose":
         return _compose_files(stack, head)
+    if options.platform == "swarm":
+        return swarm.swarm_files(stack, options, head, common)
     raise UserError(
         f"--platform {options.platform} is not available yet",
         where="--platform",
@@ -68,9 +70,9 @@ def _traefik_files(stack: Stack, options: Options, head: str) -> Files:
     if "traefik" not in stack.services:
         return {}
     sources = tuple(sorted({o.address for o in stack.services["traefik"].origins}))
-    files: Files = {
-        "traefik/traefik.yml": (_yaml(traefik.static_config(options.acme_email), head), sources)
-    }
+    balanced = options.platform != "compose"
+    static = traefik.static_config(options.acme_email, balanced_backends=balanced)
+    files: Files = {"traefik/traefik.yml": (_yaml(static, head), sources)}
     for key, (document, sources) in traefik.dynamic_files(stack).items():
         files[f"traefik/dynamic/{key}.yml"] = (_yaml(document, head), sources)
     return files

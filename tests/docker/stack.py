@@ -87,8 +87,37 @@ def _domain(stack: Path) -> str:
     raise LookupError(f"no Host rule in {stack}/traefik/dynamic")
 
 
+class Edge:
+    """A running stack's Traefik, published on ``http_port``/``https_port`` of 127.0.0.1."""
+
+    http_port: int
+    https_port: int
+
+    def request(
+        self, method: str, path: str, host: str, body: bytes | None = None,
+        headers: dict[str, str] | None = None, tls: bool = True,
+    ) -> Reply:  # fmt: skip
+        """One request to the Traefik container's published port (websecure, or web)."""
+        if tls:
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            conn: http.client.HTTPConnection = http.client.HTTPSConnection(
+                "127.0.0.1", self.https_port, timeout=30, context=context
+            )
+        else:
+            conn = http.client.HTTPConnection("127.0.0.1", self.http_port, timeout=30)
+        try:
+            conn.request(method, path, body=body, headers={"Host": host, **(headers or {})})
+            reply = conn.getresponse()
+            data = reply.read()
+            return Reply(reply.status, {k.lower(): v for k, v in reply.getheaders()}, data)
+        finally:
+            conn.close()
+
+
 @dataclass
-class ComposeStack:
+class ComposeStack(Edge):
     example: str
     root: Path
     project: str = ""
@@ -218,28 +247,6 @@ class ComposeStack:
 
     def exec(self, service: str, *cmd: str, timeout: float = 120) -> str:
         return self.compose("exec", "-T", service, *cmd, timeout=timeout)
-
-    def request(
-        self, method: str, path: str, host: str, body: bytes | None = None,
-        headers: dict[str, str] | None = None, tls: bool = True,
-    ) -> Reply:  # fmt: skip
-        """One request to the Traefik container's published port (websecure, or web)."""
-        if tls:
-            context = ssl.create_default_context()
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-            conn: http.client.HTTPConnection = http.client.HTTPSConnection(
-                "127.0.0.1", self.https_port, timeout=30, context=context
-            )
-        else:
-            conn = http.client.HTTPConnection("127.0.0.1", self.http_port, timeout=30)
-        try:
-            conn.request(method, path, body=body, headers={"Host": host, **(headers or {})})
-            reply = conn.getresponse()
-            data = reply.read()
-            return Reply(reply.status, {k.lower(): v for k, v in reply.getheaders()}, data)
-        finally:
-            conn.close()
 
     def down(self) -> None:
         if not self.down_done:

@@ -14,7 +14,7 @@ from tests.docker.checks import (
     assert_healthchecked,
     assert_smoke_passes,
 )
-from tests.docker.stack import ComposeStack
+from tests.docker.stack import ComposeStack, Edge
 
 pytestmark = pytest.mark.docker
 EXAMPLE = "serverless-items"
@@ -38,7 +38,7 @@ def test_crud_through_traefik(compose_stack: ComposeStack) -> None:
     crud(compose_stack)
 
 
-def crud(stack: ComposeStack) -> None:
+def crud(stack: Edge) -> None:
     """create -> get -> list -> update -> delete -> 404, through the Traefik container."""
     user = f"u-{uuid.uuid4().hex[:8]}"
     body = json.dumps({"name": "Test", "userId": user}).encode()

@@ -1,0 +1,148 @@
+"""examples/serverless-items generated with `--platform swarm`, deployed on the suite's engine
+as a one-node swarm with the stack's own scripts: requests through Traefik reach the
+functions, a function scaled to 3 replicas spreads requests, a rolling update (changed env)
+finishes with zero failed requests from a client looping through it, `docker stack rm`
+leaves nothing but the named volumes (the data, kept as `docker compose down` keeps it)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.docker import images
+from tests.docker.conftest import TIMINGS
+from tests.docker.images import docker
+from tests.docker.swarm import SwarmStack, images_of_swarm_stack
+from tests.docker.test_serverless_items import HOST, JSON, crud
+
+pytestmark = pytest.mark.docker
+EXAMPLE = "serverless-items"
+
+
+@pytest.fixture(scope="module")
+def swarm_stack(builder: images.Builder, workdir: Path) -> Iterator[SwarmStack]:
+    stack = SwarmStack.prepare(EXAMPLE, workdir / "swarm", HOST)
+    builder.ensure(images_of_swarm_stack(stack.dir, "localhost:5000/"))
+    try:
+        stack.join()
+        stack.remove()  # what a killed run left
+        stack.script("build-images.sh", "--no-push")
+        stack.script("swarm-deploy.sh", "--detach=true")
+        stack.wait_converged()
+        _wait_routed(stack)
+        yield stack
+    except Exception:
+        print(stack.diagnose())
+        raise
+    finally:
+        try:
+            stack.remove()
+            docker("volume", "rm", *stack.leftovers()["volumes"], check=False)
+        finally:
+            stack.leave()
+
+
+def _wait_routed(stack: SwarmStack, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    status = 0
+    while time.monotonic() < deadline:
+        try:
+            status = stack.request("GET", "/items", HOST).status
+        except OSError:
+            status = 0
+        if status == 200:
+            return
+        time.sleep(2)
+    raise RuntimeError(f"GET /items through Traefik: {status} after {timeout}s")
+
+
+def _item(stack: SwarmStack) -> str:
+    body = json.dumps({"name": "swarm", "userId": f"u-{uuid.uuid4().hex[:8]}"}).encode()
+    created = stack.request("POST", "/items", HOST, body, JSON)
+    assert created.status == 201, created.body
+    return str(created.json()["id"])
+
+
+def _served_by(stack: SwarmStack, service: str, marker: str) -> Counter[str]:
+    """How many access-log lines naming ``marker`` each container of ``service`` wrote."""
+    counts: Counter[str] = Counter()
+    for container in stack.containers(service):
+        logs = docker("logs", container).stdout + docker("logs", container).stderr
+        counts[container] = logs.count(marker)
+    return counts
+
+
+def test_crud_through_traefik_on_swarm(swarm_stack: SwarmStack) -> None:
+    crud(swarm_stack)
+
+
+def test_scaled_function_spreads_requests(swarm_stack: SwarmStack) -> None:
+    item = _item(swarm_stack)
+    docker("service", "scale", "--detach=false", f"{EXAMPLE}_get-item=3")
+    swarm_stack.wait_converged()
+    for _ in range(60):
+        assert swarm_stack.request("GET", f"/items/{item}", HOST).status == 200
+    counts = _served_by(swarm_stack, "get-item", f"/items/{item}")
+    TIMINGS["swarm"] = {"60 requests over 3 replicas": sorted(counts.values())}
+    assert len(counts) == 3, counts
+    assert all(n >= 5 for n in counts.values()), counts  # round robin: 20 each, roughly
+
+
+def test_rolling_update_loses_no_request(swarm_stack: SwarmStack) -> None:
+    item = _item(swarm_stack)
+    failures: list[str] = []
+    done = threading.Event()
+    sent = 0
+
+    def loop() -> None:
+        nonlocal sent
+        while not done.is_set():
+            try:
+                reply = swarm_stack.request("GET", f"/items/{item}", HOST)
+                if reply.status != 200:
+                    failures.append(f"{reply.status} {reply.body[:200]!r}")
+            except OSError as exc:
+                failures.append(repr(exc))
+            sent += 1
+
+    client = threading.Thread(target=loop)
+    client.start()
+    try:
+        update = docker("service", "update", "--detach=false", "--env-add", "ROLLED=1",
+                        f"{EXAMPLE}_get-item", check=False)  # fmt: skip
+    finally:
+        done.set()
+        client.join()
+    assert update.returncode == 0, update.stderr
+    spec = json.loads(docker("service", "inspect", f"{EXAMPLE}_get-item").stdout)[0]
+    assert spec["UpdateStatus"]["State"] == "completed"
+    assert "ROLLED=1" in spec["Spec"]["TaskTemplate"]["ContainerSpec"]["Env"]
+    for container in swarm_stack.containers("get-item"):
+        env = docker("inspect", "--format", "{{json .Config.Env}}", container).stdout
+        assert "ROLLED=1" in env
+    TIMINGS["swarm"]["rolling update: requests sent, failed"] = [sent, len(failures)]
+    assert sent > 50, sent
+    assert failures == [], f"{len(failures)} of {sent} requests failed: {failures[:5]}"
+
+
+def test_stack_rm_leaves_nothing(swarm_stack: SwarmStack) -> None:
+    left = swarm_stack.remove()
+    assert {k: v for k, v in left.items() if k != "volumes"} == {
+        "services": [],
+        "containers": [],
+        "networks": [],
+        "configs": [],
+        "secrets": [],
+    }
+    expected = {f"{EXAMPLE}_{v}" for v in ("lambda-invoke-data", "minio-data", "scylladb-data",
+                                           "traefik-acme")}  # fmt: skip
+    assert set(left["volumes"]) == expected  # the data, until removed on purpose
+    docker("volume", "rm", *left["volumes"])
+    assert swarm_stack.leftovers()["volumes"] == []
