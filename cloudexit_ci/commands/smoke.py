@@ -6,9 +6,9 @@
 Reads ``DIR/.cloudexit/manifest.json`` strictly, sends one safe request per route
 (``cloudexit_ci.smoke.plan`` says what and how an answer is judged) to the base URL
 (default ``https://<the manifest's domain>``) and checks each function service's health
-through Docker Compose (``cloudexit_ci.smoke.health``). Exit 0: every route and service
-passed; 1: one failed; 2: a user error (bad flag, missing or broken manifest); 4: the
-base URL cannot be reached at all.
+through Docker Compose (``cloudexit_ci.smoke.health``; a Swarm or Kubernetes stack:
+the routes only). Exit 0: every route and service passed; 1: one failed; 2: a user
+error (bad flag, missing or broken manifest); 4: the base URL cannot be reached at all.
 """
 
 from __future__ import annotations
@@ -39,7 +39,10 @@ def run(args: argparse.Namespace) -> int:
     base_url = base_url_of(args.base_url, domain, str(stack_dir / manifest.MANIFEST_PATH))
     host = domain or urlsplit(base_url).hostname or ""
     results = probe_routes(found.routes, base_url, host, args)
-    health = compose_health(stack_dir, found.functions, args.compose_project, args.compose)
+    platform = found.options.get("platform", "compose")
+    health = compose_health(
+        stack_dir, found.functions, args.compose_project, args.compose, platform
+    )
     report = Report(
         found.stack, str(stack_dir / manifest.MANIFEST_PATH), base_url, host, results, health
     )

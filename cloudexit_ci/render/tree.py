@@ -38,7 +38,7 @@ def render_tree(stack: Stack, options: Options) -> Tree:
     every = tuple(sorted({c.origin.address for c in stack.coverage}))
     declared = {v.origin.address for v in stack.env_vars.values() if v.origin is not None}
     files[".env.example"] = (docs.env_example(stack, head).encode(), tuple(sorted(declared)))
-    files["README.md"] = (docs.readme(stack, head, terraform_dir).encode(), every)
+    files["README.md"] = (docs.readme(stack, head, terraform_dir, options.platform).encode(), every)
     tree = {PurePosixPath(path): data for path, (data, _) in sorted(files.items())}
     tree[MANIFEST] = _manifest(stack, options, terraform_dir, files)
     return tree

@@ -81,9 +81,21 @@ def _judge(service: str, functions: tuple[str, ...], rows: list[dict[str, Any]])
     return ServiceHealth(service, functions, state, health, "pass", reason)
 
 
+_ORCHESTRATOR = {
+    "swarm": "`docker stack ps STACK` shows the tasks",
+    "kubernetes": "`kubectl get pods -n STACK` shows the pods",
+}
+
+
 def compose_health(
-    stack_dir: Path, functions: Mapping[str, str], project: str | None, enabled: bool
+    stack_dir: Path,
+    functions: Mapping[str, str],
+    project: str | None,
+    enabled: bool,
+    platform: str = "compose",
 ) -> Health:
+    if platform in _ORCHESTRATOR:
+        return Health(False, f"not checked: a {platform} stack ({_ORCHESTRATOR[platform]})")
     if not enabled:
         return Health(False, "not checked: --no-compose")
     if not functions:

@@ -14,7 +14,7 @@ import jsonschema
 
 from cloudexit_ci.smoke.report import schema
 from tests.docker.images import DOCKER
-from tests.docker.stack import ComposeStack
+from tests.docker.stack import ComposeStack, Edge
 
 
 def assert_all_up(stack: ComposeStack, one_shot: set[str]) -> None:
@@ -44,7 +44,7 @@ def assert_down_clean(stack: ComposeStack) -> None:
     assert left == {"container": [], "network": [], "volume": []}, left
 
 
-def smoke(stack: ComposeStack, *extra: str) -> dict[str, Any]:
+def smoke(stack: Edge, *extra: str) -> dict[str, Any]:
     """`cloudexit-ci smoke` as a user runs it against the Traefik container's published port
     (compose health on, through the harness's docker CLI); exit 0 and a valid report."""
     cmd = [sys.executable, "-m", "cloudexit_ci", "smoke", "--stack", str(stack.dir),

@@ -88,10 +88,16 @@ def _domain(stack: Path) -> str:
 
 
 class Edge:
-    """A running stack's Traefik, published on ``http_port``/``https_port`` of 127.0.0.1."""
+    """A running stack's Traefik, published on ``http_port``/``https_port`` of 127.0.0.1;
+    ``dir`` is the generated stack, ``project`` its Compose project or Swarm stack name."""
 
     http_port: int
     https_port: int
+    project: str
+
+    @property
+    def dir(self) -> Path:
+        raise NotImplementedError
 
     def request(
         self, method: str, path: str, host: str, body: bytes | None = None,

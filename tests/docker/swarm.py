@@ -54,6 +54,10 @@ class SwarmStack(Edge):
     joined: bool = False  # this run ran `docker swarm init`
 
     @property
+    def project(self) -> str:  # type: ignore[override]
+        return self.name
+
+    @property
     def dir(self) -> Path:
         return self.root / "stack"
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.docker import images
+from tests.docker.checks import smoke
 from tests.docker.conftest import TIMINGS
 from tests.docker.images import docker
 from tests.docker.swarm import SwarmStack, images_of_swarm_stack
@@ -81,6 +82,13 @@ def _served_by(stack: SwarmStack, service: str, marker: str) -> Counter[str]:
 
 def test_crud_through_traefik_on_swarm(swarm_stack: SwarmStack) -> None:
     crud(swarm_stack)
+
+
+def test_smoke_passes_on_swarm(swarm_stack: SwarmStack) -> None:
+    report = smoke(swarm_stack, "--allow-writes")
+    assert report["routes"] and all(r["verdict"] == "pass" for r in report["routes"]), report
+    assert report["health"]["checked"] is False and not report["health"]["services"]
+    assert "a swarm stack" in report["health"]["detail"]
 
 
 def test_scaled_function_spreads_requests(swarm_stack: SwarmStack) -> None:

@@ -85,3 +85,10 @@ def test_docker_missing_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 def test_no_functions_nothing_to_check(tmp_path: Path) -> None:
     health = compose_health(tmp_path, {}, None, enabled=True)
     assert not health.checked and health.services == ()
+
+
+@pytest.mark.parametrize("platform", ["swarm", "kubernetes"])
+def test_an_orchestrated_stack_is_not_judged_through_compose(tmp_path: Path, platform: str) -> None:
+    health = compose_health(tmp_path, FUNCTIONS, None, enabled=True, platform=platform)
+    assert not health.checked and health.services == ()
+    assert f"a {platform} stack" in health.reason
