@@ -17,6 +17,7 @@ BENCHES = {
     "authz": "bench.authz_bench",
     "eventbridge": "bench.eventbridge_bench",
     "streams": "bench.streams_bench",
+    "platforms": "bench.platforms_bench",
 }
 
 

@@ -16,12 +16,15 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from tests.docker import images
 from tests.docker.images import DOCKER, docker
 from tests.docker.stack import EXAMPLES, Edge, env_values, test_static_config
 from tests.servers import free_ports
@@ -182,3 +185,46 @@ def _done(service: dict[str, Any]) -> bool:
         return bool(found) and found is not None and found.group(1) == found.group(2)
     running, _, wanted = replicas.partition(" ")[0].partition("/")
     return running == wanted and wanted != "0"
+
+
+@contextmanager
+def deployed(
+    example: str, host: str, builder: images.Builder, workdir: Path, probe: tuple[str, str]
+) -> Iterator[SwarmStack]:
+    """The example generated for Swarm, built and deployed with its own scripts, converged,
+    ``probe`` (method, path) answered 200 through Traefik; removed (volumes too) at the end."""
+    stack = SwarmStack.prepare(example, workdir / "swarm", host)
+    builder.ensure(images_of_swarm_stack(stack.dir, "localhost:5000/"))
+    try:
+        stack.join()
+        stack.remove()  # what a killed run left
+        stack.script("build-images.sh", "--no-push")
+        stack.script("swarm-deploy.sh", "--detach=true")
+        stack.wait_converged()
+        _wait_routed(stack, host, *probe)
+        yield stack
+    except Exception:
+        print(stack.diagnose())
+        raise
+    finally:
+        try:
+            stack.remove()
+            docker("volume", "rm", *stack.leftovers()["volumes"], check=False)
+        finally:
+            stack.leave()
+
+
+def _wait_routed(
+    stack: SwarmStack, host: str, method: str, path: str, timeout: float = 180
+) -> None:
+    deadline = time.monotonic() + timeout
+    status = 0
+    while time.monotonic() < deadline:
+        try:
+            status = stack.request(method, path, host).status
+        except OSError:
+            status = 0
+        if status == 200:
+            return
+        time.sleep(2)
+    raise RuntimeError(f"{method} {path} through Traefik: {status} after {timeout}s")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ from tests.docker import images
 from tests.docker.checks import smoke
 from tests.docker.conftest import TIMINGS
 from tests.docker.images import docker
-from tests.docker.swarm import SwarmStack, images_of_swarm_stack
+from tests.docker.swarm import SwarmStack, deployed
 from tests.docker.test_serverless_items import HOST, JSON, crud
 
 pytestmark = pytest.mark.docker
@@ -29,39 +28,8 @@ EXAMPLE = "serverless-items"
 
 @pytest.fixture(scope="module")
 def swarm_stack(builder: images.Builder, workdir: Path) -> Iterator[SwarmStack]:
-    stack = SwarmStack.prepare(EXAMPLE, workdir / "swarm", HOST)
-    builder.ensure(images_of_swarm_stack(stack.dir, "localhost:5000/"))
-    try:
-        stack.join()
-        stack.remove()  # what a killed run left
-        stack.script("build-images.sh", "--no-push")
-        stack.script("swarm-deploy.sh", "--detach=true")
-        stack.wait_converged()
-        _wait_routed(stack)
+    with deployed(EXAMPLE, HOST, builder, workdir, ("GET", "/items")) as stack:
         yield stack
-    except Exception:
-        print(stack.diagnose())
-        raise
-    finally:
-        try:
-            stack.remove()
-            docker("volume", "rm", *stack.leftovers()["volumes"], check=False)
-        finally:
-            stack.leave()
-
-
-def _wait_routed(stack: SwarmStack, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    status = 0
-    while time.monotonic() < deadline:
-        try:
-            status = stack.request("GET", "/items", HOST).status
-        except OSError:
-            status = 0
-        if status == 200:
-            return
-        time.sleep(2)
-    raise RuntimeError(f"GET /items through Traefik: {status} after {timeout}s")
 
 
 def _item(stack: SwarmStack) -> str:
