@@ -113,15 +113,21 @@ def images_of_stack(stack: Path) -> set[str]:
         if build is None:
             found.add(service["image"])
             continue
-        dockerfile = stack / build["context"] / build.get("dockerfile", "Dockerfile")
-        stages: set[str] = set()
-        for line in dockerfile.read_text().splitlines():
-            match = re.match(r"FROM\s+(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?", line, re.IGNORECASE)
-            if match:
-                if match.group(1) not in stages:
-                    found.add(match.group(1))
-                if match.group(2):
-                    stages.add(match.group(2))
+        found |= dockerfile_bases(stack / build["context"] / build.get("dockerfile", "Dockerfile"))
+    return found
+
+
+def dockerfile_bases(dockerfile: Path) -> set[str]:
+    """The images a Dockerfile builds FROM (its own stage names excluded)."""
+    found: set[str] = set()
+    stages: set[str] = set()
+    for line in dockerfile.read_text().splitlines():
+        match = re.match(r"FROM\s+(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?", line, re.IGNORECASE)
+        if match:
+            if match.group(1) not in stages:
+                found.add(match.group(1))
+            if match.group(2):
+                stages.add(match.group(2))
     return found
 
 

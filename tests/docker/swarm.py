@@ -37,14 +37,7 @@ def images_of_swarm_stack(stack: Path, registry: str) -> set[str]:
         s["image"] for s in document["services"].values() if not s["image"].startswith(registry)
     }
     for dockerfile in sorted(stack.rglob("Dockerfile")):
-        stages: set[str] = set()
-        for line in dockerfile.read_text().splitlines():
-            match = re.match(r"FROM\s+(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?", line, re.IGNORECASE)
-            if match:
-                if match.group(1) not in stages:
-                    found.add(match.group(1))
-                if match.group(2):
-                    stages.add(match.group(2))
+        found |= images.dockerfile_bases(dockerfile)
     return found
 
 

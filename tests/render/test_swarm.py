@@ -148,6 +148,13 @@ def test_backends_get_a_connection_per_request_only_off_compose(tmp_path: Path) 
     assert "serversTransport" not in _yaml(compose, "traefik/traefik.yml")
 
 
+def _write(tree: Tree, out: Path) -> Path:
+    for path, data in tree.items():
+        (out / path).parent.mkdir(parents=True, exist_ok=True)
+        (out / path).write_bytes(data)
+    return out
+
+
 def _fake_docker(tmp_path: Path) -> tuple[Path, Path]:
     """A `docker` that records its arguments and stdin: the engine's side of the deploy
     script is exercised for real by tests/docker/test_swarm.py (serverless-items has no
@@ -171,10 +178,7 @@ def _fake_docker(tmp_path: Path) -> tuple[Path, Path]:
 def test_deploy_script_creates_secrets_from_env_by_stdin(tmp_path: Path) -> None:
     example = REPO / "examples" / "full-estate" / "terraform"
     swarm, _ = _trees(example, tmp_path)
-    out = tmp_path / "stack"
-    for path, data in swarm.items():
-        (out / path).parent.mkdir(parents=True, exist_ok=True)
-        (out / path).write_bytes(data)
+    out = _write(swarm, tmp_path / "stack")
     secrets = _yaml(swarm, "stack.yml")["secrets"]
     assert secrets and all(s["external"] for s in secrets.values())
     names = {s["name"]: key.upper() for key, s in secrets.items()}
@@ -196,10 +200,7 @@ def test_deploy_script_creates_secrets_from_env_by_stdin(tmp_path: Path) -> None
 def test_deploy_script_refuses_without_env_or_labels(tmp_path: Path) -> None:
     example = REPO / "examples" / "serverless-items" / "terraform"
     swarm, _ = _trees(example, tmp_path)
-    out = tmp_path / "stack"
-    for path, data in swarm.items():
-        (out / path).parent.mkdir(parents=True, exist_ok=True)
-        (out / path).write_bytes(data)
+    out = _write(swarm, tmp_path / "stack")
     script = str(out / "scripts" / "swarm-deploy.sh")
     done = subprocess.run(["bash", script], capture_output=True, text=True)
     assert done.returncode == 2 and ".env is missing" in done.stderr
