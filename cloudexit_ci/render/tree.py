@@ -57,6 +57,12 @@ def _platform_files(stack: Stack, options: Options, head: str, common: Files) ->
     """The files that run the stack on its platform (docs/PLATFORMS.md)."""
     if options.platform == "compose":
         return _compose_files(stack, head)
+    if options.platform == "kubernetes":
+        from cloudexit_ci.render import kubernetes, platform
+
+        files = platform.build_script(stack, options, head)
+        files.update(kubernetes.kubernetes_files(stack, options, head, common))
+        return files
     raise UserError(
         f"--platform {options.platform} is not available yet",
         where="--platform",
