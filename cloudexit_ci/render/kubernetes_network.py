@@ -54,8 +54,8 @@ def _names_host(text: str, host: str, *, bare: bool) -> bool:
 
 def clients_of(stack: Stack, common: Files) -> dict[str, set[str]]:
     """server → the services that call it: those that depend on it, read its host
-    name in their environment or command, or in a file they mount (the edge's routes,
-    the scheduler's targets, the fan-out's subscribers…)."""
+    name in their environment or command, or in a file they mount (the scheduler's
+    targets, the fan-out's subscribers…), and the gateway for every edge backend."""
     listening = {n for n, s in stack.services.items() if pods.container_ports(s)}
     out: dict[str, set[str]] = {n: set() for n in sorted(listening)}
     for name, svc in sorted(stack.services.items()):
@@ -73,6 +73,10 @@ def clients_of(stack: Stack, common: Files) -> dict[str, set[str]]:
                 _names_host(t, host, bare=False) for t in mounted
             ):
                 out[host].add(name)
+    gateways = {n for n, s in stack.services.items() if s.role == "gateway"}
+    for backend in stack.backends.values():  # the edge's routes and forward-auth targets
+        if backend.service in out:
+            out[backend.service] |= gateways - {backend.service}
     return out
 
 
