@@ -212,7 +212,10 @@ def mounts(svc: Service, common: Files, stack: Stack) -> tuple[list[Any], list[A
             entry["subPath"] = items[0]["path"]
         mounted.append(entry)
     for volume, target in platform.named_volumes(svc):
-        mounted.append({"name": volume, "mountPath": target})
+        entry = {"name": volume, "mountPath": target}
+        if (volume, f"{target}:ro") in svc.volumes:
+            entry["readOnly"] = True
+        mounted.append(entry)
         if svc.role != "data":
             volumes.append({"name": volume, "persistentVolumeClaim": {"claimName": volume}})
     secret_vars = {v for s in stack.services.values() for v in s.secrets}

@@ -135,21 +135,44 @@ def deployment(svc: Service, stack: Stack, options: Options, common: Files) -> d
     }
 
 
-def claim_spec(size: str) -> dict[str, Any]:
-    return {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": size}}}
+def claim_spec(size: str, mode: str = "ReadWriteOnce") -> dict[str, Any]:
+    return {"accessModes": [mode], "resources": {"requests": {"storage": size}}}
+
+
+def _reads_only(svc: Service, volume: str) -> bool:
+    return any(v == volume and t.endswith(":ro") for v, t in svc.volumes)
+
+
+def volume_users(stack: Stack) -> dict[str, list[Service]]:
+    """named volume → the services mounting it, writers first (then by name)."""
+    users: dict[str, list[Service]] = {}
+    for _, svc in sorted(stack.services.items()):
+        for name, _ in named_volumes(svc):
+            users.setdefault(name, []).append(svc)
+    for name, found in users.items():
+        found.sort(key=lambda s: (_reads_only(s, name), s.name))
+    return users
 
 
 def claims(svc: Service, stack: Stack) -> list[dict[str, Any]]:
-    """The PersistentVolumeClaims of a Deployment's named volumes."""
-    return [
-        {
-            "apiVersion": "v1",
-            "kind": "PersistentVolumeClaim",
-            "metadata": meta(name, stack, labels=labels(svc, stack)),
-            "spec": claim_spec(STATE_SIZE),
-        }
-        for name, _ in named_volumes(svc)
-    ]
+    """The PersistentVolumeClaims of the named volumes this Deployment writes first.
+    A volume several services mount (the WebSocket gateway's TLS material) is
+    ReadWriteMany: its pods may land on different nodes (an RWX StorageClass, e.g.
+    NFS or CephFS, is then needed)."""
+    out = []
+    for name, found in sorted(volume_users(stack).items()):
+        if found[0].name != svc.name:
+            continue
+        mode = "ReadWriteMany" if len(found) > 1 else "ReadWriteOnce"
+        out.append(
+            {
+                "apiVersion": "v1",
+                "kind": "PersistentVolumeClaim",
+                "metadata": meta(name, stack, labels=labels(svc, stack)),
+                "spec": claim_spec(STATE_SIZE, mode),
+            }
+        )
+    return out
 
 
 def statefulset(svc: Service, stack: Stack, options: Options, common: Files) -> dict[str, Any]:

@@ -17,7 +17,6 @@ import yaml
 
 from cloudexit_ci.main import main
 from tests.render.kubernetes_helpers import (
-    EXAMPLES,
     STACKS,
     Rendered,
     kustomize,
@@ -72,13 +71,13 @@ def test_full_estate_file_list() -> None:
 def _overlay(tmp_path: Path, rendered: Rendered, overlay: str) -> list[dict[str, Any]]:
     write(rendered.kubernetes(), tmp_path)
     where = tmp_path / "kubernetes" / "overlays" / overlay
-    example = (where / "secrets.env.example").read_text()
+    example = (where / "secrets.env.example").read_text() if rendered.stack.env_vars else ""
     names = [line.split("=", 1)[0] for line in example.splitlines() if line.endswith("=")]
     (where / "secrets.env").write_text("".join(f"{n}=value-of-{n.lower()}\n" for n in names))
     return kustomize(where)
 
 
-@pytest.mark.parametrize("name", [*EXAMPLES, "authz"])
+@pytest.mark.parametrize("name", STACKS)
 @pytest.mark.parametrize("overlay", ["dev", "prod"])
 def test_overlays_build_and_validate(tmp_path: Path, name: str, overlay: str) -> None:
     rendered = render(name)
@@ -89,8 +88,9 @@ def test_overlays_build_and_validate(tmp_path: Path, name: str, overlay: str) ->
     for doc in built:
         by_kind.setdefault(doc["kind"], []).append(doc)
         assert doc["metadata"].get("namespace", name) == name or doc["kind"] == "Namespace"
-    secret = by_kind["Secret"][0]["metadata"]["name"]
-    assert secret.startswith("dotenv-")  # kustomize's content hash, references rewritten
+    if rendered.stack.env_vars:
+        secret = by_kind["Secret"][0]["metadata"]["name"]
+        assert secret.startswith("dotenv-")  # kustomize's content hash, references rewritten
     text = yaml.safe_dump(built)
     assert "name: dotenv\n" not in text and "secretName: dotenv\n" not in text
     functions = [h for h in by_kind.get("HorizontalPodAutoscaler", [])]
@@ -102,7 +102,7 @@ def test_overlays_build_and_validate(tmp_path: Path, name: str, overlay: str) ->
         )
     sizes = {
         t["spec"]["resources"]["requests"]["storage"]
-        for s in by_kind["StatefulSet"]
+        for s in by_kind.get("StatefulSet", [])
         for t in s["spec"].get("volumeClaimTemplates", [])
     }
     assert sizes == ({"10Gi"} if overlay == "dev" else {"100Gi"}) or not sizes
@@ -189,3 +189,27 @@ def test_check_reports_a_hand_edited_manifest_as_drift(
     assert main(["check", *flags]) == 1
     assert main(["migrate", *flags]) == 0
     assert main(["check", *flags]) == 0
+
+
+def test_a_volume_several_services_mount_is_one_read_write_many_claim() -> None:
+    objects = render("websocket").objects()
+    claims = [o for o in objects if o["kind"] == "PersistentVolumeClaim"]
+    shared = [c for c in claims if c["metadata"]["name"] == "websocket-tls"]
+    assert len(shared) == 1 and shared[0]["spec"]["accessModes"] == ["ReadWriteMany"]
+    assert shared[0]["metadata"]["labels"]["app.kubernetes.io/name"] == "websocket"  # the writer
+    single = [c for c in claims if c["metadata"]["name"] == "lambda-invoke-data"]
+    assert single[0]["spec"]["accessModes"] == ["ReadWriteOnce"]
+    for workload in ("ws-chat", "ws-authorizer"):
+        deployment = next(
+            o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == workload
+        )
+        mount = next(
+            m
+            for m in deployment["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]
+            if m["name"] == "websocket-tls"
+        )
+        assert mount == {
+            "name": "websocket-tls",
+            "mountPath": "/etc/cloudexit/websocket-tls",
+            "readOnly": True,
+        }
