@@ -24,6 +24,7 @@ import base64
 from typing import Any
 
 from cloudexit_ci import yamlio
+from cloudexit_ci.errors import UserError
 from cloudexit_ci.options import Options
 from cloudexit_ci.render import kubernetes_network as network
 from cloudexit_ci.render import kubernetes_overlays as overlays
@@ -34,6 +35,7 @@ from cloudexit_ci.stack import Stack
 from cloudexit_ci.tree import Files
 
 ROOT = "kubernetes"
+CONFIG_MAP_LIMIT = 1_000_000  # the API server refuses an object over 1 MiB
 _ROLE_ORDER = {"gateway": 0, "function": 1, "worker": 2, "data": 3, "init": 4}
 
 
@@ -51,11 +53,14 @@ def namespace(stack: Stack) -> dict[str, Any]:
 def config_maps(stack: Stack, common: Files) -> list[dict[str, Any]]:
     """One ConfigMap per bind-mount source, holding every file it shows."""
     found: dict[str, dict[str, Any]] = {}
+    shown: dict[str, str] = {}  # ConfigMap → the one source it holds
     for _, svc in sorted(stack.services.items()):
         for mount in platform.bind_mounts(svc, common):
             name = pods.config_map_name(mount.source)
             if name in found or not mount.files:
+                assert shown.get(name, mount.source) == mount.source, (name, mount.source)
                 continue
+            shown[name] = mount.source
             data: dict[str, str] = {}
             binary: dict[str, str] = {}
             for _, path in mount.files:
@@ -74,7 +79,19 @@ def config_maps(stack: Stack, common: Files) -> list[dict[str, Any]]:
             if binary:
                 doc["binaryData"] = binary
             found[name] = doc
+            _fits(name, doc)
     return [found[n] for n in sorted(found)]
+
+
+def _fits(name: str, doc: dict[str, Any]) -> None:
+    size = sum(len(v) for key in ("data", "binaryData") for v in doc.get(key, {}).values())
+    if size > CONFIG_MAP_LIMIT:
+        raise UserError(
+            f"--platform kubernetes: the files of ConfigMap {name} are {size} bytes, more "
+            f"than the {CONFIG_MAP_LIMIT} a ConfigMap may hold",
+            where=name,
+            hint="--platform compose (bind mounts have no size limit)",
+        )
 
 
 def _sources(stack: Stack, names: list[str] | None = None) -> tuple[str, ...]:

@@ -219,6 +219,9 @@ def service(svc: Service, stack: Stack) -> dict[str, Any] | None:
     spec: dict[str, Any] = {"selector": pods.label(svc.name)}
     if svc.role == "gateway":
         spec["type"] = "LoadBalancer"
+        # the client's own address reaches Traefik (IP allow-lists, per-client rate
+        # limits, X-Forwarded-For), as with Compose's published ports
+        spec["externalTrafficPolicy"] = "Local"
     elif svc.role == "data":
         spec["clusterIP"] = "None"  # headless: the StatefulSet's pods by name
     spec["ports"] = [

@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from cloudexit_ci.main import main
+from cloudexit_ci.tree import Files
 from tests.render.kubernetes_helpers import (
     STACKS,
     Rendered,
@@ -213,3 +214,30 @@ def test_a_volume_several_services_mount_is_one_read_write_many_claim() -> None:
             "mountPath": "/etc/cloudexit/websocket-tls",
             "readOnly": True,
         }
+
+
+def test_a_config_map_past_the_api_limit_is_refused() -> None:
+    from cloudexit_ci.errors import UserError
+    from cloudexit_ci.render.kubernetes import kubernetes_files
+    from tests.render.kubernetes_helpers import options_of
+
+    rendered = render("full-estate")
+    common: Files = {
+        p: (d, ()) for p, d in rendered.files.items() if not p.startswith("kubernetes/")
+    }
+    options = options_of("full-estate")
+    assert kubernetes_files(rendered.stack, options, "h", common)
+    common["sns/topics.json"] = (b"x" * 1_000_001, ())
+    with pytest.raises(UserError, match="files-sns"):
+        kubernetes_files(rendered.stack, options, "h", common)
+
+
+def test_the_gateway_keeps_the_client_address() -> None:
+    service = next(
+        o
+        for o in render("full-estate").objects()
+        if o["kind"] == "Service" and o["metadata"]["name"] == "traefik"
+    )
+    assert service["spec"]["type"] == "LoadBalancer"
+    assert service["spec"]["externalTrafficPolicy"] == "Local"
+    assert [p["port"] for p in service["spec"]["ports"]] == [80, 443]
