@@ -24,28 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from tests.docker.images import docker
+from tests.render.kubernetes_helpers import expand
 
 UNPRIVILEGED_PORTS = "net.ipv4.ip_unprivileged_port_start"
-
-
-def expand(text: str, env: dict[str, str]) -> str:
-    """Kubernetes' $(VAR) expansion (k8s.io/kubernetes third_party/forked/golang/expansion)."""
-    out, i = [], 0
-    while i < len(text):
-        if text[i] == "$" and i + 1 < len(text) and text[i + 1] in "$(":
-            if text[i + 1] == "$":
-                out.append("$")
-                i += 2
-                continue
-            end = text.find(")", i + 2)
-            if end != -1:
-                name = text[i + 2 : end]
-                out.append(env.get(name, f"$({name})"))
-                i = end + 1
-                continue
-        out.append(text[i])
-        i += 1
-    return "".join(out)
 
 
 def environment(container: dict[str, Any], secrets: dict[str, str]) -> dict[str, str]:

@@ -115,6 +115,26 @@ def pod_specs(objects: list[dict[str, Any]]) -> dict[str, tuple[str, dict[str, A
     }
 
 
+def expand(text: str, env: dict[str, str]) -> str:
+    """Kubernetes' $(VAR) expansion (k8s.io/kubernetes third_party/forked/golang/expansion)."""
+    out, i = [], 0
+    while i < len(text):
+        if text[i] == "$" and i + 1 < len(text) and text[i + 1] in "$(":
+            if text[i + 1] == "$":
+                out.append("$")
+                i += 2
+                continue
+            end = text.find(")", i + 2)
+            if end != -1:
+                name = text[i + 2 : end]
+                out.append(env.get(name, f"$({name})"))
+                i = end + 1
+                continue
+        out.append(text[i])
+        i += 1
+    return "".join(out)
+
+
 # --- NetworkPolicy semantics (networking.k8s.io/v1), enough for what is generated ---
 
 EXTERNAL = "<outside the namespace>"

@@ -15,7 +15,7 @@ from cloudexit_ci.render import kubernetes_pods as pods
 from cloudexit_ci.render.kubernetes_network import clients_of
 from cloudexit_ci.stack import Stack
 from cloudexit_ci.values import EnvRef, Template, parts_of
-from tests.render.kubernetes_helpers import STACKS, allowed, pod_specs, render
+from tests.render.kubernetes_helpers import STACKS, allowed, expand, pod_specs, render
 
 
 def _labels(objects: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
@@ -185,28 +185,6 @@ def test_non_root_only_where_true(name: str) -> None:
             assert security["capabilities"] == {"drop": ["ALL"]}
         else:  # the image's own user: never claimed non-root
             assert "runAsNonRoot" not in security and "runAsUser" not in security, workload
-
-
-def expand(text: str, env: dict[str, str]) -> str:
-    """Kubernetes' $(VAR) expansion (k8s.io/kubernetes third_party/forked/golang/expansion)."""
-    out, i = [], 0
-    while i < len(text):
-        if text[i] == "$" and i + 1 < len(text):
-            nxt = text[i + 1]
-            if nxt == "$":
-                out.append("$")
-                i += 2
-                continue
-            if nxt == "(":
-                end = text.find(")", i + 2)
-                if end != -1:
-                    name = text[i + 2 : end]
-                    out.append(env.get(name, f"$({name})"))
-                    i = end + 1
-                    continue
-        out.append(text[i])
-        i += 1
-    return "".join(out)
 
 
 @pytest.mark.parametrize(
