@@ -8,7 +8,9 @@ probe passes."""
 
 from __future__ import annotations
 
+import json
 import secrets as random
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,7 @@ from tests.render.kubernetes_helpers import pod_specs, render
 
 pytestmark = pytest.mark.docker
 PROJECT = "cxtest-k8s-pods"
-PODS = ("traefik", "estate-db", "estate-cache", "elasticmq", "sns")
+PODS = ("traefik", "estate-web", "estate-db", "estate-cache", "elasticmq", "sns")
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +55,20 @@ def _clean(network: str) -> None:
     images.docker("network", "rm", network, check=False)
 
 
+def _ask(client: kubelet.Pod, script: str, timeout: float = 30) -> str:
+    """Run a Python client in ``client``'s container until it succeeds (a Service sends
+    traffic once its endpoints are Ready; the edge loads its file provider a moment after
+    its ping answers)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        done = images.docker("exec", client.container, "python", "-c", script, check=False)
+        if done.returncode == 0 or time.monotonic() > deadline:
+            edge = images.docker("logs", "--tail", "30", f"{PROJECT}-traefik", check=False)
+            assert done.returncode == 0, f"{done.stderr}\nTraefik:\n{edge.stdout}{edge.stderr}"
+            return done.stdout
+        time.sleep(1)
+
+
 def _uid(pod: kubelet.Pod) -> tuple[str, str]:
     status = pod.exec("cat", "/proc/1/status")
     uid = next(line.split()[1] for line in status.splitlines() if line.startswith("Uid:"))
@@ -71,13 +87,34 @@ def test_the_gateway_binds_80_and_443_as_non_root_without_capabilities(
 ) -> None:
     uid, caps = _uid(pods["traefik"])
     assert (uid, int(caps, 16)) == ("65532", 0)
-    answer = pods["sns"].exec(
-        "python", "-c",
+    answer = _ask(
+        pods["sns"],
         "import http.client as h; c = h.HTTPConnection('traefik', 80, timeout=5); "
         "c.request('GET', '/', headers={'Host': 'app.example.com'}); r = c.getresponse(); "
         "print(r.status, r.getheader('Location'))",
-    )  # fmt: skip
+    )
     assert answer.split() == ["301", "https://app.example.com/"]  # the static config's redirect
+
+
+ASK = """
+import json, ssl, http.client as h
+c = h.HTTPSConnection("traefik", 443, timeout=10, context=ssl._create_unverified_context())
+c.request("GET", "/api/orders", headers={"Host": "app.example.com"})
+r = c.getresponse()
+print(json.dumps({"status": r.status, "body": r.read().decode()}))
+"""
+
+
+def test_the_edge_routes_to_the_ecs_service_by_its_service_name(
+    pods: dict[str, kubelet.Pod],
+) -> None:
+    reply = json.loads(_ask(pods["sns"], ASK).strip().splitlines()[-1])
+    assert reply["status"] == 200, reply
+    seen = json.loads(reply["body"])
+    assert seen["path"] == "/api/orders" and seen["host"] == "app.example.com"
+    # the Secret volume shows the same files under /run/secrets as Compose's secrets
+    assert seen["secret_files"] == ["secret_estate_stripe_key", "ssm_estate_signing_key"]
+    assert seen["env_set"] == ["DB_HOST", "SIGNING_KEY", "STRIPE_KEY"]
 
 
 def test_generated_services_run_as_uid_10001_without_capabilities(
