@@ -9,7 +9,10 @@ probe passes."""
 from __future__ import annotations
 
 import json
+import os
 import secrets as random
+import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,11 +21,15 @@ from typing import Any
 import pytest
 
 from tests.docker import images, kubelet
-from tests.render.kubernetes_helpers import pod_specs, render
+from tests.render.kubernetes_helpers import pod_specs, render, write
+from tests.servers import REPO
 
 pytestmark = pytest.mark.docker
 PROJECT = "cxtest-k8s-pods"
-PODS = ("traefik", "estate-web", "estate-db", "estate-cache", "elasticmq", "sns")
+PODS = (
+    "traefik", "estate-web", "estate-db", "estate-cache", "elasticmq", "sns", "estate-worker",
+    "lambda-invoke",
+)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +40,9 @@ def pods(builder: images.Builder, workdir: Path) -> Iterator[dict[str, kubelet.P
     maps = {o["metadata"]["name"]: o.get("data", {}) for o in objects if o["kind"] == "ConfigMap"}
     values = {name: f"v{random.token_hex(8)}" for name in rendered.stack.env_vars}
     chosen = [templates[name][1] for name in PODS]
-    builder.ensure({t["spec"]["containers"][0]["image"] for t in chosen})
+    wanted = {t["spec"]["containers"][0]["image"] for t in chosen}
+    builder.ensure({i for i in wanted if not i.startswith("localhost:5000/")})
+    _build(rendered.files, workdir / PROJECT / "build")
     network = f"{PROJECT}-net"
     _clean(network)
     images.docker("network", "create", network)
@@ -47,6 +56,18 @@ def pods(builder: images.Builder, workdir: Path) -> Iterator[dict[str, kubelet.P
         yield started
     finally:
         _clean(network)
+
+
+def _build(files: dict[str, bytes], root: Path) -> None:
+    """The stack's own images, built by the generated scripts/build-images.sh."""
+    write(files, root / "stack")
+    shutil.copytree(REPO / "examples" / "full-estate" / "terraform", root / "terraform")
+    env = {**os.environ, "PATH": f"{Path(images.DOCKER).parent}:{os.environ['PATH']}"}
+    done = subprocess.run(
+        ["bash", str(root / "stack" / "scripts" / "build-images.sh"), "--no-push"],
+        capture_output=True, text=True, env=env, timeout=900, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
 
 
 def _clean(network: str) -> None:
@@ -120,8 +141,16 @@ def test_the_edge_routes_to_the_ecs_service_by_its_service_name(
 def test_generated_services_run_as_uid_10001_without_capabilities(
     pods: dict[str, kubelet.Pod],
 ) -> None:
-    uid, caps = _uid(pods["sns"])
-    assert (uid, int(caps, 16)) == ("10001", 0)
+    for name in ("sns", "estate-worker", "lambda-invoke"):
+        uid, caps = _uid(pods[name])
+        assert (uid, int(caps, 16)) == ("10001", 0), name
+    assert pods["estate-worker"].probe("startupProbe")
+
+
+def test_a_claim_is_writable_by_the_pod_group(pods: dict[str, kubelet.Pod]) -> None:
+    journal = pods["lambda-invoke"].exec("ls", "-ln", "/var/lib/lambda-invoke")
+    assert "journal.sqlite3" in journal or journal.startswith("total 0"), journal
+    pods["lambda-invoke"].exec("touch", "/var/lib/lambda-invoke/written-by-10001")
 
 
 def test_env_values_come_from_the_secret(pods: dict[str, kubelet.Pod]) -> None:
