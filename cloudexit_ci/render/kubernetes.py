@@ -8,7 +8,8 @@ under ``kubernetes/``, from the same IR as Compose (docs/PLATFORMS.md).
   (render/kubernetes_network.py) and ``kustomization.yaml``;
 - ``kubernetes/overlays/{dev,prod}/``: render/kubernetes_overlays.py (the ``.env``
   Secret from ``secrets.env``, replicas, volume sizes, images);
-- ``kubernetes/PRODUCTION.md``: what a production ScyllaDB/MinIO/PostgreSQL needs.
+- ``kubernetes/README.md``: how to deploy, what the cluster needs, and what a production
+  ScyllaDB/MinIO/PostgreSQL needs.
 
 The edge: Traefik runs the very static config and dynamic files Compose mounts
 (render/traefik.py renders them once), from ConfigMaps through its file provider, behind
@@ -143,8 +144,8 @@ def overlay_files(stack: Stack, options: Options, head: str) -> Files:
 
 
 def kubernetes_files(stack: Stack, options: Options, head: str, common: Files) -> Files:
-    """Every file of ``kubernetes/`` (the base, the overlays, the production notes)."""
+    """Every file of ``kubernetes/`` (the base, the overlays, the README)."""
     files = base_files(stack, options, head, common)
     files.update(overlay_files(stack, options, head))
-    files[f"{ROOT}/PRODUCTION.md"] = (overlays.production(head).encode(), ())
+    files[f"{ROOT}/README.md"] = (overlays.production(head, options).encode(), ())
     return files

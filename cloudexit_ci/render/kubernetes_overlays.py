@@ -101,9 +101,29 @@ def secrets_example(stack: Stack, head: str) -> str:
 
 
 PRODUCTION = """\
-# Production profile
+# The stack on Kubernetes
 
 {head}
+
+## Deploy
+
+1. `scripts/build-images.sh` builds the stack's own images and pushes them to
+   {registry} (each overlay's `images:` may retag them).
+2. Copy `overlays/<dev|prod>/secrets.env.example` to `secrets.env` beside it and set
+   every value (kustomize makes the `dotenv` Secret from it; never commit it).
+3. `kubectl apply -k kubernetes/overlays/dev` (or `prod`); `kubectl kustomize` shows
+   what would be applied.
+
+The cluster needs: a default StorageClass (data volumes, ACME storage; a volume several
+services share asks for ReadWriteMany), a LoadBalancer implementation for the Traefik
+Service (a cloud's, or MetalLB), a CNI that enforces NetworkPolicies (Calico, Cilium),
+metrics-server for the functions' autoscalers (CPU, {cpu_target}% of the request; at most
+{max_replicas} pods each in the base: Lambda's reserved concurrency is not carried over),
+and Kubernetes 1.23 or later (the generated manifests are validated against 1.31).
+Init Jobs wait for their dependencies in an initContainer and are removed an hour after
+they finish: the next apply runs them again (they create only what is missing).
+
+## Production profile
 
 The base runs one pod per data service, as Compose does. For production:
 
@@ -117,7 +137,7 @@ The base runs one pod per data service, as Compose does. For production:
   already has three nodes (1 below that): let all three join before the
   `dynamodb-init` Job runs; writes then need a quorum (2 of 3) up.
 - **MinIO** (S3): distributed mode, at least 4 drives over 4 pods (erasure coding
-  EC:2 survives two lost drives): a StatefulSet of 4 with
+  EC:2: reads survive two lost drives, writes one): a StatefulSet of 4 with
   `server http://minio-{{0...3}}.minio.<namespace>.svc/data`, one claim each, the same
   root credentials on every pod, a PodDisruptionBudget of maxUnavailable 1 and
   anti-affinity across nodes. SeaweedFS: separate master (3, Raft), volume and filer
@@ -131,5 +151,11 @@ The base runs one pod per data service, as Compose does. For production:
 """
 
 
-def production(head: str) -> str:
-    return PRODUCTION.format(head=head, size=PROD_DATA_SIZE)
+def production(head: str, options: Options) -> str:
+    return PRODUCTION.format(
+        head=head,
+        size=PROD_DATA_SIZE,
+        registry=options.registry,
+        cpu_target=work.CPU_TARGET,
+        max_replicas=work.DEFAULT_MAX_REPLICAS,
+    )

@@ -65,7 +65,7 @@ def test_full_estate_file_list() -> None:
     for overlay in ("dev", "prod"):
         assert f"kubernetes/overlays/{overlay}/kustomization.yaml" in paths
         assert f"kubernetes/overlays/{overlay}/secrets.env.example" in paths
-    assert "kubernetes/PRODUCTION.md" in paths and "scripts/build-images.sh" in paths
+    assert "kubernetes/README.md" in paths and "scripts/build-images.sh" in paths
     assert "docker-compose.yml" not in render("full-estate").files
 
 
