@@ -6,6 +6,7 @@ Kubernetes 1.31 (PyPI ``kubernetes-validate``), a real ``kubectl kustomize`` (Py
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import subprocess
 from dataclasses import dataclass
@@ -35,7 +36,12 @@ FIXTURES = {
     "tfjson-state": Source(TFJSON / "state", terraform_json=TFJSON / "state" / "state.json"),
     "tfjson-plan": Source(TFJSON / "plan", terraform_json=TFJSON / "plan" / "plan.json"),
 }  # RDS, SQS and S3 in the tfjson ones; SQS, RDS, ElastiCache, ECS in full-estate
-STACKS = (*EXAMPLES, *FIXTURES)
+VARIANTS = {  # the modes that change which services run
+    "items-consolidated": ("serverless-items", {"serverless_mode": "consolidated"}),
+    "items-cql": ("serverless-items", {"dynamodb_mode": "cql"}),
+    "uploads-seaweedfs": ("http-api-uploads", {"object_store": "seaweedfs"}),
+}
+STACKS = (*EXAMPLES, *FIXTURES, *VARIANTS)
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,7 @@ class Rendered:
 
 
 def source_of(name: str) -> Source:
+    name = VARIANTS[name][0] if name in VARIANTS else name
     if name in EXAMPLES:
         return Source(REPO / "examples" / name / "terraform")
     return FIXTURES[name]
@@ -78,7 +85,13 @@ def options_of(name: str, **extra: Any) -> Options:
 
 @functools.cache
 def render(name: str) -> Rendered:
-    result = generate(source_of(name), options_of(name))
+    if name in VARIANTS:
+        base, extra = VARIANTS[name]
+        options = options_of(base, **extra)
+        options = dataclasses.replace(options, stack_name=name)
+    else:
+        options = options_of(name)
+    result = generate(source_of(name), options)
     return Rendered(result.stack, {str(p): d for p, d in sorted(result.tree.items())})
 
 
