@@ -120,8 +120,9 @@ Service (a cloud's, or MetalLB), a CNI that enforces NetworkPolicies (Calico, Ci
 metrics-server for the functions' autoscalers (CPU, {cpu_target}% of the request; at most
 {max_replicas} pods each in the base: Lambda's reserved concurrency is not carried over),
 and Kubernetes 1.23 or later (the generated manifests are validated against 1.31).
-Init Jobs wait for their dependencies in an initContainer and are removed an hour after
-they finish: the next apply runs them again (they create only what is missing).
+Init Jobs wait for their dependencies in an initContainer; each is named by a digest of
+its content, so changed tables or buckets make a new Job, and a finished one is removed
+after an hour: the next apply runs it again (it creates only what is missing).
 
 ## Production profile
 

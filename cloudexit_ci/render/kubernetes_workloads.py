@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from cloudexit_ci.options import Options
@@ -200,14 +202,20 @@ def volume_claim_templates(svc: Service, size: str) -> list[dict[str, Any]]:
 
 
 def job(svc: Service, stack: Stack, options: Options, common: Files) -> dict[str, Any]:
+    """A Job named by its content: a Job's template cannot change, so changed work is a
+    new Job (the old one goes with its TTL) and an unchanged apply is a no-op."""
+    template = pod_template(svc, stack, options, common)
+    digest = hashlib.sha256(json.dumps(template, sort_keys=True).encode()).hexdigest()[:8]
     return {
         "apiVersion": "batch/v1",
         "kind": "Job",
-        "metadata": meta(svc.name, stack, labels=labels(svc, stack), annotations=source_notes(svc)),
+        "metadata": meta(
+            f"{svc.name}-{digest}", stack, labels=labels(svc, stack), annotations=source_notes(svc)
+        ),
         "spec": {
             "backoffLimit": JOB_BACKOFF,
             "ttlSecondsAfterFinished": JOB_TTL_S,
-            "template": pod_template(svc, stack, options, common),
+            "template": template,
         },
     }
 

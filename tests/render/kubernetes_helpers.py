@@ -120,9 +120,12 @@ def write(files: dict[str, bytes], root: Path) -> None:
 
 
 def pod_specs(objects: list[dict[str, Any]]) -> dict[str, tuple[str, dict[str, Any]]]:
-    """workload name → (kind, pod template) of every Deployment/StatefulSet/Job."""
+    """service name → (kind, pod template) of every Deployment/StatefulSet/Job."""
     return {
-        o["metadata"]["name"]: (o["kind"], o["spec"]["template"])
+        o["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"]: (
+            o["kind"],
+            o["spec"]["template"],
+        )
         for o in objects
         if o["kind"] in ("Deployment", "StatefulSet", "Job")
     }

@@ -241,3 +241,26 @@ def test_the_gateway_keeps_the_client_address() -> None:
     assert service["spec"]["type"] == "LoadBalancer"
     assert service["spec"]["externalTrafficPolicy"] == "Local"
     assert [p["port"] for p in service["spec"]["ports"]] == [80, 443]
+
+
+def test_a_job_is_named_by_its_content() -> None:
+    from cloudexit_ci.render.kubernetes import kubernetes_files
+    from tests.render.kubernetes_helpers import options_of
+
+    rendered = render("serverless-items")
+    common: Files = {
+        p: (d, ()) for p, d in rendered.files.items() if not p.startswith("kubernetes/")
+    }
+    options = options_of("serverless-items")
+
+    def job_name(files: Files) -> str:
+        docs = yaml.safe_load_all(files["kubernetes/base/dynamodb-init.yaml"][0])
+        name: str = next(d for d in docs if d)["metadata"]["name"]
+        return name
+
+    before = job_name(kubernetes_files(rendered.stack, options, "h", common))
+    assert before.startswith("dynamodb-init-") and len(before) == len("dynamodb-init-") + 8
+    assert job_name(kubernetes_files(rendered.stack, options, "h", common)) == before
+    script = common["init/dynamodb/init.sh"][0]
+    common["init/dynamodb/init.sh"] = (script + b"# changed\n", ())
+    assert job_name(kubernetes_files(rendered.stack, options, "h", common)) != before
