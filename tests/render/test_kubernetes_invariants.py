@@ -79,6 +79,7 @@ def test_data_services_have_their_clients_only() -> None:
     assert clients["estate-db"] == {"estate-web", "estate-worker"}
     assert clients["estate-cache"] == {"estate-worker"}
     assert clients["keycloak-db"] == {"keycloak"}
+    assert clients["keycloak"] == {"traefik"}  # not keycloak-db (POSTGRES_DB: keycloak)
     assert clients["elasticmq"] == {"estate-nightly", "estate-worker", "poll-estate-worker", "sns"}
     assert clients["estate-worker"] == {"lambda-invoke", "poll-estate-worker"}
     items = render("serverless-items")
