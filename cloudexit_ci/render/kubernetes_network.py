@@ -11,7 +11,9 @@ to the outside also on ``frontend``. Here:
   ``cloudexit.io/egress: internet``) may reach anything, like Compose's non-internal
   network;
 - ``ingress-<service>``: the gateway accepts 80/443 from anywhere; every other service
-  that listens accepts its ports only from its clients (:func:`clients_of`), nothing else.
+  that listens accepts its ports only from its clients (:func:`clients_of`), nothing else;
+  a data service also from pods labelled ``cloudexit.io/migrate-data: "true"`` (the data
+  plan's copy, run as a pod of the namespace).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from cloudexit_ci.stack import Service, Stack
 from cloudexit_ci.tree import Files
 from cloudexit_ci.values import parts_of
 
+MIGRATE_DATA = {"cloudexit.io/migrate-data": "true"}  # a pod that copies the data in
 _HOST_KEYS = re.compile(r"HOST|ADDR|SERVER|ENDPOINT|URL|URI", re.IGNORECASE)
 
 
@@ -136,13 +139,12 @@ def network_policies(stack: Stack, common: Files) -> list[dict[str, Any]]:
             continue
         rule: dict[str, Any] = {"ports": _ports(svc)}
         if svc.role != "gateway":
-            if not clients[name]:
+            peers = [{"podSelector": {"matchLabels": pods.label(c)}} for c in sorted(clients[name])]
+            if svc.role == "data":
+                peers.append({"podSelector": {"matchLabels": MIGRATE_DATA}})
+            if not peers:
                 continue  # nobody calls it: default-deny keeps it closed
-            rule = {
-                "from": [
-                    {"podSelector": {"matchLabels": pods.label(c)}} for c in sorted(clients[name])
-                ]
-            } | rule
+            rule = {"from": peers} | rule
         spec = {
             "podSelector": {"matchLabels": pods.label(name)},
             "policyTypes": ["Ingress"],

@@ -58,6 +58,16 @@ def test_reachability_is_exactly_the_clients_the_ir_names(name: str) -> None:
                 if reach and svc.role != "gateway":
                     depends = any(d.service == server for d in stack.services[client].depends_on)
                     assert depends or _mentions(stack, rendered.files, client, server)
+    migrate = {"cloudexit.io/migrate-data": "true"}  # a data copy run in the namespace
+    stranger = {"app.kubernetes.io/name": "someone-else"}
+    for server, svc in stack.services.items():
+        for port in pods.container_ports(svc):
+            assert allowed(policies, name, migrate, labels[server], port) == (
+                svc.role in ("data", "gateway")
+            ), server
+            assert allowed(policies, name, stranger, labels[server], port) == (
+                svc.role == "gateway"
+            ), server
     for client, svc in stack.services.items():
         for dep in svc.depends_on:  # nothing Compose relied on is cut
             other = stack.services.get(dep.service)
