@@ -12,7 +12,17 @@ from cloudexit_ci import __version__, manifest, yamlio
 from cloudexit_ci.errors import UserError
 from cloudexit_ci.manifest import MANIFEST_PATH as MANIFEST
 from cloudexit_ci.options import Options
-from cloudexit_ci.render import compose, docs, extras, functions, init, swarm, traefik
+from cloudexit_ci.render import (
+    compose,
+    docs,
+    extras,
+    functions,
+    init,
+    kubernetes,
+    platform,
+    swarm,
+    traefik,
+)
 from cloudexit_ci.stack import Stack
 from cloudexit_ci.tree import Files, Tree
 
@@ -59,10 +69,14 @@ def _platform_files(stack: Stack, options: Options, head: str, common: Files) ->
         return _compose_files(stack, head)
     if options.platform == "swarm":
         return swarm.swarm_files(stack, options, head, common)
+    if options.platform == "kubernetes":
+        files = platform.build_script(stack, options, head)
+        files.update(kubernetes.kubernetes_files(stack, options, head, common))
+        return files
     raise UserError(
-        f"--platform {options.platform} is not available yet",
+        f"unknown --platform {options.platform}",
         where="--platform",
-        hint="--platform compose",
+        hint="--platform compose, swarm or kubernetes",
     )
 
 
