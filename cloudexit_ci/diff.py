@@ -245,7 +245,24 @@ def _first_line(diff_lines: list[str]) -> int:
 def _load_data(path: PurePosixPath, text: str) -> Any:
     if path.suffix == ".json":
         return json.loads(text)
-    return yamlio.load(text)
+    documents = yamlio.load_all(text)
+    if len(documents) == 1:
+        return documents[0]
+    keyed: dict[str, Any] = {}
+    for i, doc in enumerate(documents):
+        key = _document_key(i, doc)
+        keyed[key if key not in keyed else f"document {i + 1}"] = doc
+    return keyed
+
+
+def _document_key(index: int, document: Any) -> str:
+    """A document of a multi-document file by what it is: ``Deployment/api`` for a
+    Kubernetes object (its kind and name), else its position."""
+    if isinstance(document, dict) and isinstance(document.get("metadata"), dict):
+        name = document["metadata"].get("name")
+        if isinstance(document.get("kind"), str) and isinstance(name, str):
+            return f"{document['kind']}/{name}"
+    return f"document {index + 1}"
 
 
 def data_changes(path: PurePosixPath, old: bytes, new: bytes) -> tuple[tuple[Change, ...], str]:

@@ -50,4 +50,9 @@ def load(text: str) -> Any:
     return yaml.load(text, Loader=_SafeLoader)
 
 
+def load_all(text: str) -> list[Any]:
+    """Every document of a multi-document YAML stream (``---`` separated)."""
+    return list(yaml.load_all(text, Loader=_SafeLoader))
+
+
 YAMLError = yaml.YAMLError

@@ -11,6 +11,7 @@ import pytest
 
 from cloudexit_ci.diff import (
     Change,
+    data_changes,
     diff_trees,
     key_path,
     owned_paths,
@@ -228,3 +229,17 @@ def test_data_files_of_each_suffix_are_compared_as_data(suffix: str) -> None:
     old, new = b'{"a": {"b": 1}}\n', b'{"a": {"b": 2}}\n'
     [drift] = diff_trees({P("f" + suffix): new}, {P("f" + suffix): old})
     assert drift.changes == (Change("a.b", "1", "2"),)
+
+
+def test_multi_document_yaml_is_compared_per_kubernetes_object() -> None:
+    old = (
+        b"kind: Service\nmetadata: {name: a}\nspec: {port: 1}\n---\nkind: Deployment\n"
+        b"metadata: {name: a}\nspec: {replicas: 1}\n---\nplain: 1\n"
+    )
+    new = old.replace(b"replicas: 1", b"replicas: 3").replace(b"plain: 1", b"plain: 2")
+    changes, note = data_changes(PurePosixPath("k/a.yaml"), old, new)
+    assert note == ""
+    assert [(c.path, c.old, c.new) for c in changes] == [
+        ('["Deployment/a"].spec.replicas', "1", "3"),
+        ('["document 3"].plain', "1", "2"),
+    ]

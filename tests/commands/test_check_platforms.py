@@ -16,6 +16,10 @@ from tests.commands.test_check import EXAMPLE, _git, _own_cache
 PLATFORMS = {
     "compose": ("docker-compose.yml", "services.list-items.deploy.resources.limits.memory"),
     "swarm": ("stack.yml", "services.list-items.deploy.resources.limits.memory"),
+    "kubernetes": (
+        "kubernetes/base/list-items.yaml",
+        '["Deployment/list-items"].spec.template.spec.containers[0].resources.limits.memory',
+    ),
 }
 __all__ = ["_own_cache"]  # the autouse fixture: a cache of its own per test
 
