@@ -196,28 +196,16 @@ def mounts(svc: Service, common: Files, stack: Stack) -> tuple[list[Any], list[A
     volumes: list[Any] = []
     mounted: list[Any] = []
     for index, mount in enumerate(platform.bind_mounts(svc, common)):
-        name = f"files-{index}"
-        items = []
-        for target, path in mount.files:
-            relative = target[len(mount.target) + 1 :] or path.rsplit("/", 1)[-1]
-            item: dict[str, Any] = {"key": config_key(path), "path": relative}
-            if path.endswith(".sh"):
-                item["mode"] = 0o755
-            items.append(item)
-        volumes.append(
-            {"name": name, "configMap": {"name": config_map_name(mount.source), "items": items}}
-        )
-        entry: dict[str, Any] = {"name": name, "mountPath": mount.target, "readOnly": True}
-        if mount.files and mount.files[0][0] == mount.target:
-            entry["subPath"] = items[0]["path"]
+        shown, entry = _bind_volume(f"files-{index}", mount)
+        volumes.append(shown)
         mounted.append(entry)
-    for volume, target in platform.named_volumes(svc):
-        entry = {"name": volume, "mountPath": target}
-        if (volume, f"{target}:ro") in svc.volumes:
+    for claim, target in platform.named_volumes(svc):
+        entry = {"name": claim, "mountPath": target}
+        if (claim, f"{target}:ro") in svc.volumes:
             entry["readOnly"] = True
         mounted.append(entry)
         if svc.role != "data":
-            volumes.append({"name": volume, "persistentVolumeClaim": {"claimName": volume}})
+            volumes.append({"name": claim, "persistentVolumeClaim": {"claimName": claim}})
     secret_vars = {v for s in stack.services.values() for v in s.secrets}
     secrets = secrets_of(svc, secret_vars)
     if secrets:
@@ -230,6 +218,25 @@ def mounts(svc: Service, common: Files, stack: Stack) -> tuple[list[Any], list[A
         )
         mounted.append({"name": "dotenv-secrets", "mountPath": "/run/secrets", "readOnly": True})
     return volumes, mounted
+
+
+def _bind_volume(name: str, mount: platform.Mount) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A bind mount as a ConfigMap volume of its files (a file: one item at its subPath);
+    an empty directory as an empty directory."""
+    entry: dict[str, Any] = {"name": name, "mountPath": mount.target, "readOnly": True}
+    if not mount.files:
+        return {"name": name, "emptyDir": {}}, entry
+    items = []
+    for target, path in mount.files:
+        relative = target[len(mount.target) + 1 :] or path.rsplit("/", 1)[-1]
+        item: dict[str, Any] = {"key": config_key(path), "path": relative}
+        if path.endswith(".sh"):
+            item["mode"] = 0o755
+        items.append(item)
+    if mount.files[0][0] == mount.target:
+        entry["subPath"] = items[0]["path"]
+    source = {"name": config_map_name(mount.source), "items": items}
+    return {"name": name, "configMap": source}, entry
 
 
 def config_digest(svc: Service, common: Files) -> str:

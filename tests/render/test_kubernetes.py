@@ -264,3 +264,23 @@ def test_a_job_is_named_by_its_content() -> None:
     script = common["init/dynamodb/init.sh"][0]
     common["init/dynamodb/init.sh"] = (script + b"# changed\n", ())
     assert job_name(kubernetes_files(rendered.stack, options, "h", common)) != before
+
+
+def test_a_bind_mount_that_shows_no_file_is_an_empty_directory() -> None:
+    from cloudexit_ci.render.kubernetes import kubernetes_files
+    from tests.render.kubernetes_helpers import options_of
+
+    rendered = render("full-estate")
+    common: Files = {
+        p: (d, ())
+        for p, d in rendered.files.items()
+        if not p.startswith(("kubernetes/", "keycloak/import/"))
+    }
+    files = kubernetes_files(rendered.stack, options_of("full-estate"), "h", common)
+    docs = [d for d in yaml.safe_load_all(files["kubernetes/base/keycloak.yaml"][0]) if d]
+    for doc in docs:
+        validate(doc)
+    pod = next(d for d in docs if d["kind"] == "Deployment")["spec"]["template"]["spec"]
+    assert {"name": "files-0", "emptyDir": {}} in pod["volumes"]
+    maps = yaml.safe_load_all(files["kubernetes/base/configmaps.yaml"][0])
+    assert not any(m and "keycloak" in m["metadata"]["name"] for m in maps)
