@@ -83,7 +83,7 @@ def test_config_sections() -> None:
     assert set(in_scope("stack")) == {
         "terraform", "output", "name", "domain", "serverless-mode", "dynamodb-mode",
         "object-store", "acme-email", "alternator-write-isolation", "var-files", "vars",
-        "terraform-json", "code-dirs",
+        "terraform-json", "code-dirs", "platform", "registry", "image-tag",
     }  # fmt: skip
     assert set(in_scope("check")) == {
         "format", "fail-on", "soft-fail", "inline-ignores", "data-plan-base",
@@ -117,3 +117,23 @@ def test_validators_refuse_a_trailing_newline(value: str) -> None:
     from cloudexit_ci.settings import email, host_name
 
     assert (host_name if "@" not in value else email)(value) is not None
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "error"),
+    [
+        ("registry", "registry.example.com:5000/team", None),
+        ("registry", "Registry.example.com", "is not a registry"),
+        ("registry", "host/../x", "is not a registry"),
+        ("image-tag", "v1.4.2", None),
+        ("image-tag", "latest", "not a pinned tag"),
+        ("image-tag", "a b", "is not an image tag"),
+    ],
+)
+def test_registry_and_image_tag_are_checked(key: str, value: str, error: str | None) -> None:
+    from cloudexit_ci.settings import SETTINGS
+
+    (setting,) = [s for s in SETTINGS if s.key == key]
+    assert setting.check is not None
+    found = setting.check(value)
+    assert (found is None) if error is None else (found is not None and error in found)

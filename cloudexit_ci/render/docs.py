@@ -192,8 +192,9 @@ def _start_orchestrated(stack: Stack, platform: str) -> list[str]:
             f"kubectl -n {name} get pods",
         ]
         order = (
-            "Kubernetes has no `depends_on`: the init Jobs retry until their data store "
-            "answers; functions are ready when their probes pass."
+            "Kubernetes has no `depends_on`: each init Job waits in an initContainer until "
+            "its data store's Service accepts connections; the other pods restart until what "
+            "they need answers and are ready when their probes pass."
         )
     return ["## Start", "", "```sh", *commands, "```", "", order, ""]
 
