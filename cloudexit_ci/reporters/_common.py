@@ -77,8 +77,11 @@ def coverage_file(entry: Coverage) -> str:
 
 
 def stacks_label(reports: Iterable[Report]) -> str:
-    names = [r.stack for r in reports]
-    return ("stack " if len(names) == 1 else "stacks ") + ", ".join(names)
+    """``stacks a, b``; a name several stacks share (one per platform) with its output."""
+    every = list(reports)
+    names = [r.stack for r in every]
+    shown = [f"{r.stack} ({r.output_dir})" if names.count(r.stack) > 1 else r.stack for r in every]
+    return ("stack " if len(shown) == 1 else "stacks ") + ", ".join(shown)
 
 
 _NAME_KEYS = ("table", "bucket", "keyspace", "database", "identifier", "queue")

@@ -34,3 +34,13 @@ def test_in_sync_and_errors() -> None:
 
 def test_registry_is_explicit() -> None:
     assert sorted(REPORTERS) == ["github", "json", "markdown", "sarif", "text"]
+
+
+def test_stacks_sharing_a_name_are_told_apart_by_their_output() -> None:
+    from cloudexit_ci.report import Report
+    from cloudexit_ci.reporters._common import stacks_label
+
+    reports = [Report("items", "ex/stack", "ex/tf"), Report("items", "ex/k8s", "ex/tf"),
+               Report("other", "o/stack", "o/tf")]  # fmt: skip
+    assert stacks_label(reports) == "stacks items (ex/stack), items (ex/k8s), other"
+    assert stacks_label(reports[2:]) == "stack other"
