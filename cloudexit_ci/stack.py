@@ -196,6 +196,7 @@ class Function:
     origin: Origin
     architecture: str = "x86_64"
     layers: tuple[tuple[str, Code], ...] = ()  # (layer version address, its code), in order
+    reserved_concurrency: int | None = None  # Lambda's ceiling (0: every call throttled)
 
 
 @dataclass(frozen=True)

@@ -25,13 +25,19 @@ CodeKind = Literal["zip", "dir", "file"]
 SUPPORTED_RUNTIME = re.compile(r"^(nodejs(1[68]|2[024])\.x|python3\.(9|1[0-4]))\Z")
 _LOST_ARGS = {
     "vpc_config": "VPC placement (the compose network replaces it)",
-    "reserved_concurrent_executions": "reserved concurrency (use deploy.replicas)",
+    "reserved_concurrent_executions": "reserved concurrency (honoured only by --platform "
+    "kubernetes, as the autoscaler's ceiling)",
     "dead_letter_config": "dead-letter queue for async invocations",
     "tracing_config": "X-Ray tracing",
     "snap_start": "SnapStart",
     "file_system_config": "EFS mount",
     "kms_key_arn": "KMS encryption of environment variables",
 }
+
+
+def _reserved(count: int) -> int | None:
+    """-1 (Terraform's default) is no reservation: the account's pool."""
+    return count if count >= 0 else None
 
 
 def map_function(resource: Resource, ctx: MapContext) -> Coverage:
@@ -71,6 +77,7 @@ def map_function(resource: Resource, ctx: MapContext) -> Coverage:
         origin=resource.origin,
         architecture=(values.get("architectures") or ["x86_64"])[0],
         layers=function_layers,
+        reserved_concurrency=_reserved(values.integer("reserved_concurrent_executions", -1)),
     )
     ctx.family("lambda.by_address", dict)[resource.address] = key
     _export(ctx, resource, function_name)
