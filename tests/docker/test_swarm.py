@@ -7,6 +7,8 @@ leaves nothing but the named volumes (the data, kept as `docker compose down` ke
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import threading
 import uuid
 from collections import Counter
@@ -14,11 +16,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.docker import images
 from tests.docker.checks import smoke
 from tests.docker.conftest import TIMINGS
-from tests.docker.images import docker
+from tests.docker.images import DOCKER, docker
+from tests.docker.stack import REPO, env_values
 from tests.docker.swarm import SwarmStack, deployed
 from tests.docker.test_serverless_items import HOST, JSON, crud
 
@@ -122,3 +126,15 @@ def test_stack_rm_leaves_nothing(swarm_stack: SwarmStack) -> None:
     assert set(left["volumes"]) == expected  # the data, until removed on purpose
     docker("volume", "rm", *left["volumes"])
     assert swarm_stack.leftovers()["volumes"] == []
+
+
+@pytest.mark.parametrize("example", ["serverless-items", "http-api-uploads", "full-estate"])
+def test_docker_stack_config_accepts_every_example(example: str) -> None:
+    """The CLI's own loader (`docker stack config`, the one `stack deploy` uses: strict
+    schema, warns about keys Swarm ignores) takes the checked-in stack file as it is."""
+    stack = REPO / "examples" / example / "swarm"
+    env = os.environ | {name: "x" for name in env_values(stack / ".env.example")}
+    done = subprocess.run([DOCKER, "stack", "config", "-c", "stack.yml"], cwd=stack,
+                          capture_output=True, text=True, env=env, check=False)  # fmt: skip
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert yaml.safe_load(done.stdout)["services"]
