@@ -41,7 +41,7 @@ def value_text(value: Value) -> str:
 
 
 def compose_document(stack: Stack) -> dict[str, Any]:
-    secret_vars = {v for svc in stack.services.values() for v in svc.secrets}
+    secret_vars = declared_secrets(stack)
     services = {
         name: service_document(svc, secrets_of(svc, secret_vars))
         for name, svc in sorted(stack.services.items(), key=service_order)
@@ -51,7 +51,7 @@ def compose_document(stack: Stack) -> dict[str, Any]:
     doc["networks"] = {n: ({"internal": True} if n == "backend" else {}) for n in networks}
     if stack.volumes:
         doc["volumes"] = {name: {} for name in sorted(stack.volumes)}
-    used = sorted({v for svc in stack.services.values() for v in secrets_of(svc, secret_vars)})
+    used = used_secrets(stack)
     if used:
         doc["secrets"] = {secret_name(v): {"environment": v} for v in used}
     return doc
@@ -59,6 +59,17 @@ def compose_document(stack: Stack) -> dict[str, Any]:
 
 def secret_name(var: str) -> str:
     return var.lower()
+
+
+def declared_secrets(stack: Stack) -> set[str]:
+    """The .env variables some service declared as a secret."""
+    return {v for svc in stack.services.values() for v in svc.secrets}
+
+
+def used_secrets(stack: Stack) -> list[str]:
+    """Every secret variable a service reads or declares (the stack's secrets)."""
+    declared = declared_secrets(stack)
+    return sorted({v for svc in stack.services.values() for v in secrets_of(svc, declared)})
 
 
 def secrets_of(svc: Service, secret_vars: set[str]) -> tuple[str, ...]:

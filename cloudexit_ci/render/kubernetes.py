@@ -27,17 +27,16 @@ from typing import Any
 from cloudexit_ci import yamlio
 from cloudexit_ci.errors import UserError
 from cloudexit_ci.options import Options
+from cloudexit_ci.render import compose, platform
 from cloudexit_ci.render import kubernetes_network as network
 from cloudexit_ci.render import kubernetes_overlays as overlays
 from cloudexit_ci.render import kubernetes_pods as pods
 from cloudexit_ci.render import kubernetes_workloads as work
-from cloudexit_ci.render import platform
 from cloudexit_ci.stack import Stack
 from cloudexit_ci.tree import Files
 
 ROOT = "kubernetes"
 CONFIG_MAP_LIMIT = 1_000_000  # the API server refuses an object over 1 MiB
-_ROLE_ORDER = {"gateway": 0, "function": 1, "worker": 2, "data": 3, "init": 4}
 
 
 def dump_all(documents: list[dict[str, Any]], head: str) -> bytes:
@@ -102,7 +101,7 @@ def _sources(stack: Stack, names: list[str] | None = None) -> tuple[str, ...]:
 
 def base_files(stack: Stack, options: Options, head: str, common: Files) -> Files:
     files: Files = {}
-    order = sorted(stack.services.items(), key=lambda kv: (_ROLE_ORDER[kv[1].role], kv[0]))
+    order = sorted(stack.services.items(), key=compose.service_order)
     files[f"{ROOT}/base/namespace.yaml"] = (dump_all([namespace(stack)], head), ())
     resources = ["namespace.yaml"]
     for name, svc in order:

@@ -29,7 +29,7 @@ from typing import Any
 
 from cloudexit_ci.options import Options
 from cloudexit_ci.render import platform
-from cloudexit_ci.render.compose import secret_name, secrets_of
+from cloudexit_ci.render.compose import declared_secrets, secret_name, secrets_of
 from cloudexit_ci.stack import HealthCheck, Service, Stack
 from cloudexit_ci.tree import Files
 from cloudexit_ci.values import EnvRef, Value, parts_of
@@ -206,8 +206,7 @@ def mounts(svc: Service, common: Files, stack: Stack) -> tuple[list[Any], list[A
         mounted.append(entry)
         if svc.role != "data":
             volumes.append({"name": claim, "persistentVolumeClaim": {"claimName": claim}})
-    secret_vars = {v for s in stack.services.values() for v in s.secrets}
-    secrets = secrets_of(svc, secret_vars)
+    secrets = secrets_of(svc, declared_secrets(stack))
     if secrets:
         items = [{"key": v, "path": secret_name(v)} for v in secrets]
         volumes.append(

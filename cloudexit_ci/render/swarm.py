@@ -49,26 +49,20 @@ _STATELESS_UPDATE = {
     "monitor": "20s",
 }
 _STATEFUL_UPDATE = {"parallelism": 1, "order": "stop-first", "failure_action": "rollback"}
-_ROLLBACK = {"parallelism": 1, "order": "start-first"}
+_STATELESS_ROLLBACK = {"parallelism": 1, "order": "start-first"}
+_STATEFUL_ROLLBACK = {"parallelism": 1, "order": "stop-first"}
 
 
 def swarm_files(stack: Stack, options: Options, head: str, common: Files) -> Files:
     document = stack_document(stack, options, common)
     sources = tuple(sorted({o.address for s in stack.services.values() for o in s.origins}))
     files: Files = {"stack.yml": (yamlio.dump(document, header=head).encode(), sources)}
-    files.update(platform.build_script(stack, options, head))
     files["scripts/swarm-deploy.sh"] = (_deploy_script(stack, head, document).encode(), sources)
     return files
 
 
-def _secret_vars(stack: Stack) -> list[str]:
-    """The .env variables that are Swarm secrets (read or declared by a service)."""
-    declared = {v for svc in stack.services.values() for v in svc.secrets}
-    return sorted({v for s in stack.services.values() for v in compose.secrets_of(s, declared)})
-
-
 def stack_document(stack: Stack, options: Options, common: Files) -> dict[str, Any]:
-    secret_vars = {v for svc in stack.services.values() for v in svc.secrets}
+    secret_vars = compose.declared_secrets(stack)
     services: dict[str, Any] = {}
     configs: dict[str, Any] = {}
     for name, svc in sorted(stack.services.items(), key=compose.service_order):
@@ -85,7 +79,7 @@ def stack_document(stack: Stack, options: Options, common: Files) -> dict[str, A
     doc["networks"] = {n: _network(n) for n in networks}
     if stack.volumes:
         doc["volumes"] = {name: {} for name in sorted(stack.volumes)}
-    used = _secret_vars(stack)
+    used = compose.used_secrets(stack)
     if used:
         doc["secrets"] = {
             compose.secret_name(v): {"external": True, "name": secret_of(stack, v)} for v in used
@@ -147,7 +141,7 @@ def _deploy(svc: Service, stack: Stack, stateful: bool) -> dict[str, Any]:
         }
     deploy: dict[str, Any] = {
         "update_config": _STATEFUL_UPDATE if stateful else _STATELESS_UPDATE,
-        "rollback_config": _ROLLBACK if not stateful else {"parallelism": 1, "order": "stop-first"},
+        "rollback_config": _STATEFUL_ROLLBACK if stateful else _STATELESS_ROLLBACK,
         "restart_policy": {"condition": "any", "delay": "5s", "window": "30s"},
     }
     if stateful:
@@ -173,7 +167,7 @@ def _config_key(path: str) -> str:
 
 
 def _deploy_script(stack: Stack, head: str, document: dict[str, Any]) -> str:
-    secrets = {secret_of(stack, var): var for var in _secret_vars(stack)}
+    secrets = {secret_of(stack, var): var for var in compose.used_secrets(stack)}
     labels = sorted(
         node_label(stack, name)
         for name, svc in document["services"].items()

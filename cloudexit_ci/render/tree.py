@@ -67,12 +67,11 @@ def _platform_files(stack: Stack, options: Options, head: str, common: Files) ->
     """The files that run the stack on its platform (docs/PLATFORMS.md)."""
     if options.platform == "compose":
         return _compose_files(stack, head)
+    files = platform.build_script(stack, options, head)  # an orchestrator does not build
     if options.platform == "swarm":
-        return swarm.swarm_files(stack, options, head, common)
+        return files | swarm.swarm_files(stack, options, head, common)
     if options.platform == "kubernetes":
-        files = platform.build_script(stack, options, head)
-        files.update(kubernetes.kubernetes_files(stack, options, head, common))
-        return files
+        return files | kubernetes.kubernetes_files(stack, options, head, common)
     raise UserError(
         f"unknown --platform {options.platform}",
         where="--platform",

@@ -175,7 +175,7 @@ def _done(service: dict[str, Any]) -> bool:
     replicas = str(service["Replicas"])
     if "completed" in replicas:  # a job: "0/1 (1/1 completed)"
         found = re.search(r"\((\d+)/(\d+) completed\)", replicas)
-        return bool(found) and found is not None and found.group(1) == found.group(2)
+        return found is not None and found.group(1) == found.group(2)
     running, _, wanted = replicas.partition(" ")[0].partition("/")
     return running == wanted and wanted != "0"
 
