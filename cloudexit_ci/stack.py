@@ -1,9 +1,7 @@
-"""The provider-neutral intermediate representation (IR).
-
-Mappers turn Terraform resources into these records; renderers turn them into
-files. Nothing here knows Terraform or Compose syntax. Every record keeps its
-``Origin`` so that messages, SARIF results and annotations point home.
-"""
+"""The provider-neutral intermediate representation (IR): mappers turn Terraform resources
+into these records; renderers turn them into files. Nothing here knows Terraform or Compose
+syntax. Every record keeps its ``Origin`` so that messages, SARIF results and annotations
+point home."""
 
 from __future__ import annotations
 
@@ -197,6 +195,8 @@ class Function:
     architecture: str = "x86_64"
     layers: tuple[tuple[str, Code], ...] = ()  # (layer version address, its code), in order
     reserved_concurrency: int | None = None  # Lambda's ceiling (0: every call throttled)
+    # provisioned concurrency configs: (their origin, environments AWS keeps warm)
+    provisioned: tuple[tuple[Origin, int], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,8 @@ CodeKind = Literal["zip", "dir", "file"]
 SUPPORTED_RUNTIME = re.compile(r"^(nodejs(1[68]|2[024])\.x|python3\.(9|1[0-4]))\Z")
 _LOST_ARGS = {
     "vpc_config": "VPC placement (the compose network replaces it)",
-    "reserved_concurrent_executions": "reserved concurrency (honoured only by --platform "
-    "kubernetes, as the autoscaler's ceiling)",
+    "reserved_concurrent_executions": "reserved concurrency on Compose (--platform swarm caps "
+    "the replicas with it, kubernetes the autoscaler)",
     "dead_letter_config": "dead-letter queue for async invocations",
     "tracing_config": "X-Ray tracing",
     "snap_start": "SnapStart",

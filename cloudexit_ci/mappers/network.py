@@ -53,7 +53,6 @@ UNMAPPED: dict[str, tuple[str, bool]] = {
     "aws_ecr_lifecycle_policy": ("ECR lifecycle: configure the registry by hand", False),
     "aws_ses_domain_identity": ("SES: configure an SMTP relay by hand", False),
     "aws_lambda_alias": ("aliases: one version runs self-hosted", False),
-    "aws_lambda_provisioned_concurrency_config": ("provisioned concurrency", False),
 }
 
 

@@ -17,6 +17,7 @@ from cloudexit_ci.mappers import (
     authorizers,
     cloudfront,
     cognito,
+    concurrency,
     data_sources,
     dynamodb,
     ecs,
@@ -54,7 +55,7 @@ class Entry:
 
 _LAMBDA_LOST = (
     "layers published elsewhere (ARN literals)",
-    "provisioned/reserved concurrency",
+    "reserved concurrency on Compose",
     "DLQ and destinations",
     "SnapStart",
     "VPC config",
@@ -75,6 +76,9 @@ MAPPERS: dict[str, Entry] = {
         function_url.map_function_url,
         "Traefik router on <function>.lambda-url.<domain> (payload 2.0) + CORS middleware",
         ("AWS_IAM authorization (refused at the edge)", "response streaming"),
+    ),
+    "aws_lambda_provisioned_concurrency_config": Entry(
+        concurrency.map_provisioned, concurrency.TARGET, concurrency.LOST
     ),
     "aws_lambda_layer_version": Entry(
         lambda_function.map_layer,
@@ -364,9 +368,7 @@ MAPPERS: dict[str, Entry] = {
         "Traefik router (path/host/method)",
         ("header/query/source-ip conditions", "OIDC/Cognito actions"),
     ),
-    "aws_lb_target_group_attachment": Entry(
-        network.map_unmapped, "(unmapped)", ("EC2/IP targets",)
-    ),
+    "aws_lb_target_group_attachment": Entry(network.map_unmapped, "(unmapped)", ("EC2/IP",)),
     **{
         type_: Entry(network.map_unmapped, "(unmapped)", (reason,))
         for type_, (reason, _) in network.UNMAPPED.items()

@@ -19,6 +19,7 @@ from typing import Any
 from cloudexit_ci.options import Options
 from cloudexit_ci.render import kubernetes_pods as pods
 from cloudexit_ci.render import kubernetes_workloads as work
+from cloudexit_ci.render import platform
 from cloudexit_ci.render.platform import built_image, named_volumes
 from cloudexit_ci.stack import Service, Stack
 from cloudexit_ci.values import EnvRef
@@ -41,9 +42,10 @@ def _patch(kind: str, api: str, name: str, stack: Stack, spec: dict[str, Any]) -
 def _replicas(svc: Service, stack: Stack, overlay: str) -> dict[str, Any]:
     low = svc.replicas or 1
     if overlay == "prod":
-        low, high = work.replica_bounds(svc, stack, max(low, PROD_MIN_REPLICAS), PROD_MAX_REPLICAS)
+        low, high = max(low, PROD_MIN_REPLICAS), PROD_MAX_REPLICAS
     else:
-        low, high = work.replica_bounds(svc, stack, low, low)
+        high = low
+    low, high = platform.replica_bounds(svc, stack, low, high)
     return {"minReplicas": low, "maxReplicas": high}
 
 
@@ -51,7 +53,8 @@ def patches(stack: Stack, overlay: str) -> dict[str, dict[str, Any]]:
     """file name → one strategic-merge patch of the overlay."""
     out: dict[str, dict[str, Any]] = {}
     for name, svc in sorted(stack.services.items()):
-        if svc.role == "function" and not svc.one_shot and work.reserved_ceiling(svc, stack) != 0:
+        scaled = platform.reserved_ceiling(svc, stack) != 0
+        if svc.role == "function" and not svc.one_shot and scaled:
             spec = _replicas(svc, stack, overlay)
             kind, api = "HorizontalPodAutoscaler", "autoscaling/v2"
             out[f"hpa-{name}.yaml"] = _patch(kind, api, name, stack, spec)
@@ -121,8 +124,9 @@ The cluster needs: a default StorageClass (data volumes, ACME storage; a volume 
 services share asks for ReadWriteMany), a LoadBalancer implementation for the Traefik
 Service (a cloud's, or MetalLB), a CNI that enforces NetworkPolicies (Calico, Cilium),
 metrics-server for the functions' autoscalers (CPU, {cpu_target}% of the request; at most
-{max_replicas} pods each in the base, fewer where Lambda reserved less concurrency; a
-reservation of 0 is a Deployment of 0 pods, as Lambda throttles every call),
+{max_replicas} pods each in the base, fewer where Lambda reserved less concurrency, at
+least as many as Lambda kept warm by provisioned concurrency; a reservation of 0 is a
+Deployment of 0 pods, as Lambda throttles every call),
 and Kubernetes 1.23 or later (the generated manifests are validated against 1.31).
 Init Jobs wait for their dependencies in an initContainer; each is named by a digest of
 its content, so changed tables or buckets make a new Job, and a finished one is removed

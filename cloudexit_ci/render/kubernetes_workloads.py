@@ -20,6 +20,7 @@ from typing import Any
 
 from cloudexit_ci.options import Options
 from cloudexit_ci.render import kubernetes_pods as pods
+from cloudexit_ci.render import platform
 from cloudexit_ci.render.platform import named_volumes
 from cloudexit_ci.stack import Service, Stack
 from cloudexit_ci.tree import Files
@@ -121,28 +122,11 @@ def _selector(svc: Service) -> dict[str, Any]:
     return {"matchLabels": pods.label(svc.name)}
 
 
-def reserved_ceiling(svc: Service, stack: Stack) -> int | None:
-    """The most pods a function service may run: the Lambda reserved concurrency of the
-    functions it serves, added up (None when one of them reserved none). A pod serves
-    requests concurrently, so this bounds the pods, never below what AWS allowed."""
-    reserved = [stack.functions[key].reserved_concurrency for key in svc.serves]
-    if not reserved or any(r is None for r in reserved):
-        return None
-    return sum(r for r in reserved if r is not None)
-
-
-def replica_bounds(svc: Service, stack: Stack, low: int, high: int) -> tuple[int, int]:
-    """(min, max) pods of a function's autoscaler, within its reserved ceiling."""
-    ceiling = reserved_ceiling(svc, stack)
-    high = max(low, high) if ceiling is None else min(max(low, high), ceiling)
-    return min(low, high), high
-
-
 def deployment(svc: Service, stack: Stack, options: Options, common: Files) -> dict[str, Any]:
     spec: dict[str, Any] = {}
     if svc.role != "function":  # a function's replicas belong to its autoscaler
         spec["replicas"] = svc.replicas or 1
-    elif reserved_ceiling(svc, stack) == 0:  # reserved concurrency 0: Lambda throttles all
+    elif platform.reserved_ceiling(svc, stack) == 0:  # reserved 0: Lambda throttles all
         spec["replicas"] = 0
     spec["selector"] = _selector(svc)
     if named_volumes(svc):
@@ -264,7 +248,7 @@ def service(svc: Service, stack: Stack) -> dict[str, Any] | None:
 
 def autoscaler(svc: Service, stack: Stack) -> dict[str, Any]:
     metric = {"type": "Utilization", "averageUtilization": CPU_TARGET}
-    low, high = replica_bounds(svc, stack, svc.replicas or 1, DEFAULT_MAX_REPLICAS)
+    low, high = platform.replica_bounds(svc, stack, svc.replicas or 1, DEFAULT_MAX_REPLICAS)
     return {
         "apiVersion": "autoscaling/v2",
         "kind": "HorizontalPodAutoscaler",
@@ -298,7 +282,7 @@ def objects_of(svc: Service, stack: Stack, options: Options, common: Files) -> l
     exposed = service(svc, stack)
     if exposed is not None:
         out.append(exposed)
-    if svc.role == "function" and reserved_ceiling(svc, stack) != 0:
+    if svc.role == "function" and platform.reserved_ceiling(svc, stack) != 0:
         out += [autoscaler(svc, stack), disruption_budget(svc, stack)]
     elif (svc.replicas or 1) > 1:
         out.append(disruption_budget(svc, stack))

@@ -24,6 +24,31 @@ def built_image(options: Options, stack: Stack, service: str) -> str:
     return f"{options.registry}/{stack.name}-{service}:{options.image_tag}"
 
 
+def reserved_ceiling(svc: Service, stack: Stack) -> int | None:
+    """The most replicas a function service may run: the Lambda reserved concurrency of the
+    functions it serves, added up (None when one of them reserved none). A replica serves
+    requests concurrently, so this bounds the replicas, never below what AWS allowed."""
+    reserved = [stack.functions[key].reserved_concurrency for key in svc.serves]
+    if not reserved or any(r is None for r in reserved):
+        return None
+    return sum(r for r in reserved if r is not None)
+
+
+def warm_floor(svc: Service, stack: Stack) -> int:
+    """The replicas Lambda's provisioned concurrency keeps running: the execution
+    environments AWS kept warm for the functions the service serves, added up."""
+    return sum(count for key in svc.serves for _, count in stack.functions[key].provisioned)
+
+
+def replica_bounds(svc: Service, stack: Stack, low: int, high: int) -> tuple[int, int]:
+    """(min, max) replicas of a function service: at least its warm floor, never above its
+    reserved ceiling (a reservation of 0 is no replica: Lambda throttles every call)."""
+    low = max(low, warm_floor(svc, stack))
+    ceiling = reserved_ceiling(svc, stack)
+    high = max(low, high) if ceiling is None else min(max(low, high), ceiling)
+    return min(low, high), high
+
+
 def built_services(stack: Stack) -> list[Service]:
     return [svc for _, svc in sorted(stack.services.items()) if svc.build is not None]
 

@@ -12,8 +12,9 @@ healthchecks, limits, labels), then becomes what Swarm runs:
 - **secrets**: the ``.env`` variables a service declared as secrets are external Swarm
   secrets that ``scripts/swarm-deploy.sh`` creates from ``.env`` (Swarm cannot read a
   variable as a secret's source); values never appear in a generated file;
-- **deploy**: replicas and limits as in Compose; ``update_config`` start-first with
-  rollback on failure for stateless services, stop-first for the ones that own a
+- **deploy**: replicas and limits as in Compose, a function's replicas at least its
+  Lambda provisioned concurrency and at most its reserved concurrency; ``update_config``
+  start-first with rollback on failure for stateless services, stop-first for the ones that own a
   volume (two copies must never share one); ``restart_policy``; one-shot services as
   ``replicated-job``; every service with a named volume pinned by a placement
   constraint to the node labelled ``cloudexit.<stack>.<service>=true`` (the volume lives
@@ -144,6 +145,11 @@ def _deploy(svc: Service, stack: Stack, stateful: bool) -> dict[str, Any]:
         "rollback_config": _STATEFUL_ROLLBACK if stateful else _STATELESS_ROLLBACK,
         "restart_policy": {"condition": "any", "delay": "5s", "window": "30s"},
     }
+    if svc.role == "function":  # within Lambda's reserved concurrency, warm as provisioned
+        base = svc.replicas or 1
+        replicas, _ = platform.replica_bounds(svc, stack, base, base)
+        if replicas != base or svc.replicas is not None:
+            deploy["replicas"] = replicas
     if stateful:
         deploy["placement"] = {"constraints": [f"node.labels.{node_label(stack, svc.name)}==true"]}
     return deploy

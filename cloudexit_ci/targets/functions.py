@@ -16,6 +16,7 @@ from cloudexit_ci.stack import (
     Function,
     FunctionImage,
     HealthCheck,
+    Origin,
     Service,
     Stack,
 )
@@ -91,13 +92,18 @@ def _family(runtime: str) -> Literal["node", "python"]:
     return "node" if runtime.startswith("nodejs") else "python"
 
 
+def _origins(function: Function) -> tuple[Origin, ...]:
+    """The function and what shaped its replicas (provisioned concurrency configs)."""
+    return (function.origin, *(origin for origin, _ in function.provisioned))
+
+
 def _service(name: str, functions: list[Function], stack: Stack, context: str) -> Service:
     family = _family(functions[0].runtime)
     env = [*_platform_env(stack), *_function_env(functions, stack)]
     memory = max(f.memory_mb for f in functions)
     return Service(
         name=name,
-        origins=tuple(f.origin for f in functions),
+        origins=tuple(o for f in functions for o in _origins(f)),
         role="function",
         build=Build(
             context=f"functions/{name}",
@@ -135,7 +141,7 @@ def _image_service(function: Function, stack: Stack) -> Service:
         image = _image_ref(function, stack)
     return Service(
         name=function.key,
-        origins=(function.origin,),
+        origins=_origins(function),
         role="function",
         image=image,
         build=build,
