@@ -13,8 +13,9 @@ under ``kubernetes/``, from the same IR as Compose (docs/PLATFORMS.md).
 
 The edge: Traefik runs the very static config and dynamic files Compose mounts
 (render/traefik.py renders them once), from ConfigMaps through its file provider, behind
-a Service of type LoadBalancer; no Ingress or Traefik CRD re-derives a route, so every
-router and middleware the end-to-end suite tested is byte-identical. Backend URLs
+a Service of type LoadBalancer, so every router and middleware the end-to-end suite tested
+is byte-identical; ``kubernetes/components/traefik-crd/`` (render/kubernetes_crd.py)
+switches it to Traefik's CRD provider with the same routes as cluster objects. Backend URLs
 (``http://estate-web:8000``) resolve because every Kubernetes Service keeps the Compose
 service's name and port. ACME certificates live on a PersistentVolumeClaim.
 """
@@ -28,6 +29,7 @@ from cloudexit_ci import yamlio
 from cloudexit_ci.errors import UserError
 from cloudexit_ci.options import Options
 from cloudexit_ci.render import compose, platform
+from cloudexit_ci.render import kubernetes_crd as crd
 from cloudexit_ci.render import kubernetes_network as network
 from cloudexit_ci.render import kubernetes_overlays as overlays
 from cloudexit_ci.render import kubernetes_pods as pods
@@ -37,12 +39,6 @@ from cloudexit_ci.tree import Files
 
 ROOT = "kubernetes"
 CONFIG_MAP_LIMIT = 1_000_000  # the API server refuses an object over 1 MiB
-
-
-def dump_all(documents: list[dict[str, Any]], head: str) -> bytes:
-    """Several objects in one file, ``---`` between them, the header once."""
-    body = "---\n".join(yamlio.dump(doc) for doc in documents)
-    return (yamlio.dump({}, header=head).removesuffix("{}\n") + body).encode()
 
 
 def namespace(stack: Stack) -> dict[str, Any]:
@@ -102,18 +98,18 @@ def _sources(stack: Stack, names: list[str] | None = None) -> tuple[str, ...]:
 def base_files(stack: Stack, options: Options, head: str, common: Files) -> Files:
     files: Files = {}
     order = sorted(stack.services.items(), key=compose.service_order)
-    files[f"{ROOT}/base/namespace.yaml"] = (dump_all([namespace(stack)], head), ())
+    files[f"{ROOT}/base/namespace.yaml"] = (pods.dump_all([namespace(stack)], head), ())
     resources = ["namespace.yaml"]
     for name, svc in order:
         objects = work.objects_of(svc, stack, options, common)
-        files[f"{ROOT}/base/{name}.yaml"] = (dump_all(objects, head), _sources(stack, [name]))
+        files[f"{ROOT}/base/{name}.yaml"] = (pods.dump_all(objects, head), _sources(stack, [name]))
         resources.append(f"{name}.yaml")
     maps = config_maps(stack, common)
     if maps:
-        files[f"{ROOT}/base/configmaps.yaml"] = (dump_all(maps, head), _sources(stack))
+        files[f"{ROOT}/base/configmaps.yaml"] = (pods.dump_all(maps, head), _sources(stack))
         resources.append("configmaps.yaml")
     policies = network.network_policies(stack, common)
-    files[f"{ROOT}/base/network-policies.yaml"] = (dump_all(policies, head), _sources(stack))
+    files[f"{ROOT}/base/network-policies.yaml"] = (pods.dump_all(policies, head), _sources(stack))
     resources.append("network-policies.yaml")
     kustomization = dict(overlays.KUSTOMIZE) | {"namespace": stack.name, "resources": resources}
     files[f"{ROOT}/base/kustomization.yaml"] = (
@@ -146,5 +142,6 @@ def kubernetes_files(stack: Stack, options: Options, head: str, common: Files) -
     """Every file of ``kubernetes/`` (the base, the overlays, the README)."""
     files = base_files(stack, options, head, common)
     files.update(overlay_files(stack, options, head))
+    files.update(crd.component_files(stack, options, head, common))
     files[f"{ROOT}/README.md"] = (overlays.production(head, options).encode(), ())
     return files

@@ -120,6 +120,15 @@ PRODUCTION = """\
 3. `kubectl apply -k kubernetes/overlays/dev` (or `prod`); `kubectl kustomize` shows
    what would be applied.
 
+Routes as cluster objects: Traefik reads the routes from ConfigMaps (its file provider)
+unless an overlay adds the component `components/traefik-crd` (`components:
+[../../components/traefik-crd]` in its kustomization.yaml). Traefik then reads
+IngressRoute and Middleware objects of the namespace (its Kubernetes CRD provider, as
+its own ServiceAccount); they route exactly what the files route. The cluster needs
+Traefik v3's CRD definitions installed first (Traefik's Helm chart installs them, or
+apply its `kubernetes-crd-definition-v1.yml`) and lets the component create a
+ClusterRole and ClusterRoleBinding.
+
 The cluster needs: a default StorageClass (data volumes, ACME storage; a volume several
 services share asks for ReadWriteMany), a LoadBalancer implementation for the Traefik
 Service (a cloud's, or MetalLB), a CNI that enforces NetworkPolicies (Calico, Cilium),

@@ -27,6 +27,7 @@ import json
 import re
 from typing import Any
 
+from cloudexit_ci import yamlio
 from cloudexit_ci.options import Options
 from cloudexit_ci.render import platform
 from cloudexit_ci.render.compose import declared_secrets, secret_name, secrets_of
@@ -179,6 +180,17 @@ def pod_security(svc: Service) -> dict[str, Any]:
     return out
 
 
+def dump_all(documents: list[dict[str, Any]], head: str) -> bytes:
+    """Several objects in one file, ``---`` between them, the header once."""
+    body = "---\n".join(yamlio.dump(doc) for doc in documents)
+    return (yamlio.dump({}, header=head).removesuffix("{}\n") + body).encode()
+
+
+def bind_volume_name(index: int) -> str:
+    """The pod volume of a service's ``index``-th bind mount (its ConfigMap)."""
+    return f"files-{index}"
+
+
 def config_map_name(source: str) -> str:
     """The ConfigMap of one bind-mount source (shared by every service mounting it)."""
     slug = re.sub(r"[^a-z0-9]+", "-", source.lower()).strip("-")
@@ -196,7 +208,7 @@ def mounts(svc: Service, common: Files, stack: Stack) -> tuple[list[Any], list[A
     volumes: list[Any] = []
     mounted: list[Any] = []
     for index, mount in enumerate(platform.bind_mounts(svc, common)):
-        shown, entry = _bind_volume(f"files-{index}", mount)
+        shown, entry = _bind_volume(bind_volume_name(index), mount)
         volumes.append(shown)
         mounted.append(entry)
     for claim, target in platform.named_volumes(svc):

@@ -9,9 +9,11 @@ backtick-quoted string it lands in.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
 from typing import Any
+from urllib.parse import urlsplit
 
 from cloudexit_ci.apiauth import ForwardAuth, PathRewrite, RequestHeaders
 from cloudexit_ci.naming import is_host
@@ -240,3 +242,107 @@ def _backend(backend: Backend) -> dict[str, Any]:
     if backend.pass_host is not None:
         balancer["passHostHeader"] = backend.pass_host
     return {"loadBalancer": balancer}
+
+
+# Traefik's Kubernetes CRD provider (--platform kubernetes, components/traefik-crd): the
+# same routers and middlewares as objects of the cluster, from the same data.
+CRD_API = "traefik.io/v1alpha1"
+_OBJECT_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z")
+
+
+def crd_static_config(acme_email: str, namespace: str, stack: Stack) -> dict[str, Any]:
+    """The static configuration with the Kubernetes CRD provider in place of the file one:
+    it reads the stack's namespace only; a route whose service has no ready pod answers
+    503 (``allowEmptyServices``) instead of vanishing and letting a wider route match;
+    ExternalName Services are allowed only when an upstream outside the stack needs them."""
+    static = static_config(acme_email)
+    crd: dict[str, Any] = {"namespaces": [namespace], "allowEmptyServices": True}
+    if any(not b.service for b in stack.backends.values()):
+        crd["allowExternalNameServices"] = True
+    return static | {"providers": {"kubernetesCRD": crd}}
+
+
+def object_name(name: str) -> str:
+    """A router or middleware name as a Kubernetes object name (a DNS label): kept when it
+    is one, else lower-cased, other characters as ``-``, and a digest of the original (two
+    names that differ only there stay two objects)."""
+    if _OBJECT_NAME.match(name):
+        return name
+    slug = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")[:52].strip("-") or "x"
+    return f"{slug}-{hashlib.sha256(name.encode()).hexdigest()[:10]}"
+
+
+def crd_objects(stack: Stack) -> list[dict[str, Any]]:
+    """Middlewares, ExternalName Services for upstreams outside the stack, then one
+    IngressRoute per dynamic file that has routers (its routes in router-name order),
+    from the dynamic files the file provider reads."""
+    middlewares: list[dict[str, Any]] = []
+    routes: list[dict[str, Any]] = []
+    external: dict[str, dict[str, Any]] = {}
+    for key, (document, _) in dynamic_files(stack).items():
+        http = document["http"]
+        for name, spec in http.get("middlewares", {}).items():
+            middlewares.append(_crd_object("Middleware", name, stack.name, spec))
+        if "routers" in http:
+            spec = {
+                "entryPoints": ["websecure"],
+                "routes": [_crd_route(r, stack, external) for r in http["routers"].values()],
+                "tls": TLS,
+            }
+            routes.append(_crd_object("IngressRoute", key, stack.name, spec))
+    return middlewares + [external[n] for n in sorted(external)] + routes
+
+
+def _crd_object(kind: str, name: str, namespace: str, spec: dict[str, Any]) -> dict[str, Any]:
+    meta = {"name": object_name(name), "namespace": namespace}
+    return {"apiVersion": CRD_API, "kind": kind, "metadata": meta, "spec": spec}
+
+
+def _crd_route(
+    router: dict[str, Any], stack: Stack, external: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    # every router of the edge is on websecure with the ACME resolver (_router)
+    assert router["entryPoints"] == ["websecure"] and router["tls"] == TLS
+    route: dict[str, Any] = {"kind": "Rule", "match": router["rule"]}
+    if "priority" in router:
+        route["priority"] = router["priority"]
+    if "middlewares" in router:
+        route["middlewares"] = [{"name": object_name(m)} for m in router["middlewares"]]
+    route["services"] = [_crd_service(router["service"], stack, external)]
+    return route
+
+
+def _crd_service(name: str, stack: Stack, external: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A backend → the Kubernetes Service it reaches: a stack service's (same name and port
+    as Compose's; Traefik balances its ready pods, whose readiness probes come from the
+    same healthcheck as the file provider's health check), or an ExternalName Service for
+    an upstream outside the stack (an HTTP proxy integration)."""
+    if name == NOWHERE:
+        return {"name": NOWHERE, "kind": "TraefikService"}
+    backend = stack.backends[name]
+    url = urlsplit(backend.url)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    out: dict[str, Any] = {"name": backend.service, "port": port}
+    if backend.service:
+        assert url.hostname == backend.service, backend.url
+    else:
+        out["name"] = object_name(backend.name)
+        external[out["name"]] = _external(out["name"], url.hostname or "", port, stack.name)
+    if url.scheme == "https":
+        out["scheme"] = "https"
+    if backend.pass_host is not None:
+        out["passHostHeader"] = backend.pass_host
+    return out
+
+
+def _external(name: str, host: str, port: int, namespace: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "type": "ExternalName",
+            "externalName": host,
+            "ports": [{"name": f"tcp-{port}", "port": port, "protocol": "TCP"}],
+        },
+    }
