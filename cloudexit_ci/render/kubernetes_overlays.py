@@ -45,7 +45,7 @@ def _replicas(svc: Service, stack: Stack, overlay: str) -> dict[str, Any]:
         low, high = max(low, PROD_MIN_REPLICAS), PROD_MAX_REPLICAS
     else:
         high = low
-    low, high = platform.replica_bounds(svc, stack, low, high)
+    low, high = platform.replica_bounds(svc, stack, low, high, warm=overlay == "prod")
     return {"minReplicas": low, "maxReplicas": high}
 
 
@@ -133,9 +133,11 @@ The cluster needs: a default StorageClass (data volumes, ACME storage; a volume 
 services share asks for ReadWriteMany), a LoadBalancer implementation for the Traefik
 Service (a cloud's, or MetalLB), a CNI that enforces NetworkPolicies (Calico, Cilium),
 metrics-server for the functions' autoscalers (CPU, {cpu_target}% of the request; at most
-{max_replicas} pods each in the base, fewer where Lambda reserved less concurrency, at
-least as many as Lambda kept warm by provisioned concurrency; a reservation of 0 is a
-Deployment of 0 pods, as Lambda throttles every call),
+{max_replicas} pods each in the base, fewer where Lambda reserved less concurrency; in
+the base and prod at least as many as Lambda kept environments warm by provisioned
+concurrency, one pod per environment, which is generous since a pod serves requests
+concurrently (dev keeps one pod each); a reservation of 0 is a Deployment of 0 pods, as
+Lambda throttles every call),
 and Kubernetes 1.23 or later (the generated manifests are validated against 1.31).
 Init Jobs wait for their dependencies in an initContainer; each is named by a digest of
 its content, so changed tables or buckets make a new Job, and a finished one is removed

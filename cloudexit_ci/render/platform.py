@@ -40,10 +40,13 @@ def warm_floor(svc: Service, stack: Stack) -> int:
     return sum(count for key in svc.serves for _, count in stack.functions[key].provisioned)
 
 
-def replica_bounds(svc: Service, stack: Stack, low: int, high: int) -> tuple[int, int]:
-    """(min, max) replicas of a function service: at least its warm floor, never above its
-    reserved ceiling (a reservation of 0 is no replica: Lambda throttles every call)."""
-    low = max(low, warm_floor(svc, stack))
+def replica_bounds(
+    svc: Service, stack: Stack, low: int, high: int, *, warm: bool = True
+) -> tuple[int, int]:
+    """(min, max) replicas of a function service: at least its warm floor (unless ``warm``
+    is False: a development environment keeps its pod count), never above its reserved
+    ceiling (a reservation of 0 is no replica: Lambda throttles every call)."""
+    low = max(low, warm_floor(svc, stack) if warm else 0)
     ceiling = reserved_ceiling(svc, stack)
     high = max(low, high) if ceiling is None else min(max(low, high), ceiling)
     return min(low, high), high

@@ -127,13 +127,14 @@ def test_a_consolidated_service_adds_its_functions_ceilings(tmp_path: Path) -> N
 
 @pytest.mark.parametrize(
     ("overlay", "capped", "free"),
-    [(None, (3, 3), (4, 10)), ("dev", (3, 3), (4, 4)), ("prod", (3, 3), (4, 20))],
+    [(None, (3, 3), (4, 10)), ("dev", (1, 1), (1, 1)), ("prod", (3, 3), (4, 20))],
 )
 def test_provisioned_concurrency_is_the_autoscalers_floor(
     tmp_path: Path, overlay: str | None, capped: tuple[int, int], free: tuple[int, int]
 ) -> None:
     """``free`` keeps 3 + 1 environments warm (two qualifiers, one version here); ``capped``
-    provisions 5 above its reservation of 3: the reservation wins."""
+    provisions 5 above its reservation of 3: the reservation wins. The dev overlay keeps
+    one pod each (the floor is for the base and prod)."""
     objects = _objects(tmp_path, overlay, HCL + WARM)
     for name, bounds in (("capped", capped), ("free", free)):
         spec = objects[("HorizontalPodAutoscaler", name)]["spec"]
