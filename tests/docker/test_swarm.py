@@ -1,8 +1,10 @@
 """examples/serverless-items generated with `--platform swarm`, deployed on the suite's engine
 as a one-node swarm with the stack's own scripts: requests through Traefik reach the
 functions, a function scaled to 3 replicas spreads requests, a rolling update (changed env)
-finishes with zero failed requests from a client looping through it, `docker stack rm`
-leaves nothing but the named volumes (the data, kept as `docker compose down` keeps it)."""
+finishes with zero failed requests from a client looping through it, `migrate-data --stack`
+fills the stack from an AWS stand-in through the data plan's service names, `docker stack
+rm` leaves nothing but the named volumes (the data, kept as `docker compose down` keeps
+it)."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.docker import images
+from tests.docker import images, moved
 from tests.docker.checks import smoke
 from tests.docker.conftest import TIMINGS
 from tests.docker.images import DOCKER, docker
@@ -50,6 +52,23 @@ def _served_by(stack: SwarmStack, service: str, marker: str) -> Counter[str]:
         logs = docker("logs", container).stdout + docker("logs", container).stderr
         counts[container] = logs.count(marker)
     return counts
+
+
+def test_migrate_data_fills_the_stack_through_its_service_names(swarm_stack: SwarmStack) -> None:
+    """`migrate-data --stack` as a one-off container on the stack's attachable backend
+    overlay (the stack README's way) copies a table and a bucket from an AWS stand-in
+    into the stack's ScyllaDB and MinIO, reached by the data plan's service names with no
+    override; the functions then serve the copied items through Traefik. First in the
+    module: it fills the stack on its first day, before other tests write to it (a full
+    verification counts extra target items as a mismatch)."""
+    network, image = f"{EXAMPLE}_backend", f"localhost:5000/{EXAMPLE}-lambda-invoke:v1"
+    values = env_values(swarm_stack.dir / ".env.example")
+    printed = moved.move(image, network, swarm_stack.dir, values, "cxtest-swarm")
+    assert "aws_dynamodb_table.items" in printed and "aws_s3_bucket.uploads" in printed
+    assert moved.read_targets(image, network, values, "cxtest-swarm") == moved.EXPECTED
+    for i in (0, 17, moved.ITEMS - 1):
+        reply = swarm_stack.request("GET", f"/items/moved-{i}", HOST)
+        assert reply.status == 200 and reply.json()["name"] == f"from aws {i}", reply.body
 
 
 def test_crud_through_traefik_on_swarm(swarm_stack: SwarmStack) -> None:
