@@ -17,6 +17,7 @@ one Docker network and find each other by their service name)."""
 from __future__ import annotations
 
 import os
+import secrets as random
 import socket
 import time
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.docker.images import docker
-from tests.render.kubernetes_helpers import expand
+from tests.render.kubernetes_helpers import Rendered, expand, pod_specs
 
 UNPRIVILEGED_PORTS = "net.ipv4.ip_unprivileged_port_start"
 
@@ -41,6 +42,29 @@ def environment(container: dict[str, Any], secrets: dict[str, str]) -> dict[str,
         else:
             env[entry["name"]] = expand(entry["value"], env)
     return env
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What starting some of a rendered stack's pods takes: their templates (in the order
+    asked), the ConfigMaps' data by name, and a test value for every ``.env`` variable
+    (letters and digits: DynamoDB Local accepts no other access key ids)."""
+
+    templates: list[dict[str, Any]]
+    maps: dict[str, dict[str, str]]
+    secrets: dict[str, str]
+
+    @property
+    def images(self) -> set[str]:
+        return {t["spec"]["containers"][0]["image"] for t in self.templates}
+
+
+def inputs(rendered: Rendered, names: tuple[str, ...]) -> Inputs:
+    objects = rendered.objects()
+    templates = pod_specs(objects)
+    maps = {o["metadata"]["name"]: o.get("data", {}) for o in objects if o["kind"] == "ConfigMap"}
+    secrets = {name: f"v{random.token_hex(8)}" for name in rendered.stack.env_vars}
+    return Inputs([templates[name][1] for name in names], maps, secrets)
 
 
 @dataclass

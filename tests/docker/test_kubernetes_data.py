@@ -10,14 +10,13 @@ the policies admit a pod labelled ``cloudexit.io/migrate-data`` to the data serv
 
 from __future__ import annotations
 
-import secrets as random
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.docker import images, kubelet, moved
-from tests.render.kubernetes_helpers import pod_specs, render, write
+from tests.render.kubernetes_helpers import render, write
 
 pytestmark = pytest.mark.docker
 PROJECT = "cxtest-k8s-data"
@@ -28,23 +27,22 @@ Started = tuple[str, str, Path, dict[str, str]]  # network, an image to run Pyth
 @pytest.fixture(scope="module")
 def started(builder: images.Builder, workdir: Path) -> Iterator[Started]:
     rendered = render("serverless-items")
-    objects = rendered.objects()
-    templates = pod_specs(objects)
-    maps = {o["metadata"]["name"]: o.get("data", {}) for o in objects if o["kind"] == "ConfigMap"}
-    values = {name: f"v{random.token_hex(8)}" for name in rendered.stack.env_vars}
-    chosen = [templates[name][1] for name in PODS]
-    image = chosen[0]["spec"]["containers"][0]["image"]
-    builder.ensure({t["spec"]["containers"][0]["image"] for t in chosen})
+    given = kubelet.inputs(rendered, PODS)
+    image = given.templates[0]["spec"]["containers"][0]["image"]
+    builder.ensure(given.images)
     stack = workdir / PROJECT / "stack"
     write(rendered.files, stack)
     name = f"{PROJECT}-net"
     _clean(name)
     images.docker("network", "create", name)
     try:
-        pods = [kubelet.run(t, maps, values, workdir / PROJECT, name, PROJECT) for t in chosen]
+        pods = [
+            kubelet.run(t, given.maps, given.secrets, workdir / PROJECT, name, PROJECT)
+            for t in given.templates
+        ]
         for pod in pods:
             pod.wait_ready()
-        yield name, image, stack, values
+        yield name, image, stack, given.secrets
     finally:
         _clean(name)
 

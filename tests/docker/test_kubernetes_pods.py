@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets as random
 import shutil
 import subprocess
 import time
@@ -21,7 +20,7 @@ from typing import Any
 import pytest
 
 from tests.docker import images, kubelet
-from tests.render.kubernetes_helpers import pod_specs, render, write
+from tests.render.kubernetes_helpers import render, write
 from tests.servers import REPO
 
 pytestmark = pytest.mark.docker
@@ -35,21 +34,18 @@ PODS = (
 @pytest.fixture(scope="module")
 def pods(builder: images.Builder, workdir: Path) -> Iterator[dict[str, kubelet.Pod]]:
     rendered = render("full-estate")
-    objects = rendered.objects()
-    templates = pod_specs(objects)
-    maps = {o["metadata"]["name"]: o.get("data", {}) for o in objects if o["kind"] == "ConfigMap"}
-    values = {name: f"v{random.token_hex(8)}" for name in rendered.stack.env_vars}
-    chosen = [templates[name][1] for name in PODS]
-    wanted = {t["spec"]["containers"][0]["image"] for t in chosen}
-    builder.ensure({i for i in wanted if not i.startswith("localhost:5000/")})
+    given = kubelet.inputs(rendered, PODS)
+    builder.ensure({i for i in given.images if not i.startswith("localhost:5000/")})
     _build(rendered.files, workdir / PROJECT / "build")
     network = f"{PROJECT}-net"
     _clean(network)
     images.docker("network", "create", network)
     started: dict[str, kubelet.Pod] = {}
     try:
-        for template in chosen:
-            pod = kubelet.run(template, maps, values, workdir / PROJECT, network, PROJECT)
+        for template in given.templates:
+            pod = kubelet.run(
+                template, given.maps, given.secrets, workdir / PROJECT, network, PROJECT
+            )
             started[pod.name] = pod
         for pod in started.values():
             pod.wait_ready()
