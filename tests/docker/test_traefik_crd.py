@@ -21,8 +21,8 @@ NAME = "cxtest-traefik-crd"
 STARTED = "Starting provider *crd.Provider"
 
 
-def _static() -> str:
-    patch = yaml.safe_load(render("full-estate").files[f"{WHERE}/patches/traefik-static.yaml"])
+def _static(name: str = "full-estate") -> str:
+    patch = yaml.safe_load(render(name).files[f"{WHERE}/patches/traefik-static.yaml"])
     (text,) = patch["data"].values()
     assert isinstance(text, str)
     return text
@@ -41,10 +41,13 @@ def _logs() -> str:
     return done.stdout + done.stderr
 
 
-def test_traefik_starts_its_crd_provider(builder: images.Builder, workdir: Path) -> None:
+@pytest.mark.parametrize("name", ["full-estate", "authz"])  # authz: an ExternalName upstream
+def test_traefik_starts_its_crd_provider(name: str, builder: images.Builder, workdir: Path) -> None:
     builder.ensure({TRAEFIK})
-    config = workdir / "traefik-crd.yml"
-    config.write_text(_static())
+    config = workdir / f"traefik-crd-{name}.yml"
+    static = _static(name)
+    assert ("allowExternalNameServices" in static) == (name == "authz")
+    config.write_text(static)
     try:
         _run(config, detach=True)
         deadline = time.monotonic() + 30
