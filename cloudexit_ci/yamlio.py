@@ -42,6 +42,12 @@ def dump(data: Any, header: str | None = None) -> str:
     return body
 
 
+def dump_all(documents: list[Any], header: str | None = None) -> str:
+    """Several documents in one stream, ``---`` between them, the header once."""
+    body = "---\n".join(dump(doc) for doc in documents)
+    return (dump({}, header=header).removesuffix("{}\n") if header else "") + body
+
+
 _SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
 
 

@@ -96,21 +96,22 @@ def _sources(stack: Stack, names: list[str] | None = None) -> tuple[str, ...]:
 
 
 def base_files(stack: Stack, options: Options, head: str, common: Files) -> Files:
-    files: Files = {}
-    order = sorted(stack.services.items(), key=compose.service_order)
-    files[f"{ROOT}/base/namespace.yaml"] = (pods.dump_all([namespace(stack)], head), ())
-    resources = ["namespace.yaml"]
-    for name, svc in order:
+    """``kubernetes/base/``: each file's objects, in the order the kustomization lists them."""
+    documents: list[tuple[str, list[dict[str, Any]], tuple[str, ...]]]
+    documents = [("namespace.yaml", [namespace(stack)], ())]
+    for name, svc in sorted(stack.services.items(), key=compose.service_order):
         objects = work.objects_of(svc, stack, options, common)
-        files[f"{ROOT}/base/{name}.yaml"] = (pods.dump_all(objects, head), _sources(stack, [name]))
-        resources.append(f"{name}.yaml")
+        documents.append((f"{name}.yaml", objects, _sources(stack, [name])))
     maps = config_maps(stack, common)
     if maps:
-        files[f"{ROOT}/base/configmaps.yaml"] = (pods.dump_all(maps, head), _sources(stack))
-        resources.append("configmaps.yaml")
+        documents.append(("configmaps.yaml", maps, _sources(stack)))
     policies = network.network_policies(stack, common)
-    files[f"{ROOT}/base/network-policies.yaml"] = (pods.dump_all(policies, head), _sources(stack))
-    resources.append("network-policies.yaml")
+    documents.append(("network-policies.yaml", policies, _sources(stack)))
+    files: Files = {
+        f"{ROOT}/base/{path}": (yamlio.dump_all(objects, head).encode(), sources)
+        for path, objects, sources in documents
+    }
+    resources = [path for path, _, _ in documents]
     kustomization = dict(overlays.KUSTOMIZE) | {"namespace": stack.name, "resources": resources}
     files[f"{ROOT}/base/kustomization.yaml"] = (
         yamlio.dump(kustomization, header=head).encode(),

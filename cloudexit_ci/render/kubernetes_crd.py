@@ -54,8 +54,10 @@ def component_files(stack: Stack, options: Options, head: str, common: Files) ->
     svc = edge_service(stack, common)
     if svc is None:
         return {}
-    sources = tuple(sorted({o.address for r in stack.http_routes for o in r.origins}))
-    static = yamlio.dump(traefik.crd_static_config(options.acme_email, stack.name, stack))
+    dynamic = traefik.dynamic_files(stack)
+    sources = tuple(sorted({address for _, found in dynamic.values() for address in found}))
+    routes = traefik.crd_objects(stack, dynamic)
+    static = yamlio.dump(traefik.crd_static_config(options.acme_email, stack))
     patches = {
         "patches/traefik-static.yaml": _static_patch(stack, static),
         "patches/traefik-deployment.yaml": _deployment_patch(svc, stack, common, static),
@@ -67,8 +69,8 @@ def component_files(stack: Stack, options: Options, head: str, common: Files) ->
     }
     files: Files = {
         f"{WHERE}/kustomization.yaml": (yamlio.dump(kustomization, header=head).encode(), ()),
-        f"{WHERE}/rbac.yaml": (pods.dump_all(rbac(stack), head), ()),
-        f"{WHERE}/routes.yaml": (pods.dump_all(traefik.crd_objects(stack), head), sources),
+        f"{WHERE}/rbac.yaml": (yamlio.dump_all(rbac(stack), head).encode(), ()),
+        f"{WHERE}/routes.yaml": (yamlio.dump_all(routes, head).encode(), sources),
     }
     for path, patch in patches.items():
         files[f"{WHERE}/{path}"] = (yamlio.dump(patch, header=head).encode(), ())

@@ -27,7 +27,6 @@ import json
 import re
 from typing import Any
 
-from cloudexit_ci import yamlio
 from cloudexit_ci.options import Options
 from cloudexit_ci.render import platform
 from cloudexit_ci.render.compose import declared_secrets, secret_name, secrets_of
@@ -178,12 +177,6 @@ def pod_security(svc: Service) -> dict[str, Any]:
     if svc.role == "gateway":
         out["sysctls"] = [{"name": "net.ipv4.ip_unprivileged_port_start", "value": "0"}]
     return out
-
-
-def dump_all(documents: list[dict[str, Any]], head: str) -> bytes:
-    """Several objects in one file, ``---`` between them, the header once."""
-    body = "---\n".join(yamlio.dump(doc) for doc in documents)
-    return (yamlio.dump({}, header=head).removesuffix("{}\n") + body).encode()
 
 
 def bind_volume_name(index: int) -> str:

@@ -148,7 +148,7 @@ def _deploy(svc: Service, stack: Stack, stateful: bool) -> dict[str, Any]:
     if svc.role == "function":  # within Lambda's reserved concurrency, warm as provisioned
         base = svc.replicas or 1
         replicas, _ = platform.replica_bounds(svc, stack, base, base)
-        if replicas != base or svc.replicas is not None:
+        if replicas != base:  # else Compose's own (svc.replicas), or Swarm's default of 1
             deploy["replicas"] = replicas
     if stateful:
         deploy["placement"] = {"constraints": [f"node.labels.{node_label(stack, svc.name)}==true"]}

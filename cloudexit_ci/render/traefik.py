@@ -63,7 +63,10 @@ def static_config(acme_email: str, *, balanced_backends: bool = False) -> dict[s
     }
 
 
-def dynamic_files(stack: Stack) -> dict[str, tuple[dict[str, Any], tuple[str, ...]]]:
+DynamicFiles = dict[str, tuple[dict[str, Any], tuple[str, ...]]]
+
+
+def dynamic_files(stack: Stack) -> DynamicFiles:
     """File key → (its dynamic configuration, the Terraform addresses it came from)."""
     routers: dict[str, list[HttpRoute]] = defaultdict(list)
     for route in stack.http_routes:
@@ -250,13 +253,13 @@ CRD_API = "traefik.io/v1alpha1"
 _OBJECT_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z")
 
 
-def crd_static_config(acme_email: str, namespace: str, stack: Stack) -> dict[str, Any]:
+def crd_static_config(acme_email: str, stack: Stack) -> dict[str, Any]:
     """The static configuration with the Kubernetes CRD provider in place of the file one:
     it reads the stack's namespace only; a route whose service has no ready pod answers
     503 (``allowEmptyServices``) instead of vanishing and letting a wider route match;
     ExternalName Services are allowed only when an upstream outside the stack needs them."""
     static = static_config(acme_email)
-    crd: dict[str, Any] = {"namespaces": [namespace], "allowEmptyServices": True}
+    crd: dict[str, Any] = {"namespaces": [stack.name], "allowEmptyServices": True}
     if any(not b.service for b in stack.backends.values()):
         crd["allowExternalNameServices"] = True
     return static | {"providers": {"kubernetesCRD": crd}}
@@ -272,14 +275,14 @@ def object_name(name: str) -> str:
     return f"{slug}-{hashlib.sha256(name.encode()).hexdigest()[:10]}"
 
 
-def crd_objects(stack: Stack) -> list[dict[str, Any]]:
+def crd_objects(stack: Stack, dynamic: DynamicFiles) -> list[dict[str, Any]]:
     """Middlewares, ExternalName Services for upstreams outside the stack, then one
     IngressRoute per dynamic file that has routers (its routes in router-name order),
-    from the dynamic files the file provider reads."""
+    from the dynamic files the file provider reads (``dynamic_files``)."""
     middlewares: list[dict[str, Any]] = []
     routes: list[dict[str, Any]] = []
     external: dict[str, dict[str, Any]] = {}
-    for key, (document, _) in dynamic_files(stack).items():
+    for key, (document, _) in dynamic.items():
         http = document["http"]
         for name, spec in http.get("middlewares", {}).items():
             middlewares.append(_crd_object("Middleware", name, stack.name, spec))
